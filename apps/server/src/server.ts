@@ -1,0 +1,83 @@
+import { type ApiConfig, type AppRouter, appRouter, createContext } from '@trellis/api';
+import type { Database, Kysely } from '@trellis/db';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { ServerConfig } from './config.js';
+import { registerErrorHandlers } from './errors.js';
+
+/** What the server is built from: its configuration and an open, migrated database. */
+export interface ServerDeps {
+  db: Kysely<Database>;
+}
+
+const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Builds the HTTP server without listening, so that tests can start it on port 0. Closing
+ * it closes the database too.
+ */
+export function buildServer(config: ServerConfig, { db }: ServerDeps): FastifyInstance {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    // Batched calls put every procedure path in one URL segment.
+    routerOptions: { maxParamLength: 8192 },
+  });
+  registerErrorHandlers(app);
+  app.addHook('onClose', () => db.destroy());
+
+  const apiConfig = (secureCookies: boolean): ApiConfig => ({
+    secureCookies,
+    trustedOrigins: config.trustedOrigins,
+  });
+  const secureConfig = apiConfig(true);
+  const localConfig = apiConfig(false);
+  const isSecure = (request: FastifyRequest) =>
+    config.cookieSecure === 'auto'
+      ? !LOOPBACK_HOSTNAMES.has(request.hostname.toLowerCase())
+      : config.cookieSecure === 'true';
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+
+  app.register(
+    async (scope) => {
+      // JSON only: a text/plain body is what a cross-site form can send without a CORS
+      // preflight, so it is refused (415) rather than parsed.
+      scope.removeContentTypeParser('text/plain');
+      await scope.register(fastifyTRPCPlugin, {
+        trpcOptions: {
+          router: appRouter,
+          maxBatchSize: config.maxBatchSize,
+          createContext: ({ req, res }) =>
+            createContext({
+              db,
+              config: isSecure(req) ? secureConfig : localConfig,
+              req: {
+                ip: req.ip,
+                userAgent: header(req, 'user-agent') ?? null,
+                authorization: header(req, 'authorization'),
+                cookie: header(req, 'cookie'),
+                origin: header(req, 'origin'),
+                host: header(req, 'host'),
+                secFetchSite: header(req, 'sec-fetch-site'),
+              },
+              setCookie: (value) => res.header('set-cookie', value),
+            }),
+          onError: ({ error, path, req }) => {
+            if (error.code === 'INTERNAL_SERVER_ERROR') {
+              req.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+            }
+          },
+        } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+      });
+    },
+    { prefix: '/trpc' },
+  );
+
+  return app;
+}

@@ -1,0 +1,46 @@
+import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type ServerConfig } from '../config.js';
+import { buildServer } from '../server.js';
+
+/** A real Trellis server on a random loopback port, over a temp SQLite file. */
+export interface TestServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** The `Host` header value requests to `url` carry. */
+  host: string;
+  /** The server's database, for asserting on what it stored. */
+  db: TestDatabase['db'];
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Starts a server on 127.0.0.1 port 0; pass config overrides to test settings. */
+export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const config: ServerConfig = {
+    ...loadConfig({}),
+    databaseUrl: database.url,
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+    nodeEnv: 'test',
+    ...overrides,
+  };
+  const app = buildServer(config, { db: database.db });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no port');
+  const host = `127.0.0.1:${address.port}`;
+  return {
+    url: `http://${host}`,
+    host,
+    db: database.db,
+    app,
+    // Closing the app destroys the database; destroy() then only removes the files.
+    close: async () => {
+      await app.close();
+      await database.destroy();
+    },
+  };
+}

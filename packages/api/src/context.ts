@@ -1,0 +1,58 @@
+import { readCookie, SESSION_COOKIE, type SessionPolicy } from '@trellis/auth';
+import type { Database, Kysely } from '@trellis/db';
+
+/** Deployment settings the procedures need; read once by the server and passed down. */
+export interface ApiConfig {
+  /** Set the session cookie's Secure flag (true unless served on localhost). */
+  secureCookies: boolean;
+  /** Origins besides the server's own whose cookie-authenticated mutations are accepted. */
+  trustedOrigins: readonly string[];
+  /** Session lifetimes; the Lucia-guide defaults when omitted. */
+  sessionPolicy?: SessionPolicy;
+}
+
+/** What the transport tells the procedures about one HTTP request. */
+export interface RequestInfo {
+  ip: string | null;
+  userAgent: string | null;
+  /** The raw `Authorization` header. */
+  authorization: string | undefined;
+  /** The raw `Cookie` header. */
+  cookie: string | undefined;
+  origin: string | undefined;
+  host: string | undefined;
+  secFetchSite: string | undefined;
+}
+
+/** A token the request carried, and how: cookies need CSRF checks, bearer tokens do not. */
+export type Credential = { kind: 'bearer' | 'cookie'; token: string } | null;
+
+/** The context every procedure receives. */
+export interface Context {
+  db: Kysely<Database>;
+  config: ApiConfig;
+  req: RequestInfo;
+  credential: Credential;
+  /** Appends a Set-Cookie header to the response. */
+  setCookie(value: string): void;
+}
+
+/** The transport-specific parts a server provides to build a Context. */
+export interface CreateContextOptions {
+  db: Kysely<Database>;
+  config: ApiConfig;
+  req: RequestInfo;
+  setCookie(value: string): void;
+}
+
+/** Builds the per-request context; a bearer token wins over a cookie. */
+export function createContext({ db, config, req, setCookie }: CreateContextOptions): Context {
+  return { db, config, req, setCookie, credential: readCredential(req) };
+}
+
+function readCredential(req: RequestInfo): Credential {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.authorization ?? '')?.[1];
+  if (bearer) return { kind: 'bearer', token: bearer };
+  const cookie = readCookie(req.cookie, SESSION_COOKIE);
+  return cookie ? { kind: 'cookie', token: cookie } : null;
+}

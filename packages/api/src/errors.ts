@@ -1,0 +1,79 @@
+import type { TRPCDefaultErrorShape, TRPCError } from '@trpc/server';
+
+/** Paths of invalid input fields mapped to what is wrong with each. */
+export type FieldErrors = Record<string, string[]>;
+
+/** The `data` every Trellis error carries: stable across versions. */
+export interface TrellisErrorData {
+  code: TRPCDefaultErrorShape['data']['code'];
+  httpStatus: number;
+  path?: string;
+  fieldErrors?: FieldErrors;
+}
+
+interface Issue {
+  path?: readonly PropertyKey[] | readonly { key: PropertyKey }[];
+  message: string;
+  code?: string;
+  keys?: readonly string[];
+}
+
+function issuesOf(cause: unknown): Issue[] | undefined {
+  if (typeof cause !== 'object' || cause === null || !('issues' in cause)) return undefined;
+  const { issues } = cause as { issues: unknown };
+  return Array.isArray(issues) ? (issues as Issue[]) : undefined;
+}
+
+function pathKey(path: Issue['path']): string {
+  return (path ?? [])
+    .map((segment) => (typeof segment === 'object' ? segment.key : segment))
+    .map(String)
+    .join('.');
+}
+
+/** Turns validation issues (zod or any Standard Schema) into `{ "a.b": ["message"] }`. */
+export function fieldErrorsOf(cause: unknown): FieldErrors | undefined {
+  const issues = issuesOf(cause);
+  if (!issues) return undefined;
+  const fields: FieldErrors = {};
+  const add = (key: string, message: string) => {
+    const list = fields[key] ?? [];
+    list.push(message);
+    fields[key] = list;
+  };
+  for (const issue of issues) {
+    const base = pathKey(issue.path);
+    if (issue.code === 'unrecognized_keys' && issue.keys) {
+      for (const key of issue.keys) add(base ? `${base}.${key}` : key, 'Unrecognized key');
+    } else {
+      add(base, issue.message);
+    }
+  }
+  return fields;
+}
+
+/**
+ * The one error formatter: contract codes, field errors for bad input, and nothing
+ * internal (no stack, no SQL) in a server error's message.
+ */
+export function formatError({
+  shape,
+  error,
+}: {
+  shape: TRPCDefaultErrorShape;
+  error: TRPCError;
+}): { code: TRPCDefaultErrorShape['code']; message: string; data: TrellisErrorData } {
+  const fieldErrors = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error.cause) : undefined;
+  const message =
+    error.code === 'INTERNAL_SERVER_ERROR'
+      ? 'Internal server error'
+      : fieldErrors
+        ? `Invalid input: ${Object.entries(fieldErrors)
+            .map(([field, messages]) => `${field || '(input)'}: ${messages.join(', ')}`)
+            .join('; ')}`
+        : shape.message;
+  const data: TrellisErrorData = { code: shape.data.code, httpStatus: shape.data.httpStatus };
+  if (shape.data.path !== undefined) data.path = shape.data.path;
+  if (fieldErrors) data.fieldErrors = fieldErrors;
+  return { code: shape.code, message, data };
+}

@@ -1,0 +1,66 @@
+import { isoNow, isUniqueViolation, newId } from '@trellis/db';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { getUserWorkspace, listUserWorkspaces, type WorkspaceView } from '../queries/workspaces.js';
+import { zName, zSlug } from '../schemas.js';
+import { protectedProcedure, workspaceInput, workspaceProcedure } from '../trpc.js';
+
+const slugTaken = () =>
+  new TRPCError({ code: 'CONFLICT', message: 'A workspace with this slug already exists' });
+
+export const workspacesRouter = {
+  create: protectedProcedure
+    .input(z.object({ name: zName, slug: zSlug }).strict())
+    .mutation(async ({ ctx, input }): Promise<WorkspaceView> => {
+      const now = isoNow();
+      const workspace = { id: newId(), name: input.name, slug: input.slug };
+      try {
+        await ctx.db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('workspaces')
+            .values({ ...workspace, created_at: now, updated_at: now })
+            .execute();
+          await trx
+            .insertInto('memberships')
+            .values({ workspace_id: workspace.id, user_id: ctx.user.id, role: 'owner', created_at: now })
+            .execute();
+        });
+      } catch (error) {
+        throw isUniqueViolation(error) ? slugTaken() : error;
+      }
+      return { ...workspace, role: 'owner', createdAt: now, updatedAt: now };
+    }),
+
+  list: protectedProcedure.query(({ ctx }) => listUserWorkspaces(ctx.db, ctx.user.id)),
+
+  get: workspaceProcedure('viewer')
+    .input(workspaceInput.strict())
+    .query(async ({ ctx }) => {
+      const workspace = await getUserWorkspace(ctx.db, ctx.user.id, ctx.workspace.id);
+      if (!workspace) throw new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
+      return workspace;
+    }),
+
+  update: workspaceProcedure('owner')
+    .input(workspaceInput.extend({ name: zName.optional() }).strict())
+    .mutation(async ({ ctx, input }) => {
+      if (input.name !== undefined) {
+        await ctx.db
+          .updateTable('workspaces')
+          .set({ name: input.name, updated_at: isoNow() })
+          .where('id', '=', ctx.workspace.id)
+          .execute();
+      }
+      const workspace = await getUserWorkspace(ctx.db, ctx.user.id, ctx.workspace.id);
+      if (!workspace) throw new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
+      return workspace;
+    }),
+
+  delete: workspaceProcedure('owner')
+    .input(workspaceInput.strict())
+    .mutation(async ({ ctx }) => {
+      // Memberships, projects and tasks go with it (ON DELETE CASCADE).
+      await ctx.db.deleteFrom('workspaces').where('id', '=', ctx.workspace.id).execute();
+      return { ok: true as const };
+    }),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,23 @@
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@trellis/auth';
+import { z } from 'zod';
+
+// Input building blocks shared by routers. Every string and array is bounded.
+
+/** An opaque ID as issued by the server. */
+export const zId = z.string().min(1).max(64);
+
+/** An email address, compared case-insensitively. */
+export const zEmail = z.email().max(254);
+
+/** A new password: 10–256 characters, never truncated. */
+export const zNewPassword = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH);
+
+/** A display name. */
+export const zName = z.string().trim().min(1).max(100);
+
+/** A workspace slug: lowercase letters, digits and single hyphens, 2–48 characters. */
+export const zSlug = z
+  .string()
+  .min(2)
+  .max(48)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'Use lowercase letters, digits and single hyphens');

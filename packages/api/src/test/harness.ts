@@ -1,0 +1,74 @@
+import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
+import { type ApiConfig, createContext, type RequestInfo } from '../context.js';
+import { createCaller } from '../root.js';
+
+const config: ApiConfig = { secureCookies: false, trustedOrigins: [] };
+let counter = 0;
+
+/** A request as a plain script would send it: no cookie, no Origin. */
+function request(overrides: Partial<RequestInfo> = {}): RequestInfo {
+  return {
+    ip: '127.0.0.1',
+    userAgent: 'vitest',
+    authorization: undefined,
+    cookie: undefined,
+    origin: undefined,
+    host: 'localhost:3000',
+    secFetchSite: undefined,
+    ...overrides,
+  };
+}
+
+/** A caller plus the Set-Cookie headers its calls produced. */
+export interface TestCaller {
+  api: ReturnType<typeof createCaller>;
+  setCookies: string[];
+}
+
+/** Procedures called in-process against a real, migrated SQLite file. */
+export interface Harness {
+  db: TestDatabase['db'];
+  /** A caller whose requests carry these headers. */
+  caller(req?: Partial<RequestInfo>): TestCaller;
+  /** A caller authenticated with `Authorization: Bearer <token>`. */
+  as(token: string): TestCaller['api'];
+  /** Signs up a fresh user; returns the user, token and a caller acting as them. */
+  signUpUser(name?: string): Promise<{
+    user: { id: string; email: string; name: string };
+    token: string;
+    email: string;
+    password: string;
+    api: TestCaller['api'];
+  }>;
+  destroy(): Promise<void>;
+}
+
+/** Creates a harness on a fresh temp database; call `destroy()` after each test. */
+export async function createHarness(): Promise<Harness> {
+  const database = await createTestDatabase();
+  const harness: Harness = {
+    db: database.db,
+    caller(req = {}) {
+      const setCookies: string[] = [];
+      const ctx = createContext({
+        db: database.db,
+        config,
+        req: request(req),
+        setCookie: (value) => setCookies.push(value),
+      });
+      return { api: createCaller(ctx), setCookies };
+    },
+    as(token) {
+      return harness.caller({ authorization: `Bearer ${token}` }).api;
+    },
+    async signUpUser(name = 'Ada Lovelace') {
+      counter += 1;
+      const email = `user${counter}-${Date.now()}@example.com`;
+      const password = 'correct horse battery staple';
+      const { user, session } = await harness.caller().api.auth.signUp({ email, password, name });
+      return { user, token: session.token, email, password, api: harness.as(session.token) };
+    },
+    destroy: () => database.destroy(),
+  };
+  return harness;
+}

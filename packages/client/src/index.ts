@@ -1,0 +1,45 @@
+import type { AppRouter } from '@trellis/api';
+import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from '@trpc/client';
+
+export type { AppRouter, RouterInputs, RouterOutputs, TrellisErrorData } from '@trellis/api';
+
+/** The server accepts at most this many calls in one batch; the client stays within it. */
+export const MAX_BATCH_ITEMS = 50;
+
+/** How to reach a Trellis server. */
+export interface ClientOptions {
+  /** The server's base URL, e.g. `http://localhost:3000`. */
+  url: string;
+  /** A session or API token, sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Extra headers for every request. */
+  headers?: Record<string, string>;
+  /** A fetch implementation (defaults to the global one). */
+  fetch?: typeof fetch;
+}
+
+/** A typed Trellis client: every procedure with its input and output types. */
+export type TrellisClient = TRPCClient<AppRouter>;
+
+/** Creates a typed client; calls made in the same tick share one HTTP request. */
+export function createClient({ url, token, headers, fetch }: ClientOptions): TrellisClient {
+  const allHeaders = { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: `${url.replace(/\/+$/, '')}/trpc`,
+        maxItems: MAX_BATCH_ITEMS,
+        headers: () => allHeaders,
+        ...(fetch ? { fetch } : {}),
+      }),
+    ],
+  });
+}
+
+/** An error answered by a Trellis server: `e.data.code`, `e.data.fieldErrors`, `e.message`. */
+export type TrellisError = TRPCClientError<AppRouter>;
+
+/** True when `error` came from a Trellis server (or the network on the way to it). */
+export function isTrellisError(error: unknown): error is TrellisError {
+  return error instanceof TRPCClientError;
+}

@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDatabase, parseDatabaseUrl } from './database.js';
+import { migrateDown, migrateToLatest, pendingMigrations } from './migrate.js';
+
+const dirs: string[] = [];
+function tempUrl(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-db-'));
+  dirs.push(dir);
+  return `file:${join(dir, 'nested', 'test.db')}`;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('parseDatabaseUrl', () => {
+  it('reads file:, plain paths, memory and postgres URLs', () => {
+    expect(parseDatabaseUrl('file:./data/t.db')).toEqual({ dialect: 'sqlite', filename: './data/t.db' });
+    expect(parseDatabaseUrl('file:///tmp/t.db')).toEqual({ dialect: 'sqlite', filename: '/tmp/t.db' });
+    expect(parseDatabaseUrl('/tmp/t.db')).toEqual({ dialect: 'sqlite', filename: '/tmp/t.db' });
+    expect(parseDatabaseUrl(':memory:')).toEqual({ dialect: 'sqlite', filename: ':memory:' });
+    expect(parseDatabaseUrl('postgres://u@h/db').dialect).toBe('postgres');
+  });
+
+  it('rejects unknown schemes and empty URLs', () => {
+    expect(() => parseDatabaseUrl('mysql://x')).toThrow(/unsupported/);
+    expect(() => parseDatabaseUrl('')).toThrow(/empty/);
+    expect(() => parseDatabaseUrl('file:')).toThrow(/no file/);
+  });
+});
+
+describe('createDatabase on a file', () => {
+  it('creates the folder and sets WAL, NORMAL sync, foreign keys and a busy timeout', async () => {
+    const db = createDatabase(tempUrl());
+    const pragma = async (name: string) =>
+      Object.values((await sql.raw(`pragma ${name}`).execute(db)).rows[0] as object)[0];
+    expect(await pragma('journal_mode')).toBe('wal');
+    expect(await pragma('synchronous')).toBe(1); // NORMAL
+    expect(await pragma('foreign_keys')).toBe(1);
+    expect(await pragma('busy_timeout')).toBe(5000);
+    await db.destroy();
+  });
+
+  it('migrates up and down, and reports nothing pending once applied', async () => {
+    const db = createDatabase(tempUrl());
+    expect(await pendingMigrations(db)).toEqual(['0001_initial']);
+    expect(await migrateToLatest(db)).toEqual(['0001_initial']);
+    expect(await migrateToLatest(db)).toEqual([]);
+    expect(await pendingMigrations(db)).toEqual([]);
+    const tables = await db.introspection.getTables();
+    expect(tables.map((t) => t.name).sort()).toEqual(
+      ['memberships', 'projects', 'sessions', 'task_labels', 'tasks', 'users', 'workspaces'].sort(),
+    );
+    expect(await migrateDown(db)).toEqual(['0001_initial']);
+    expect(await db.introspection.getTables()).toEqual([]);
+    await db.destroy();
+  });
+
+  it('enforces foreign keys', async () => {
+    const db = createDatabase(':memory:');
+    await migrateToLatest(db);
+    const now = new Date().toISOString();
+    await expect(
+      db
+        .insertInto('memberships')
+        .values({ workspace_id: 'nope', user_id: 'nope', role: 'owner', created_at: now })
+        .execute(),
+    ).rejects.toThrow(/FOREIGN KEY/);
+    await db.destroy();
+  });
+
+  it('refuses PostgreSQL until that dialect lands', () => {
+    expect(() => createDatabase('postgres://u@127.0.0.1/x')).toThrow(/not supported yet/);
+  });
+});

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_initial.js';
+
+/**
+ * Every migration in order. Listed by hand rather than read from disk so that the same
+ * list works from TypeScript sources, the built `dist/`, and a bundle.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': m0001,
+};

@@ -1,0 +1,123 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A workspace role, strongest first. */
+export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+/** A member's role in one workspace. */
+export type Role = (typeof ROLES)[number];
+
+/** Where a task stands in its lifecycle. */
+export const TASK_STATUSES = ['backlog', 'todo', 'in_progress', 'done', 'canceled'] as const;
+/** One of TASK_STATUSES. */
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+// Timestamps are ISO-8601 UTC strings (`Date#toISOString`) on every dialect: they sort
+// as text, group by day with substr(), and go to clients unchanged.
+
+/** A person who can sign in. `email` is stored lowercased. */
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  /** argon2id PHC string; null for accounts that only sign in through OAuth. */
+  password_hash: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A signed-in device. Only a SHA-256 of the token's secret is stored. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  secret_hash: string;
+  created_at: string;
+  last_verified_at: string;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+/** A tenant: everything below belongs to exactly one workspace. */
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  slug: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A user's role in a workspace. */
+export interface MembershipsTable {
+  workspace_id: string;
+  user_id: string;
+  role: Role;
+  created_at: string;
+}
+
+/** A group of tasks with a short key (`KEY-12`). */
+export interface ProjectsTable {
+  id: string;
+  workspace_id: string;
+  key: string;
+  name: string;
+  archived_at: string | null;
+  /** The number the next task in this project gets; bumped in the insert transaction. */
+  next_task_number: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A unit of work. `version` counts edits for optimistic concurrency. */
+export interface TasksTable {
+  id: string;
+  workspace_id: string;
+  project_id: string;
+  number: number;
+  title: string;
+  description: Generated<string>;
+  status: TaskStatus;
+  priority: number;
+  assignee_id: string | null;
+  due_at: string | null;
+  version: Generated<number>;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+/** One label on one task; a table rather than JSON so that label filters use an index. */
+export interface TaskLabelsTable {
+  task_id: string;
+  workspace_id: string;
+  label: string;
+}
+
+/** The whole schema as Kysely sees it. */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  workspaces: WorkspacesTable;
+  memberships: MembershipsTable;
+  projects: ProjectsTable;
+  tasks: TasksTable;
+  task_labels: TaskLabelsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type Session = Selectable<SessionsTable>;
+export type NewSession = Insertable<SessionsTable>;
+export type SessionUpdate = Updateable<SessionsTable>;
+export type Workspace = Selectable<WorkspacesTable>;
+export type NewWorkspace = Insertable<WorkspacesTable>;
+export type WorkspaceUpdate = Updateable<WorkspacesTable>;
+export type Membership = Selectable<MembershipsTable>;
+export type NewMembership = Insertable<MembershipsTable>;
+export type MembershipUpdate = Updateable<MembershipsTable>;
+export type Project = Selectable<ProjectsTable>;
+export type NewProject = Insertable<ProjectsTable>;
+export type ProjectUpdate = Updateable<ProjectsTable>;
+export type Task = Selectable<TasksTable>;
+export type NewTask = Insertable<TasksTable>;
+export type TaskUpdate = Updateable<TasksTable>;
+export type TaskLabel = Selectable<TaskLabelsTable>;
