@@ -42,7 +42,9 @@ describe('@trellis/client against a real server', () => {
 
     const me = await client.auth.me.query();
     expect(me.user).toEqual(user);
-    expect(me.workspaces).toEqual([{ id: workspace.id, name: 'Acme', slug: 'acme', role: 'owner' }]);
+    expect(me.workspaces).toEqual([
+      { id: workspace.id, name: 'Acme', slug: 'acme', role: 'owner' },
+    ]);
     expect(await client.workspaces.get.query({ workspaceId: workspace.id })).toEqual(workspace);
   });
 
@@ -71,7 +73,10 @@ describe('@trellis/client against a real server', () => {
   it('hides other workspaces behind NOT_FOUND', async () => {
     const alice = await signUpUser('Alice');
     const bob = await signUpUser('Bob');
-    const { id } = await alice.client.workspaces.create.mutate({ name: 'Private', slug: 'private' });
+    const { id } = await alice.client.workspaces.create.mutate({
+      name: 'Private',
+      slug: 'private',
+    });
     const error = await errorOf(bob.client.workspaces.get.query({ workspaceId: id }));
     expect(error.data?.code).toBe('NOT_FOUND');
   });

@@ -38,6 +38,8 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     return reply.status(status).send(errorBody(status, error.message));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody(404, `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    reply
+      .status(404)
+      .send(errorBody(404, `No route for ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig } from './config.js';
 export type { ServerConfig } from './config.js';
-export { buildServer } from './server.js';
+export { ConfigError, loadConfig } from './config.js';
 export type { ServerDeps } from './server.js';
+export { buildServer } from './server.js';

@@ -56,13 +56,11 @@ export function fieldErrorsOf(cause: unknown): FieldErrors | undefined {
  * The one error formatter: contract codes, field errors for bad input, and nothing
  * internal (no stack, no SQL) in a server error's message.
  */
-export function formatError({
-  shape,
-  error,
-}: {
-  shape: TRPCDefaultErrorShape;
-  error: TRPCError;
-}): { code: TRPCDefaultErrorShape['code']; message: string; data: TrellisErrorData } {
+export function formatError({ shape, error }: { shape: TRPCDefaultErrorShape; error: TRPCError }): {
+  code: TRPCDefaultErrorShape['code'];
+  message: string;
+  data: TrellisErrorData;
+} {
   const fieldErrors = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error.cause) : undefined;
   const message =
     error.code === 'INTERNAL_SERVER_ERROR'

@@ -8,7 +8,11 @@ export interface CookieOptions {
 }
 
 /** The Set-Cookie value that stores a session token in the browser. */
-export function sessionCookie(token: string, maxAgeSeconds: number, { secure }: CookieOptions): string {
+export function sessionCookie(
+  token: string,
+  maxAgeSeconds: number,
+  { secure }: CookieOptions,
+): string {
   const parts = [
     `${SESSION_COOKIE}=${token}`,
     'Path=/',

@@ -1,7 +1,7 @@
-export { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
 export type { CookieOptions } from './cookies.js';
-export { requestSource } from './origin.js';
+export { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
 export type { RequestSource } from './origin.js';
+export { requestSource } from './origin.js';
 export {
   hashPassword,
   PASSWORD_MAX_LENGTH,
@@ -9,6 +9,7 @@ export {
   verifyPassword,
 } from './passwords.js';
 export { hexDigestsEqual, secureRandomString, sha256Hex } from './random.js';
+export type { AuthUser, SessionInfo, SessionOrigin, SessionPolicy } from './sessions.js';
 export {
   createSession,
   DEFAULT_SESSION_POLICY,
@@ -18,5 +19,9 @@ export {
   listUserSessions,
   validateSessionToken,
 } from './sessions.js';
-export type { AuthUser, SessionInfo, SessionOrigin, SessionPolicy } from './sessions.js';
-export { authenticateWithPassword, createPasswordUser, emailTaken, normalizeEmail } from './users.js';
+export {
+  authenticateWithPassword,
+  createPasswordUser,
+  emailTaken,
+  normalizeEmail,
+} from './users.js';

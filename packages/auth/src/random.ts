@@ -18,9 +18,12 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-/** Compares two hex digests in time that does not depend on where they differ. */
+/**
+ * Compares two digests in time that does not depend on where they differ. Compares the
+ * strings' bytes rather than decoding hex, which would silently stop at a bad character.
+ */
 export function hexDigestsEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
   return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
 }

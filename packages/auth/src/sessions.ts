@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { Database } from '@trellis/db';
+import type { Kysely } from 'kysely';
 import { hexDigestsEqual, secureRandomString, sha256Hex } from './random.js';
 
 // The session design of the Lucia guide (lucia-auth.com, "Sessions"): a token is
@@ -62,7 +62,10 @@ interface SessionRow {
   ip: string | null;
 }
 
-function expiresAt(row: Pick<SessionRow, 'created_at' | 'last_verified_at'>, policy: SessionPolicy): Date {
+function expiresAt(
+  row: Pick<SessionRow, 'created_at' | 'last_verified_at'>,
+  policy: SessionPolicy,
+): Date {
   return new Date(
     Math.min(
       Date.parse(row.created_at) + policy.absoluteMs,

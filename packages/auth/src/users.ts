@@ -22,7 +22,12 @@ export async function createPasswordUser(
   const passwordHash = await hashPassword(input.password);
   await db
     .insertInto('users')
-    .values({ ...user, password_hash: passwordHash, created_at: isoNow(now), updated_at: isoNow(now) })
+    .values({
+      ...user,
+      password_hash: passwordHash,
+      created_at: isoNow(now),
+      updated_at: isoNow(now),
+    })
     .execute();
   return user;
 }

@@ -18,8 +18,14 @@ afterEach(() => {
 
 describe('parseDatabaseUrl', () => {
   it('reads file:, plain paths, memory and postgres URLs', () => {
-    expect(parseDatabaseUrl('file:./data/t.db')).toEqual({ dialect: 'sqlite', filename: './data/t.db' });
-    expect(parseDatabaseUrl('file:///tmp/t.db')).toEqual({ dialect: 'sqlite', filename: '/tmp/t.db' });
+    expect(parseDatabaseUrl('file:./data/t.db')).toEqual({
+      dialect: 'sqlite',
+      filename: './data/t.db',
+    });
+    expect(parseDatabaseUrl('file:///tmp/t.db')).toEqual({
+      dialect: 'sqlite',
+      filename: '/tmp/t.db',
+    });
     expect(parseDatabaseUrl('/tmp/t.db')).toEqual({ dialect: 'sqlite', filename: '/tmp/t.db' });
     expect(parseDatabaseUrl(':memory:')).toEqual({ dialect: 'sqlite', filename: ':memory:' });
     expect(parseDatabaseUrl('postgres://u@h/db').dialect).toBe('postgres');

@@ -14,7 +14,8 @@ export type DatabaseTarget =
  * `postgres://…`. Throws on anything else.
  */
 export function parseDatabaseUrl(url: string): DatabaseTarget {
-  if (url === ':memory:' || url === 'file::memory:') return { dialect: 'sqlite', filename: ':memory:' };
+  if (url === ':memory:' || url === 'file::memory:')
+    return { dialect: 'sqlite', filename: ':memory:' };
   if (/^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', connectionString: url };
   if (url.startsWith('file:')) {
     const filename = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');

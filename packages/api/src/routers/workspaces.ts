@@ -22,7 +22,12 @@ export const workspacesRouter = {
             .execute();
           await trx
             .insertInto('memberships')
-            .values({ workspace_id: workspace.id, user_id: ctx.user.id, role: 'owner', created_at: now })
+            .values({
+              workspace_id: workspace.id,
+              user_id: ctx.user.id,
+              role: 'owner',
+              created_at: now,
+            })
             .execute();
         });
       } catch (error) {

@@ -1,0 +1,44 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  createClient,
+  type RouterInputs,
+  type RouterOutputs,
+  type TrellisClient,
+} from './index.js';
+
+// These assertions are checked by the compiler (`pnpm typecheck` runs tsc over test files):
+// a wrong input must be a compile error, not a runtime surprise.
+
+// Creating a client sends nothing; these tests never call the server.
+const client: TrellisClient = createClient({ url: 'http://127.0.0.1:9' });
+
+function compileTimeOnly() {
+  // @ts-expect-error: `password` is required
+  void client.auth.signUp.mutate({ email: 'a@example.com', name: 'A' });
+  // @ts-expect-error: `slug` must be a string
+  void client.workspaces.create.mutate({ name: 'Acme', slug: 42 });
+  // @ts-expect-error: no such procedure
+  void client.workspaces.rename.mutate({ workspaceId: 'w' });
+  // @ts-expect-error: queries are not mutations
+  void client.auth.me.mutate();
+  // @ts-expect-error: `token` must be a string
+  createClient({ url: 'http://localhost:3000', token: 1 });
+}
+
+describe('client types', () => {
+  it('infers procedure inputs and outputs from the server router', () => {
+    expectTypeOf(compileTimeOnly).toBeFunction();
+    expectTypeOf<RouterInputs['workspaces']['create']>().toEqualTypeOf<{
+      name: string;
+      slug: string;
+    }>();
+    expectTypeOf<RouterOutputs['auth']['me']['workspaces'][number]['role']>().toEqualTypeOf<
+      'owner' | 'admin' | 'member' | 'viewer'
+    >();
+    expectTypeOf(client.workspaces.get.query).parameter(0).toEqualTypeOf<{ workspaceId: string }>();
+    expectTypeOf<Awaited<ReturnType<typeof client.auth.signUp.mutate>>['session']>().toEqualTypeOf<{
+      token: string;
+      expiresAt: string;
+    }>();
+  });
+});
