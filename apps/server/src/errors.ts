@@ -1,5 +1,8 @@
+import type { Socket } from 'node:net';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 type TrpcCode = keyof typeof TRPC_ERROR_CODES_BY_KEY;
 
@@ -23,23 +26,65 @@ export function errorBody(status: number, message: string) {
   };
 }
 
+/** Sends an error in the procedures' shape. */
+export function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.status(status).type('application/json').send(errorBody(status, message));
+}
+
+function handleError(
+  error: FastifyError | TRPCError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  // tRPC's adapter can throw before its own error handling runs (e.g. an unparseable
+  // Host header makes an invalid URL); such errors carry a tRPC code, not a statusCode.
+  const status =
+    error instanceof TRPCError ? getHTTPStatusCodeFromError(error) : (error.statusCode ?? 500);
+  if (status >= 500) {
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, 500, 'Internal server error');
+  }
+  return sendError(reply, status, error.message);
+}
+
+/** Fastify options that make errors raised while routing answer in the procedures' shape. */
+export const frameworkErrorOptions = {
+  frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+    // The default body echoes the whole offending URL back; a short message is enough.
+    const status = error.statusCode ?? 400;
+    return sendError(reply, status, status === 414 ? 'URL too long' : 'Malformed URL');
+  },
+  /** Requests Node's HTTP parser rejects before Fastify sees them (header overflow, …). */
+  clientErrorHandler(error: Error & { code?: string }, socket: Socket) {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, reason, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'Request headers or URL too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'Request took too long to arrive']
+          : [400, 'Bad Request', 'Malformed HTTP request'];
+    const body = JSON.stringify(errorBody(status, message));
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(error);
+  },
+};
+
 /**
  * Errors Fastify raises before a procedure runs (body too large, unsupported content
  * type, unknown route) answer in the procedures' error shape; anything else is a bug,
  * logged in full and answered without details.
  */
 export function registerErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'unhandled error');
-      return reply.status(500).send(errorBody(500, 'Internal server error'));
-    }
-    return reply.status(status).send(errorBody(status, error.message));
-  });
+  app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(errorBody(404, `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendError(
+      reply,
+      404,
+      `No route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`,
+    ),
   );
 }

@@ -3,7 +3,7 @@ import type { Database, Kysely } from '@trellis/db';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.js';
-import { registerErrorHandlers } from './errors.js';
+import { frameworkErrorOptions, registerErrorHandlers, sendError } from './errors.js';
 
 /** What the server is built from: its configuration and an open, migrated database. */
 export interface ServerDeps {
@@ -27,6 +27,7 @@ export function buildServer(config: ServerConfig, { db }: ServerDeps): FastifyIn
     bodyLimit: config.bodyLimitBytes,
     // Batched calls put every procedure path in one URL segment.
     routerOptions: { maxParamLength: 8192 },
+    ...frameworkErrorOptions,
   });
   registerErrorHandlers(app);
   app.addHook('onClose', () => db.destroy());
@@ -49,6 +50,28 @@ export function buildServer(config: ServerConfig, { db }: ServerDeps): FastifyIn
       // JSON only: a text/plain body is what a cross-site form can send without a CORS
       // preflight, so it is refused (415) rather than parsed.
       scope.removeContentTypeParser('text/plain');
+      // API.md: a batch over the limit is PAYLOAD_TOO_LARGE. Checked before tRPC reads
+      // the body (tRPC's own maxBatchSize stays as a backstop, answering 400).
+      scope.addHook('onRequest', async (request, reply) => {
+        const { path } = request.params as { path?: string };
+        const query = request.query as { batch?: string };
+        if (query.batch === '1' && path && path.split(',').length > config.maxBatchSize) {
+          return sendError(reply, 413, `A batch may hold at most ${config.maxBatchSize} calls`);
+        }
+      });
+      // tRPC answers errors raised before a procedure runs (bad batch, missing content
+      // type) with a JSON body but a text/plain type; clients parse by type.
+      scope.addHook('onSend', async (_request, _reply, payload) => {
+        if (
+          payload instanceof Response &&
+          payload.headers.get('content-type')?.startsWith('text/plain')
+        ) {
+          const headers = new Headers(payload.headers);
+          headers.set('content-type', 'application/json');
+          return new Response(payload.body, { status: payload.status, headers });
+        }
+        return payload;
+      });
       await scope.register(fastifyTRPCPlugin, {
         trpcOptions: {
           router: appRouter,

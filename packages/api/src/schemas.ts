@@ -12,8 +12,13 @@ export const zEmail = z.email().max(254);
 /** A new password: 10–256 characters, never truncated. */
 export const zNewPassword = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH);
 
-/** A display name. */
-export const zName = z.string().trim().min(1).max(100);
+/** A display name: no control characters or broken UTF-16 (lone surrogates). */
+export const zName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((name) => !/[\p{Cc}\p{Cs}]/u.test(name), 'Must not contain control characters');
 
 /** A workspace slug: lowercase letters, digits and single hyphens, 2–48 characters. */
 export const zSlug = z
