@@ -18,7 +18,7 @@ export function sessionCookie(
     'Path=/',
     'HttpOnly',
     'SameSite=Lax',
-    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
+    `Max-Age=${Number.isFinite(maxAgeSeconds) ? Math.max(0, Math.floor(maxAgeSeconds)) : 0}`,
   ];
   if (secure) parts.push('Secure');
   return parts.join('; ');

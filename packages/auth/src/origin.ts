@@ -17,9 +17,11 @@ export function requestSource(
   { origin, host, secFetchSite }: RequestSource,
   trustedOrigins: readonly string[] = [],
 ): 'same' | 'foreign' | 'missing' {
-  if (origin === undefined) return secFetchSite === 'cross-site' ? 'foreign' : 'missing';
+  // `same-site` is another origin on our site (a sibling subdomain): still not us.
+  const crossOrigin = secFetchSite === 'cross-site' || secFetchSite === 'same-site';
+  if (origin === undefined) return crossOrigin ? 'foreign' : 'missing';
   if (trustedOrigins.includes(origin)) return 'same';
-  if (secFetchSite === 'cross-site' || secFetchSite === 'same-site') return 'foreign';
+  if (crossOrigin) return 'foreign';
   let originHost: string;
   try {
     originHost = new URL(origin).host;
