@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { createContext } from './context.js';
 import { fieldErrorsOf, formatError } from './errors.js';
 import { appRouter } from './root.js';
-import { createHarness, type Harness } from './test/harness.js';
+import { createHarness, type Harness, testConfig, testRequest } from './test/harness.js';
 
 /** The zod error a schema gives for `input`. */
 function zodErrorOf(schema: z.ZodType, input: unknown): z.ZodError {
@@ -226,16 +226,8 @@ describe('errors over HTTP', () => {
       createContext: () =>
         createContext({
           db: harness.db,
-          config: { secureCookies: false, trustedOrigins: [] },
-          req: {
-            ip: '127.0.0.1',
-            userAgent: 'vitest',
-            authorization: undefined,
-            cookie: undefined,
-            origin: undefined,
-            host: 'localhost:3000',
-            secFetchSite: undefined,
-          },
+          config: testConfig,
+          req: testRequest(),
           setCookie: () => {},
         }),
     });

@@ -2,7 +2,7 @@ import type { Database, Kysely } from '@trellis/db';
 import { isUniqueViolation, newId } from '@trellis/db';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyPassword } from './passwords.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import {
   authenticateWithPassword,
   createPasswordUser,
@@ -26,11 +26,11 @@ afterEach(async () => {
 });
 
 /** Ada, signed up with a password. */
-function givenAda(overrides: { email?: string; password?: string } = {}) {
+async function givenAda(overrides: { email?: string; password?: string } = {}) {
   return createPasswordUser(db, {
     email: overrides.email ?? 'ada@example.com',
     name: 'Ada Lovelace',
-    password: overrides.password ?? PASSWORD,
+    passwordHash: await hashPassword(overrides.password ?? PASSWORD),
   });
 }
 
@@ -59,7 +59,7 @@ describe('createPasswordUser', () => {
     const user = await createPasswordUser(db, {
       email: '  Ada@Example.COM ',
       name: '  Ada Lovelace ',
-      password: PASSWORD,
+      passwordHash: await hashPassword(PASSWORD),
     });
 
     expect(user).toEqual({ id: user.id, email: 'ada@example.com', name: 'Ada Lovelace' });
@@ -71,7 +71,7 @@ describe('createPasswordUser', () => {
 
     const user = await createPasswordUser(
       db,
-      { email: 'Ada@Example.com', name: 'Ada', password: PASSWORD },
+      { email: 'Ada@Example.com', name: 'Ada', passwordHash: await hashPassword(PASSWORD) },
       now,
     );
 

@@ -1,7 +1,7 @@
 import type { Database } from '@trellis/db';
 import { isoNow, newId } from '@trellis/db';
 import type { Kysely } from 'kysely';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.js';
+import { verifyAgainstDummy, verifyPassword } from './passwords.js';
 import type { AuthUser } from './sessions.js';
 
 /** Emails compare case-insensitively; they are stored in this form. */
@@ -10,21 +10,22 @@ export function normalizeEmail(email: string): string {
 }
 
 /**
- * Creates a user who signs in with a password. A taken email surfaces as the database's
- * unique violation (see `isUniqueViolation`), which also covers two sign-ups racing.
+ * Creates a user who signs in with a password, given its hash (`hashPassword`, done
+ * before any transaction so the slow hash holds no lock). A taken email surfaces as the
+ * database's unique violation (see `isUniqueViolation`), which also covers two sign-ups
+ * racing.
  */
 export async function createPasswordUser(
   db: Kysely<Database>,
-  input: { email: string; name: string; password: string },
+  input: { email: string; name: string; passwordHash: string },
   now: Date = new Date(),
 ): Promise<AuthUser> {
   const user = { id: newId(), email: normalizeEmail(input.email), name: input.name.trim() };
-  const passwordHash = await hashPassword(input.password);
   await db
     .insertInto('users')
     .values({
       ...user,
-      password_hash: passwordHash,
+      password_hash: input.passwordHash,
       created_at: isoNow(now),
       updated_at: isoNow(now),
     })

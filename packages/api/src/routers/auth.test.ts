@@ -1,19 +1,10 @@
 import { DEFAULT_SESSION_POLICY } from '@trellis/auth';
 import { TRPCError } from '@trpc/server';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { fieldErrorsOf } from '../errors.js';
-import { createHarness, type Harness } from '../test/harness.js';
-
-/** Awaits a call that must fail and returns the TRPCError it failed with. */
-async function rejection(call: Promise<unknown>): Promise<TRPCError> {
-  const outcome = await call.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(TRPCError);
-  return outcome as TRPCError;
-}
+import { createHarness, type Harness, rejection } from '../test/harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 const OWN_ORIGIN = { origin: 'http://localhost:3000', host: 'localhost:3000' } as const;
@@ -50,6 +41,19 @@ async function tokenWorks(token: string): Promise<boolean> {
 }
 
 describe('auth.signUp', () => {
+  it('leaves no account behind when its session cannot be stored (one transaction)', async () => {
+    await sql`drop table sessions`.execute(harness.db);
+
+    const error = await rejection(
+      harness
+        .caller()
+        .api.auth.signUp({ email: 'ada@example.com', password: PASSWORD, name: 'Ada' }),
+    );
+
+    expect(error.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(await harness.db.selectFrom('users').select('id').execute()).toEqual([]);
+  });
+
   it('creates the user with a lowercased email, starts a session and sets the cookie', async () => {
     const { api, setCookies } = harness.caller();
     const before = Date.now();

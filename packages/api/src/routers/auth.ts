@@ -5,14 +5,16 @@ import {
   createSession,
   DEFAULT_SESSION_POLICY,
   emailTaken,
+  hashPassword,
   invalidateAllUserSessions,
   invalidateSession,
   invalidateUserSession,
   listUserSessions,
+  PASSWORD_MAX_LENGTH,
   type SessionInfo,
   sessionCookie,
 } from '@trellis/auth';
-import { isUniqueViolation } from '@trellis/db';
+import { type Database, isUniqueViolation, type Kysely } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../context.js';
@@ -23,19 +25,27 @@ import { protectedProcedure, publicProcedure } from '../trpc.js';
 const emailTakenError = () =>
   new TRPCError({ code: 'CONFLICT', message: 'An account with this email already exists' });
 
-/** Starts a session for `userId`, sets the browser cookie, and returns the token once. */
-async function startSession(ctx: Context, userId: string) {
-  const { token, session } = await createSession(
-    ctx.db,
+/**
+ * Starts a session for `userId` (inside the caller's transaction when `db` is one); the
+ * token is returned once and must then be handed over with `deliverSession`.
+ */
+function startSession(ctx: Context, db: Kysely<Database>, userId: string) {
+  return createSession(
+    db,
     userId,
     { userAgent: ctx.req.userAgent, ip: ctx.req.ip },
     { policy: ctx.config.sessionPolicy },
   );
+}
+
+/** Sets the browser cookie for a committed session and shapes the API answer. */
+function deliverSession(ctx: Context, { token, session }: { token: string; session: SessionInfo }) {
   // The cookie lives as long as the session could (its absolute lifetime); inactivity
   // expiry is enforced by the server, which slides it on use.
   const policy = ctx.config.sessionPolicy ?? DEFAULT_SESSION_POLICY;
-  const maxAgeSeconds = policy.absoluteMs / 1000;
-  ctx.setCookie(sessionCookie(token, maxAgeSeconds, { secure: ctx.config.secureCookies }));
+  ctx.setCookie(
+    sessionCookie(token, policy.absoluteMs / 1000, { secure: ctx.config.secureCookies }),
+  );
   return { token, expiresAt: session.expiresAt };
 }
 
@@ -50,18 +60,27 @@ export const authRouter = {
     .mutation(async ({ ctx, input }) => {
       // Checked first to spare an argon2 hash; the unique index still decides races.
       if (await emailTaken(ctx.db, input.email)) throw emailTakenError();
-      const user = await createPasswordUser(ctx.db, input).catch((error: unknown) => {
-        throw isUniqueViolation(error) ? emailTakenError() : error;
-      });
-      return { user, session: await startSession(ctx, user.id) };
+      const passwordHash = await hashPassword(input.password);
+      const { user, started } = await ctx.db
+        .transaction()
+        .execute(async (trx) => {
+          const user = await createPasswordUser(trx, { ...input, passwordHash });
+          return { user, started: await startSession(ctx, trx, user.id) };
+        })
+        .catch((error: unknown) => {
+          throw isUniqueViolation(error) ? emailTakenError() : error;
+        });
+      return { user, session: deliverSession(ctx, started) };
     }),
 
   signIn: publicProcedure
-    .input(z.object({ email: zEmail, password: z.string().min(1).max(256) }).strict())
+    .input(
+      z.object({ email: zEmail, password: z.string().min(1).max(PASSWORD_MAX_LENGTH) }).strict(),
+    )
     .mutation(async ({ ctx, input }) => {
       const user = await authenticateWithPassword(ctx.db, input.email, input.password);
       if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Wrong email or password' });
-      return { user, session: await startSession(ctx, user.id) };
+      return { user, session: deliverSession(ctx, await startSession(ctx, ctx.db, user.id)) };
     }),
 
   signOut: protectedProcedure.input(z.object({}).strict()).mutation(async ({ ctx }) => {

@@ -1,18 +1,7 @@
 import type { Role } from '@trellis/db';
-import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
-import { createHarness, type Harness } from '../test/harness.js';
-
-/** Awaits a call that must fail and returns the TRPCError it failed with. */
-async function rejection(call: Promise<unknown>): Promise<TRPCError> {
-  const outcome = await call.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(TRPCError);
-  return outcome as TRPCError;
-}
+import { createHarness, type Harness, rejection } from '../test/harness.js';
 
 let harness: Harness;
 

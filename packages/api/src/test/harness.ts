@@ -1,12 +1,15 @@
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
+import { TRPCError } from '@trpc/server';
+import { expect } from 'vitest';
 import { type ApiConfig, createContext, type RequestInfo } from '../context.js';
 import { createCaller } from '../root.js';
 
-const config: ApiConfig = { secureCookies: false, trustedOrigins: [] };
+/** The deployment settings tests run with: plain-HTTP localhost, no extra origins. */
+export const testConfig: ApiConfig = { secureCookies: false, trustedOrigins: [] };
 let counter = 0;
 
 /** A request as a plain script would send it: no cookie, no Origin. */
-function request(overrides: Partial<RequestInfo> = {}): RequestInfo {
+export function testRequest(overrides: Partial<RequestInfo> = {}): RequestInfo {
   return {
     ip: '127.0.0.1',
     userAgent: 'vitest',
@@ -52,8 +55,8 @@ export async function createHarness(): Promise<Harness> {
       const setCookies: string[] = [];
       const ctx = createContext({
         db: database.db,
-        config,
-        req: request(req),
+        config: testConfig,
+        req: testRequest(req),
         setCookie: (value) => setCookies.push(value),
       });
       return { api: createCaller(ctx), setCookies };
@@ -71,4 +74,14 @@ export async function createHarness(): Promise<Harness> {
     destroy: () => database.destroy(),
   };
   return harness;
+}
+
+/** Awaits a call that must fail and returns the TRPCError it failed with. */
+export async function rejection(call: Promise<unknown>): Promise<TRPCError> {
+  const outcome = await call.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(TRPCError);
+  return outcome as TRPCError;
 }
