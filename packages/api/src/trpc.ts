@@ -4,6 +4,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from './context.js';
 import { formatError } from './errors.js';
+import { getUserWorkspace } from './queries/workspaces.js';
 import { roleAtLeast } from './roles.js';
 import { zId } from './schemas.js';
 
@@ -55,14 +56,6 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
 /** Every input addressed to a workspace names it like this. */
 export const workspaceInput = z.object({ workspaceId: zId });
 
-/** The workspace a request acts in, with the caller's role there. */
-export interface WorkspaceContext {
-  id: string;
-  name: string;
-  slug: string;
-  role: Role;
-}
-
 /**
  * A member of `input.workspaceId` with at least `minRole`. Non-members get NOT_FOUND, as
  * if the workspace did not exist; members below `minRole` get FORBIDDEN. Handlers receive
@@ -74,13 +67,7 @@ export function workspaceProcedure(minRole: Role) {
     if (!parsed.success) {
       throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: parsed.error });
     }
-    const workspace = await ctx.db
-      .selectFrom('memberships')
-      .innerJoin('workspaces', 'workspaces.id', 'memberships.workspace_id')
-      .select(['workspaces.id', 'workspaces.name', 'workspaces.slug', 'memberships.role'])
-      .where('memberships.workspace_id', '=', parsed.data.workspaceId)
-      .where('memberships.user_id', '=', ctx.user.id)
-      .executeTakeFirst();
+    const workspace = await getUserWorkspace(ctx.db, ctx.user.id, parsed.data.workspaceId);
     if (!workspace) throw new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
     if (!roleAtLeast(workspace.role, minRole)) {
       throw new TRPCError({
@@ -88,6 +75,6 @@ export function workspaceProcedure(minRole: Role) {
         message: `This needs the ${minRole} role; you are ${workspace.role}`,
       });
     }
-    return next({ ctx: { ...ctx, workspace: workspace satisfies WorkspaceContext } });
+    return next({ ctx: { ...ctx, workspace } });
   });
 }

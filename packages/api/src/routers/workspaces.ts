@@ -1,7 +1,7 @@
 import { isoNow, isUniqueViolation, newId } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { getUserWorkspace, listUserWorkspaces, type WorkspaceView } from '../queries/workspaces.js';
+import { listUserWorkspaces, type WorkspaceView } from '../queries/workspaces.js';
 import { zName, zSlug } from '../schemas.js';
 import { protectedProcedure, workspaceInput, workspaceProcedure } from '../trpc.js';
 
@@ -40,25 +40,19 @@ export const workspacesRouter = {
 
   get: workspaceProcedure('viewer')
     .input(workspaceInput.strict())
-    .query(async ({ ctx }) => {
-      const workspace = await getUserWorkspace(ctx.db, ctx.user.id, ctx.workspace.id);
-      if (!workspace) throw new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
-      return workspace;
-    }),
+    .query(({ ctx }) => ctx.workspace),
 
   update: workspaceProcedure('owner')
     .input(workspaceInput.extend({ name: zName.optional() }).strict())
-    .mutation(async ({ ctx, input }) => {
-      if (input.name !== undefined) {
-        await ctx.db
-          .updateTable('workspaces')
-          .set({ name: input.name, updated_at: isoNow() })
-          .where('id', '=', ctx.workspace.id)
-          .execute();
-      }
-      const workspace = await getUserWorkspace(ctx.db, ctx.user.id, ctx.workspace.id);
-      if (!workspace) throw new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
-      return workspace;
+    .mutation(async ({ ctx, input }): Promise<WorkspaceView> => {
+      if (input.name === undefined) return ctx.workspace;
+      const updatedAt = isoNow();
+      await ctx.db
+        .updateTable('workspaces')
+        .set({ name: input.name, updated_at: updatedAt })
+        .where('id', '=', ctx.workspace.id)
+        .execute();
+      return { ...ctx.workspace, name: input.name, updatedAt };
     }),
 
   delete: workspaceProcedure('owner')
