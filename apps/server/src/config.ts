@@ -24,7 +24,9 @@ const envSchema = z
           .map((origin) => origin.trim())
           .filter(Boolean),
       )
-      .pipe(z.array(z.url())),
+      .pipe(z.array(z.url()))
+      // Browsers send `scheme://host[:port]`; `https://x.example/` must match that too.
+      .transform((list) => list.map((origin) => new URL(origin).origin)),
     /** `auto`: Secure cookies unless the request is addressed to localhost. */
     COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
     BODY_LIMIT_BYTES: z.coerce
@@ -33,6 +35,13 @@ const envSchema = z
       .min(1024)
       .default(1024 * 1024),
     MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+    /** How often expired sessions are swept from the database. */
+    SESSION_SWEEP_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(24 * 60 * 60 * 1000) // setInterval cannot wait longer than ~24.8 days
+      .default(60 * 60 * 1000),
   })
   .transform((e) => ({
     port: e.PORT,
@@ -45,6 +54,7 @@ const envSchema = z
     cookieSecure: e.COOKIE_SECURE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxBatchSize: e.MAX_BATCH_SIZE,
+    sessionSweepIntervalMs: e.SESSION_SWEEP_INTERVAL_MS,
   }));
 
 /** The server's whole configuration, validated. */

@@ -1,4 +1,5 @@
 import { type ApiConfig, type AppRouter, appRouter, createContext } from '@trellis/api';
+import { deleteExpiredSessions } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -30,7 +31,17 @@ export function buildServer(config: ServerConfig, { db }: ServerDeps): FastifyIn
     ...frameworkErrorOptions,
   });
   registerErrorHandlers(app);
-  app.addHook('onClose', () => db.destroy());
+
+  // Expired sessions are deleted when presented; abandoned ones are swept here.
+  const sweepSessions = () =>
+    deleteExpiredSessions(db).catch((error: unknown) =>
+      app.log.error({ err: error }, 'session sweep failed'),
+    );
+  const sweep = setInterval(sweepSessions, config.sessionSweepIntervalMs).unref();
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    await db.destroy();
+  });
 
   const apiConfig = (secureCookies: boolean): ApiConfig => ({
     secureCookies,

@@ -13,6 +13,7 @@ export type { AuthUser, SessionInfo, SessionOrigin, SessionPolicy } from './sess
 export {
   createSession,
   DEFAULT_SESSION_POLICY,
+  deleteExpiredSessions,
   invalidateAllUserSessions,
   invalidateSession,
   invalidateUserSession,

@@ -8,6 +8,7 @@ import {
   type AuthUser,
   createSession,
   DEFAULT_SESSION_POLICY,
+  deleteExpiredSessions,
   invalidateAllUserSessions,
   invalidateSession,
   invalidateUserSession,
@@ -511,5 +512,25 @@ describe('listUserSessions', () => {
     const ada = await givenUser('Ada');
 
     expect(await listUserSessions(db, ada.id)).toEqual([]);
+  });
+});
+
+describe('deleteExpiredSessions', () => {
+  it('deletes sessions past either limit and keeps live ones', async () => {
+    const ada = await givenUser('Ada');
+    await givenSession(ada, 0); // never used again: inactive from day 10
+    const active = await givenSession(ada, 0);
+    const fresh = await givenSession(ada, 25 * DAY);
+    // `active` is used every 5 days, so only the absolute limit (day 30) can end it.
+    for (let day = 5; day <= 25; day += 5) await validateAt(active.token, day * DAY);
+
+    const atDay15 = await deleteExpiredSessions(db, { now: at(15 * DAY) });
+    const remainingAt15 = (await allSessionRows()).map((row) => row.id).sort();
+    const atDay31 = await deleteExpiredSessions(db, { now: at(31 * DAY) });
+
+    expect(atDay15).toBe(1);
+    expect(remainingAt15).toEqual([active.id, fresh.id].sort());
+    expect(atDay31).toBe(1);
+    expect((await allSessionRows()).map((row) => row.id)).toEqual([fresh.id]);
   });
 });

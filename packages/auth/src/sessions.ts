@@ -203,3 +203,23 @@ export async function listUserSessions(
     .map((row) => toInfo(row, policy))
     .filter((s) => Date.parse(s.expiresAt) > now.getTime());
 }
+
+/**
+ * Deletes every session that has expired by either rule; returns how many. Sessions are
+ * also deleted when presented after expiry, but abandoned ones never are without this.
+ */
+export async function deleteExpiredSessions(
+  db: Kysely<Database>,
+  { now = new Date(), policy = DEFAULT_SESSION_POLICY } = {},
+): Promise<number> {
+  const result = await db
+    .deleteFrom('sessions')
+    .where((eb) =>
+      eb.or([
+        eb('last_verified_at', '<=', new Date(now.getTime() - policy.inactivityMs).toISOString()),
+        eb('created_at', '<=', new Date(now.getTime() - policy.absoluteMs).toISOString()),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
