@@ -1,4 +1,4 @@
-import { readCookie, SESSION_COOKIE, type SessionPolicy } from '@trellis/auth';
+import { type RateLimits, readCookie, SESSION_COOKIE, type SessionPolicy } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
 
 /** Deployment settings the procedures need; read once by the server and passed down. */
@@ -9,6 +9,10 @@ export interface ApiConfig {
   trustedOrigins: readonly string[];
   /** Session lifetimes; the Lucia-guide defaults when omitted. */
   sessionPolicy?: SessionPolicy;
+  /** Limits on sign-in, sign-up and invites; `DEFAULT_RATE_LIMITS` when omitted. */
+  rateLimits?: RateLimits;
+  /** The time source for expiry and rate-limit windows; the system clock when omitted. */
+  clock?: () => Date;
 }
 
 /** What the transport tells the procedures about one HTTP request. */
@@ -35,6 +39,10 @@ export interface Context {
   credential: Credential;
   /** Appends a Set-Cookie header to the response. */
   setCookie(value: string): void;
+  /** Sets a response header (e.g. `Retry-After`). */
+  setHeader(name: string, value: string): void;
+  /** The current time, from `config.clock`. */
+  now(): Date;
 }
 
 /** The transport-specific parts a server provides to build a Context. */
@@ -43,11 +51,18 @@ export interface CreateContextOptions {
   config: ApiConfig;
   req: RequestInfo;
   setCookie(value: string): void;
+  setHeader(name: string, value: string): void;
 }
 
+const systemClock = () => new Date();
+
 /** Builds the per-request context; a bearer token wins over a cookie. */
-export function createContext({ db, config, req, setCookie }: CreateContextOptions): Context {
-  return { db, config, req, setCookie, credential: readCredential(req) };
+export function createContext(options: CreateContextOptions): Context {
+  return {
+    ...options,
+    credential: readCredential(options.req),
+    now: options.config.clock ?? systemClock,
+  };
 }
 
 function readCredential(req: RequestInfo): Credential {

@@ -229,6 +229,7 @@ describe('errors over HTTP', () => {
           config: testConfig,
           req: testRequest(),
           setCookie: () => {},
+          setHeader: () => {},
         }),
     });
     return { status: response.status, body: await response.json() };

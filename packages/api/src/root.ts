@@ -1,5 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { apiTokensRouter } from './routers/apiTokens.js';
 import { authRouter } from './routers/auth.js';
+import { membersRouter } from './routers/members.js';
 import { workspacesRouter } from './routers/workspaces.js';
 import { createCallerFactory, router } from './trpc.js';
 
@@ -7,6 +9,8 @@ import { createCallerFactory, router } from './trpc.js';
 export const appRouter = router({
   auth: authRouter,
   workspaces: workspacesRouter,
+  members: membersRouter,
+  apiTokens: apiTokensRouter,
 });
 
 /** The router's type: all a client needs to know about the API. */

@@ -1,10 +1,19 @@
-import { clearedSessionCookie, requestSource, validateSessionToken } from '@trellis/auth';
-import type { Role } from '@trellis/db';
+import {
+  type ApiTokenGrant,
+  type AuthUser,
+  clearedSessionCookie,
+  isApiToken,
+  requestSource,
+  type SessionInfo,
+  validateApiToken,
+  validateSessionToken,
+} from '@trellis/auth';
+import type { ApiTokenScope, Role } from '@trellis/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from './context.js';
 import { formatError } from './errors.js';
-import { getUserWorkspace } from './queries/workspaces.js';
+import { getUserWorkspace, getWorkspaceAs, type WorkspaceView } from './queries/workspaces.js';
 import { roleAtLeast } from './roles.js';
 import { zId } from './schemas.js';
 
@@ -36,45 +45,138 @@ const sameOriginMutations = t.middleware(({ ctx, type, next }) => {
 /** Anyone may call; mutations still pass the same-origin check. */
 export const publicProcedure = t.procedure.use(sameOriginMutations);
 
-/** A signed-in user; handlers receive `ctx.user` and `ctx.session`, never undefined. */
-export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  if (!ctx.credential) {
+/** Who is calling: a person with a session, or a machine with an API token. */
+export type Principal =
+  | { kind: 'user'; user: AuthUser; session: SessionInfo }
+  | { kind: 'apiToken'; grant: ApiTokenGrant };
+
+/** Any valid credential; handlers receive `ctx.principal`. */
+const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const { credential } = ctx;
+  if (!credential) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   }
-  const auth = await validateSessionToken(ctx.db, ctx.credential.token, {
+  if (isApiToken(credential.token)) {
+    // API tokens are for programs, which send them as bearer tokens, never as cookies.
+    const grant =
+      credential.kind === 'bearer'
+        ? await validateApiToken(ctx.db, credential.token, ctx.now())
+        : null;
+    if (!grant) {
+      throw new TRPCError({
+        code: 'UNAUTHORIZED',
+        message: 'API token revoked, expired or invalid',
+      });
+    }
+    return next({ ctx: { ...ctx, principal: { kind: 'apiToken', grant } as Principal } });
+  }
+  const auth = await validateSessionToken(ctx.db, credential.token, {
+    now: ctx.now(),
     policy: ctx.config.sessionPolicy,
   });
   if (!auth) {
-    if (ctx.credential.kind === 'cookie') {
+    if (credential.kind === 'cookie') {
       ctx.setCookie(clearedSessionCookie({ secure: ctx.config.secureCookies }));
     }
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Session expired or invalid' });
   }
-  return next({ ctx: { ...ctx, user: auth.user, session: auth.session } });
+  return next({ ctx: { ...ctx, principal: { kind: 'user', ...auth } as Principal } });
+});
+
+const tokensRefused = () =>
+  new TRPCError({
+    code: 'FORBIDDEN',
+    message: 'API tokens cannot manage accounts, members, tokens or the workspace itself',
+  });
+
+/** A signed-in person; handlers receive `ctx.user` and `ctx.session`, never undefined. */
+export const protectedProcedure = authenticatedProcedure.use(({ ctx, next }) => {
+  if (ctx.principal.kind !== 'user') throw tokensRefused();
+  const { user, session } = ctx.principal;
+  return next({ ctx: { ...ctx, user, session } });
 });
 
 /** Every input addressed to a workspace names it like this. */
 export const workspaceInput = z.object({ workspaceId: zId });
 
+/** The role an API token acts with: `read` tokens view, `write` tokens work like members. */
+const TOKEN_ROLES: Record<ApiTokenScope, Role> = { read: 'viewer', write: 'member' };
+
+/** Who acts inside a workspace: a member, or the admin on whose behalf a token acts. */
+export interface Actor {
+  userId: string;
+  apiTokenId: string | null;
+}
+
+async function workspaceIdOf(getRawInput: () => Promise<unknown>): Promise<string> {
+  const parsed = workspaceInput.safeParse(await getRawInput());
+  if (!parsed.success) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: parsed.error });
+  }
+  return parsed.data.workspaceId;
+}
+
+function requireRole(workspace: WorkspaceView, minRole: Role): void {
+  if (!roleAtLeast(workspace.role, minRole)) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `This needs the ${minRole} role; you are ${workspace.role}`,
+    });
+  }
+}
+
+const workspaceNotFound = () =>
+  new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
+
 /**
- * A member of `input.workspaceId` with at least `minRole`. Non-members get NOT_FOUND, as
- * if the workspace did not exist; members below `minRole` get FORBIDDEN. Handlers receive
- * `ctx.workspace`.
+ * Inside `input.workspaceId`, for members with at least `minRole` and for API tokens of
+ * that workspace (`read` tokens never mutate). Non-members and other workspaces' tokens
+ * get NOT_FOUND, as if the workspace did not exist; too weak a role gets FORBIDDEN.
+ * Handlers receive `ctx.workspace` and `ctx.actor`. Roles are read on every call, so a
+ * role change or removal applies to the very next request.
  */
 export function workspaceProcedure(minRole: Role) {
-  return protectedProcedure.use(async ({ ctx, getRawInput, next }) => {
-    const parsed = workspaceInput.safeParse(await getRawInput());
-    if (!parsed.success) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: parsed.error });
+  return authenticatedProcedure.use(async ({ ctx, type, getRawInput, next }) => {
+    const workspaceId = await workspaceIdOf(getRawInput);
+    const { principal } = ctx;
+    if (principal.kind === 'user') {
+      const workspace = await getUserWorkspace(ctx.db, principal.user.id, workspaceId);
+      if (!workspace) throw workspaceNotFound();
+      requireRole(workspace, minRole);
+      const actor: Actor = { userId: principal.user.id, apiTokenId: null };
+      return next({ ctx: { ...ctx, workspace, actor } });
     }
-    const workspace = await getUserWorkspace(ctx.db, ctx.user.id, parsed.data.workspaceId);
-    if (!workspace) throw new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
-    if (!roleAtLeast(workspace.role, minRole)) {
-      throw new TRPCError({
-        code: 'FORBIDDEN',
-        message: `This needs the ${minRole} role; you are ${workspace.role}`,
-      });
+    const { grant } = principal;
+    if (grant.workspaceId !== workspaceId) throw workspaceNotFound();
+    if (type === 'mutation' && grant.scope === 'read') {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'This API token is read-only' });
     }
-    return next({ ctx: { ...ctx, workspace } });
+    const workspace = await getWorkspaceAs(ctx.db, workspaceId, TOKEN_ROLES[grant.scope]);
+    if (!workspace) throw workspaceNotFound();
+    requireRole(workspace, minRole);
+    const actor: Actor = { userId: grant.createdBy, apiTokenId: grant.id };
+    return next({ ctx: { ...ctx, workspace, actor } });
+  });
+}
+
+/**
+ * Like `workspaceProcedure`, but for people only: managing members, API tokens and the
+ * workspace itself is refused to API tokens (FORBIDDEN, after the NOT_FOUND check).
+ * Handlers also receive `ctx.user` and `ctx.session`.
+ */
+export function workspaceUserProcedure(minRole: Role) {
+  return authenticatedProcedure.use(async ({ ctx, getRawInput, next }) => {
+    const workspaceId = await workspaceIdOf(getRawInput);
+    const { principal } = ctx;
+    if (principal.kind !== 'user') {
+      if (principal.grant.workspaceId !== workspaceId) throw workspaceNotFound();
+      throw tokensRefused();
+    }
+    const workspace = await getUserWorkspace(ctx.db, principal.user.id, workspaceId);
+    if (!workspace) throw workspaceNotFound();
+    requireRole(workspace, minRole);
+    const { user, session } = principal;
+    const actor: Actor = { userId: user.id, apiTokenId: null };
+    return next({ ctx: { ...ctx, user, session, workspace, actor } });
   });
 }

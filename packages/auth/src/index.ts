@@ -1,5 +1,23 @@
+export type { ApiTokenGrant, ApiTokenInfo } from './api-tokens.js';
+export {
+  API_TOKEN_PREFIX,
+  createApiToken,
+  isApiToken,
+  listApiTokens,
+  revokeApiToken,
+  validateApiToken,
+} from './api-tokens.js';
 export type { CookieOptions } from './cookies.js';
 export { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
+export { signInWithOAuthIdentity } from './oauth/accounts.js';
+export type {
+  OAuthAttempt,
+  OAuthClientSettings,
+  OAuthFailure,
+  OAuthIdentity,
+  OAuthProvider,
+} from './oauth/providers.js';
+export { githubProvider, googleProvider, OAuthError, oidcProvider } from './oauth/providers.js';
 export type { RequestSource } from './origin.js';
 export { requestSource } from './origin.js';
 export {
@@ -9,6 +27,15 @@ export {
   verifyPassword,
 } from './passwords.js';
 export { hexDigestsEqual, secureRandomString, sha256Hex } from './random.js';
+export type { RateLimitRule, RateLimits, RateLimitVerdict } from './rate-limit.js';
+export {
+  clientAddressKey,
+  DEFAULT_RATE_LIMITS,
+  deleteExpiredRateLimits,
+  hitRateLimit,
+  refundRateLimit,
+  resetRateLimit,
+} from './rate-limit.js';
 export type { AuthUser, SessionInfo, SessionOrigin, SessionPolicy } from './sessions.js';
 export {
   createSession,
@@ -20,6 +47,8 @@ export {
   listUserSessions,
   validateSessionToken,
 } from './sessions.js';
+export type { IssuedToken } from './tokens.js';
+export { issueToken, parseToken, secretMatches } from './tokens.js';
 export {
   authenticateWithPassword,
   createPasswordUser,

@@ -52,14 +52,29 @@ describe('createDatabase on a file', () => {
 
   it('migrates up and down, and reports nothing pending once applied', async () => {
     const db = createDatabase(tempUrl());
-    expect(await pendingMigrations(db)).toEqual(['0001_initial']);
-    expect(await migrateToLatest(db)).toEqual(['0001_initial']);
+    const all = ['0001_initial', '0002_access_control'];
+    expect(await pendingMigrations(db)).toEqual(all);
+    expect(await migrateToLatest(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual([]);
     expect(await pendingMigrations(db)).toEqual([]);
     const tables = await db.introspection.getTables();
     expect(tables.map((t) => t.name).sort()).toEqual(
-      ['memberships', 'projects', 'sessions', 'task_labels', 'tasks', 'users', 'workspaces'].sort(),
+      [
+        'api_tokens',
+        'invites',
+        'memberships',
+        'oauth_accounts',
+        'projects',
+        'rate_limits',
+        'sessions',
+        'task_labels',
+        'tasks',
+        'users',
+        'workspaces',
+      ].sort(),
     );
+    expect(await migrateDown(db)).toEqual(['0002_access_control']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('invites');
     expect(await migrateDown(db)).toEqual(['0001_initial']);
     expect(await db.introspection.getTables()).toEqual([]);
     await db.destroy();

@@ -91,6 +91,56 @@ export interface TaskLabelsTable {
   label: string;
 }
 
+/** An invitation into a workspace for one email; single use, expires. */
+export interface InvitesTable {
+  id: string;
+  workspace_id: string;
+  /** Normalized (lowercased) like users.email. */
+  email: string;
+  role: Role;
+  secret_hash: string;
+  invited_by: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_by: string | null;
+}
+
+/** What an API token may do: read only, or read and write. */
+export const API_TOKEN_SCOPES = ['read', 'write'] as const;
+/** One of API_TOKEN_SCOPES. */
+export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+
+/** A machine credential acting inside one workspace. Only a SHA-256 of its secret is stored. */
+export interface ApiTokensTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  scope: ApiTokenScope;
+  secret_hash: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** A user's identity at an OAuth / OpenID Connect provider (`subject` is its stable id). */
+export interface OAuthAccountsTable {
+  provider: string;
+  subject: string;
+  user_id: string;
+  email: string | null;
+  created_at: string;
+}
+
+/** A fixed-window counter: `hits` since the window began; it resets at `reset_at`. */
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  reset_at: string;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface Database {
   users: UsersTable;
@@ -100,6 +150,10 @@ export interface Database {
   projects: ProjectsTable;
   tasks: TasksTable;
   task_labels: TaskLabelsTable;
+  invites: InvitesTable;
+  api_tokens: ApiTokensTable;
+  oauth_accounts: OAuthAccountsTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -121,3 +175,6 @@ export type Task = Selectable<TasksTable>;
 export type NewTask = Insertable<TasksTable>;
 export type TaskUpdate = Updateable<TasksTable>;
 export type TaskLabel = Selectable<TaskLabelsTable>;
+export type Invite = Selectable<InvitesTable>;
+export type ApiToken = Selectable<ApiTokensTable>;
+export type OAuthAccount = Selectable<OAuthAccountsTable>;

@@ -43,3 +43,17 @@ export function getUserWorkspace(
     .where('memberships.workspace_id', '=', workspaceId)
     .executeTakeFirst();
 }
+
+/** A workspace seen with a given role (how API tokens see theirs), or undefined. */
+export async function getWorkspaceAs(
+  db: Kysely<Database>,
+  workspaceId: string,
+  role: Role,
+): Promise<WorkspaceView | undefined> {
+  const row = await db
+    .selectFrom('workspaces')
+    .select(['id', 'name', 'slug', 'created_at as createdAt', 'updated_at as updatedAt'])
+    .where('id', '=', workspaceId)
+    .executeTakeFirst();
+  return row && { ...row, role };
+}

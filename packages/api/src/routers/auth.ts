@@ -1,6 +1,7 @@
 import {
   authenticateWithPassword,
   clearedSessionCookie,
+  clientAddressKey,
   createPasswordUser,
   createSession,
   DEFAULT_SESSION_POLICY,
@@ -10,7 +11,10 @@ import {
   invalidateSession,
   invalidateUserSession,
   listUserSessions,
+  normalizeEmail,
   PASSWORD_MAX_LENGTH,
+  refundRateLimit,
+  resetRateLimit,
   type SessionInfo,
   sessionCookie,
 } from '@trellis/auth';
@@ -19,6 +23,7 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import { listUserWorkspaces } from '../queries/workspaces.js';
+import { enforceRateLimits } from '../rate-limits.js';
 import { zEmail, zId, zName, zNewPassword } from '../schemas.js';
 import { protectedProcedure, publicProcedure } from '../trpc.js';
 
@@ -34,7 +39,7 @@ function startSession(ctx: Context, db: Kysely<Database>, userId: string) {
     db,
     userId,
     { userAgent: ctx.req.userAgent, ip: ctx.req.ip },
-    { policy: ctx.config.sessionPolicy },
+    { now: ctx.now(), policy: ctx.config.sessionPolicy },
   );
 }
 
@@ -58,6 +63,9 @@ export const authRouter = {
   signUp: publicProcedure
     .input(z.object({ email: zEmail, password: zNewPassword, name: zName }).strict())
     .mutation(async ({ ctx, input }) => {
+      await enforceRateLimits(ctx, [
+        { key: `signup:ip:${clientAddressKey(ctx.req.ip)}`, rule: 'signUpPerIp' },
+      ]);
       // Checked first to spare an argon2 hash; the unique index still decides races.
       if (await emailTaken(ctx.db, input.email)) throw emailTakenError();
       const passwordHash = await hashPassword(input.password);
@@ -78,8 +86,18 @@ export const authRouter = {
       z.object({ email: zEmail, password: z.string().min(1).max(PASSWORD_MAX_LENGTH) }).strict(),
     )
     .mutation(async ({ ctx, input }) => {
+      // Counted before the password is checked, so that concurrent guesses cannot slip
+      // past the limit; a success takes its hits back.
+      const accountKey = `signin:account:${normalizeEmail(input.email)}`;
+      const ipKey = `signin:ip:${clientAddressKey(ctx.req.ip)}`;
+      await enforceRateLimits(ctx, [
+        { key: accountKey, rule: 'signInPerAccount' },
+        { key: ipKey, rule: 'signInPerIp' },
+      ]);
       const user = await authenticateWithPassword(ctx.db, input.email, input.password);
       if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Wrong email or password' });
+      await resetRateLimit(ctx.db, accountKey);
+      await refundRateLimit(ctx.db, ipKey);
       return { user, session: deliverSession(ctx, await startSession(ctx, ctx.db, user.id)) };
     }),
 
@@ -107,9 +125,12 @@ export const authRouter = {
 
   sessions: {
     list: protectedProcedure.query(async ({ ctx }) =>
-      (await listUserSessions(ctx.db, ctx.user.id, { policy: ctx.config.sessionPolicy })).map((s) =>
-        sessionView(s, ctx.session.id),
-      ),
+      (
+        await listUserSessions(ctx.db, ctx.user.id, {
+          now: ctx.now(),
+          policy: ctx.config.sessionPolicy,
+        })
+      ).map((s) => sessionView(s, ctx.session.id)),
     ),
 
     revoke: protectedProcedure

@@ -3,7 +3,12 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { listUserWorkspaces, type WorkspaceView } from '../queries/workspaces.js';
 import { zName, zSlug } from '../schemas.js';
-import { protectedProcedure, workspaceInput, workspaceProcedure } from '../trpc.js';
+import {
+  protectedProcedure,
+  workspaceInput,
+  workspaceProcedure,
+  workspaceUserProcedure,
+} from '../trpc.js';
 
 const slugTaken = () =>
   new TRPCError({ code: 'CONFLICT', message: 'A workspace with this slug already exists' });
@@ -12,7 +17,7 @@ export const workspacesRouter = {
   create: protectedProcedure
     .input(z.object({ name: zName, slug: zSlug }).strict())
     .mutation(async ({ ctx, input }): Promise<WorkspaceView> => {
-      const now = isoNow();
+      const now = isoNow(ctx.now());
       const workspace = { id: newId(), name: input.name, slug: input.slug };
       try {
         await ctx.db.transaction().execute(async (trx) => {
@@ -42,11 +47,11 @@ export const workspacesRouter = {
     .input(workspaceInput.strict())
     .query(({ ctx }) => ctx.workspace),
 
-  update: workspaceProcedure('owner')
+  update: workspaceUserProcedure('owner')
     .input(workspaceInput.extend({ name: zName.optional() }).strict())
     .mutation(async ({ ctx, input }): Promise<WorkspaceView> => {
       if (input.name === undefined) return ctx.workspace;
-      const updatedAt = isoNow();
+      const updatedAt = isoNow(ctx.now());
       await ctx.db
         .updateTable('workspaces')
         .set({ name: input.name, updated_at: updatedAt })
@@ -55,7 +60,7 @@ export const workspacesRouter = {
       return { ...ctx.workspace, name: input.name, updatedAt };
     }),
 
-  delete: workspaceProcedure('owner')
+  delete: workspaceUserProcedure('owner')
     .input(workspaceInput.strict())
     .mutation(async ({ ctx }) => {
       // Memberships, projects and tasks go with it (ON DELETE CASCADE).

@@ -22,10 +22,11 @@ export function testRequest(overrides: Partial<RequestInfo> = {}): RequestInfo {
   };
 }
 
-/** A caller plus the Set-Cookie headers its calls produced. */
+/** A caller plus the Set-Cookie and other headers its calls produced. */
 export interface TestCaller {
   api: ReturnType<typeof createCaller>;
   setCookies: string[];
+  headers: Record<string, string>;
 }
 
 /** Procedures called in-process against a real, migrated SQLite file. */
@@ -46,20 +47,42 @@ export interface Harness {
   destroy(): Promise<void>;
 }
 
+/** A clock tests move by hand. */
+export interface TestClock {
+  now(): Date;
+  advance(ms: number): void;
+}
+
+/** A clock that starts at the real time and moves only when told. */
+export function testClock(start: Date = new Date()): TestClock {
+  let current = start.getTime();
+  return {
+    now: () => new Date(current),
+    advance: (ms) => {
+      current += ms;
+    },
+  };
+}
+
 /** Creates a harness on a fresh temp database; call `destroy()` after each test. */
-export async function createHarness(): Promise<Harness> {
+export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise<Harness> {
   const database = await createTestDatabase();
+  const config: ApiConfig = { ...testConfig, ...overrides };
   const harness: Harness = {
     db: database.db,
     caller(req = {}) {
       const setCookies: string[] = [];
+      const headers: Record<string, string> = {};
       const ctx = createContext({
         db: database.db,
-        config: testConfig,
+        config,
         req: testRequest(req),
         setCookie: (value) => setCookies.push(value),
+        setHeader: (name, value) => {
+          headers[name.toLowerCase()] = value;
+        },
       });
-      return { api: createCaller(ctx), setCookies };
+      return { api: createCaller(ctx), setCookies, headers };
     },
     as(token) {
       return harness.caller({ authorization: `Bearer ${token}` }).api;

@@ -1,0 +1,268 @@
+import { issueToken, normalizeEmail, parseToken, secretMatches } from '@trellis/auth';
+import {
+  type Database,
+  isoNow,
+  isUniqueViolation,
+  type Kysely,
+  ROLES,
+  type Role,
+} from '@trellis/db';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import {
+  getMember,
+  isMemberByEmail,
+  listMembers,
+  lockWorkspace,
+  type MemberView,
+  otherOwnerCount,
+} from '../queries/members.js';
+import { enforceRateLimits } from '../rate-limits.js';
+import { zEmail, zId } from '../schemas.js';
+import {
+  protectedProcedure,
+  workspaceInput,
+  workspaceProcedure,
+  workspaceUserProcedure,
+} from '../trpc.js';
+
+/** Invite tokens start with this, so that a leaked one is recognisable. */
+const INVITE_PREFIX = 'tri_';
+const INVITE_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+
+const zRole = z.enum(ROLES);
+const memberInput = workspaceInput.extend({ userId: zId });
+
+const lastOwner = () =>
+  new TRPCError({
+    code: 'CONFLICT',
+    message: 'A workspace needs at least one owner; make someone else owner first',
+  });
+const memberNotFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'Member not found' });
+const ownersOnly = (what: string) =>
+  new TRPCError({ code: 'FORBIDDEN', message: `Only owners can ${what}` });
+
+/**
+ * Checks, inside a transaction holding the workspace lock, that `actorRole` may change
+ * `target`, and that the workspace keeps an owner if the target stops being one.
+ */
+async function guardMemberChange(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  actorRole: Role,
+  target: MemberView,
+  newRole: Role | null,
+): Promise<void> {
+  if (actorRole !== 'owner' && target.role === 'owner') throw ownersOnly('change owners');
+  if (actorRole !== 'owner' && newRole === 'owner') throw ownersOnly('make someone an owner');
+  if (target.role === 'owner' && newRole !== 'owner') {
+    if ((await otherOwnerCount(trx, workspaceId, target.userId)) === 0) throw lastOwner();
+  }
+}
+
+/** Removes a membership under the same rules as a role change to "nothing". */
+async function removeMember(
+  db: Kysely<Database>,
+  workspaceId: string,
+  actorRole: Role,
+  userId: string,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await lockWorkspace(trx, workspaceId);
+    const target = await getMember(trx, workspaceId, userId);
+    if (!target) throw memberNotFound();
+    await guardMemberChange(trx, workspaceId, actorRole, target, null);
+    await trx
+      .deleteFrom('memberships')
+      .where('workspace_id', '=', workspaceId)
+      .where('user_id', '=', userId)
+      .execute();
+  });
+}
+
+export const membersRouter = {
+  list: workspaceProcedure('viewer')
+    .input(workspaceInput.strict())
+    .query(({ ctx }) => listMembers(ctx.db, ctx.workspace.id)),
+
+  invite: workspaceUserProcedure('admin')
+    .input(workspaceInput.extend({ email: zEmail, role: zRole }).strict())
+    .mutation(async ({ ctx, input }) => {
+      if (input.role === 'owner' && ctx.workspace.role !== 'owner') {
+        throw ownersOnly('invite owners');
+      }
+      await enforceRateLimits(ctx, [
+        { key: `invite:workspace:${ctx.workspace.id}`, rule: 'invitesPerWorkspace' },
+      ]);
+      const email = normalizeEmail(input.email);
+      const now = ctx.now();
+      const issued = issueToken(INVITE_PREFIX);
+      const expiresAt = isoNow(new Date(now.getTime() + INVITE_LIFETIME_MS));
+      await ctx.db.transaction().execute(async (trx) => {
+        if (await isMemberByEmail(trx, ctx.workspace.id, email)) {
+          throw new TRPCError({ code: 'CONFLICT', message: `${email} is already a member` });
+        }
+        // A new invite replaces any pending one for the same address.
+        await trx
+          .deleteFrom('invites')
+          .where('workspace_id', '=', ctx.workspace.id)
+          .where('email', '=', email)
+          .where('accepted_at', 'is', null)
+          .execute();
+        await trx
+          .insertInto('invites')
+          .values({
+            id: issued.id,
+            workspace_id: ctx.workspace.id,
+            email,
+            role: input.role,
+            secret_hash: issued.secretHash,
+            invited_by: ctx.user.id,
+            created_at: isoNow(now),
+            expires_at: expiresAt,
+          })
+          .execute();
+      });
+      return { inviteId: issued.id, inviteToken: issued.token, email, role: input.role, expiresAt };
+    }),
+
+  invites: workspaceUserProcedure('admin')
+    .input(workspaceInput.strict())
+    .query(({ ctx }) =>
+      ctx.db
+        .selectFrom('invites')
+        .select([
+          'id',
+          'email',
+          'role',
+          'invited_by as invitedBy',
+          'created_at as createdAt',
+          'expires_at as expiresAt',
+        ])
+        .where('workspace_id', '=', ctx.workspace.id)
+        .where('accepted_at', 'is', null)
+        .where('expires_at', '>', isoNow(ctx.now()))
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .execute(),
+    ),
+
+  revokeInvite: workspaceUserProcedure('admin')
+    .input(workspaceInput.extend({ inviteId: zId }).strict())
+    .mutation(async ({ ctx, input }) => {
+      const result = await ctx.db
+        .deleteFrom('invites')
+        .where('id', '=', input.inviteId)
+        .where('workspace_id', '=', ctx.workspace.id)
+        .where('accepted_at', 'is', null)
+        .executeTakeFirst();
+      if (result.numDeletedRows === 0n) {
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'Invite not found' });
+      }
+      return { ok: true as const };
+    }),
+
+  acceptInvite: protectedProcedure
+    .input(z.object({ inviteToken: z.string().min(1).max(200) }).strict())
+    .mutation(async ({ ctx, input }) => {
+      const parsed = parseToken(INVITE_PREFIX, input.inviteToken.trim());
+      const notFound = (message = 'Invite not found') =>
+        new TRPCError({ code: 'NOT_FOUND', message });
+      if (!parsed) throw notFound();
+      const now = ctx.now();
+      return ctx.db.transaction().execute(async (trx) => {
+        const invite = await trx
+          .selectFrom('invites')
+          .innerJoin('workspaces', 'workspaces.id', 'invites.workspace_id')
+          .select([
+            'invites.id',
+            'invites.workspace_id',
+            'invites.email',
+            'invites.role',
+            'invites.secret_hash',
+            'invites.expires_at',
+            'invites.accepted_at',
+            'workspaces.name',
+            'workspaces.slug',
+          ])
+          .where('invites.id', '=', parsed.id)
+          .executeTakeFirst();
+        if (!invite || !secretMatches(parsed.secret, invite.secret_hash)) throw notFound();
+        if (invite.accepted_at !== null) throw notFound('This invite has already been used');
+        if (Date.parse(invite.expires_at) <= now.getTime()) {
+          throw notFound('This invite has expired; ask for a new one');
+        }
+        if (normalizeEmail(ctx.user.email) !== invite.email) {
+          throw new TRPCError({
+            code: 'FORBIDDEN',
+            message: 'This invite was sent to a different email address',
+          });
+        }
+        // Consumed in the transaction that creates the membership: both or neither.
+        const consumed = await trx
+          .updateTable('invites')
+          .set({ accepted_at: isoNow(now), accepted_by: ctx.user.id })
+          .where('id', '=', invite.id)
+          .where('accepted_at', 'is', null)
+          .executeTakeFirst();
+        if (consumed.numUpdatedRows === 0n) throw notFound('This invite has already been used');
+        const joinedAt = isoNow(now);
+        await trx
+          .insertInto('memberships')
+          .values({
+            workspace_id: invite.workspace_id,
+            user_id: ctx.user.id,
+            role: invite.role,
+            created_at: joinedAt,
+          })
+          .execute()
+          .catch((error: unknown) => {
+            throw isUniqueViolation(error)
+              ? new TRPCError({
+                  code: 'CONFLICT',
+                  message: 'You are already a member of this workspace',
+                })
+              : error;
+          });
+        return {
+          workspaceId: invite.workspace_id,
+          userId: ctx.user.id,
+          role: invite.role,
+          joinedAt,
+          workspace: { id: invite.workspace_id, name: invite.name, slug: invite.slug },
+        };
+      });
+    }),
+
+  updateRole: workspaceUserProcedure('admin')
+    .input(memberInput.extend({ role: zRole }).strict())
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction().execute(async (trx): Promise<MemberView> => {
+        await lockWorkspace(trx, ctx.workspace.id);
+        const target = await getMember(trx, ctx.workspace.id, input.userId);
+        if (!target) throw memberNotFound();
+        await guardMemberChange(trx, ctx.workspace.id, ctx.workspace.role, target, input.role);
+        await trx
+          .updateTable('memberships')
+          .set({ role: input.role })
+          .where('workspace_id', '=', ctx.workspace.id)
+          .where('user_id', '=', input.userId)
+          .execute();
+        return { ...target, role: input.role };
+      }),
+    ),
+
+  remove: workspaceUserProcedure('admin')
+    .input(memberInput.strict())
+    .mutation(async ({ ctx, input }) => {
+      await removeMember(ctx.db, ctx.workspace.id, ctx.workspace.role, input.userId);
+      return { ok: true as const };
+    }),
+
+  leave: workspaceUserProcedure('viewer')
+    .input(workspaceInput.strict())
+    .mutation(async ({ ctx }) => {
+      await removeMember(ctx.db, ctx.workspace.id, ctx.workspace.role, ctx.user.id);
+      return { ok: true as const };
+    }),
+} satisfies TRPCRouterRecord;
