@@ -1,3 +1,4 @@
+import { DEFAULT_RATE_LIMITS } from '@trellis/auth';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -15,6 +16,10 @@ describe('loadConfig', () => {
       bodyLimitBytes: 1024 * 1024,
       maxBatchSize: 50,
       sessionSweepIntervalMs: 60 * 60 * 1000,
+      trustProxy: false,
+      publicUrl: 'http://localhost:3000',
+      oauth: { github: null, google: null, oidc: null },
+      rateLimits: DEFAULT_RATE_LIMITS,
     });
   });
 
@@ -48,5 +53,45 @@ describe('loadConfig', () => {
 
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/PORT: .*\n.*LOG_LEVEL: .*\n.*TRUSTED_ORIGINS/s);
+  });
+
+  it('reads TRUST_PROXY as a flag, a hop count or a list of proxy addresses', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1' }).trustProxy).toEqual([
+      '10.0.0.1',
+      '192.168.0.0/16',
+      '::1',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: 'yes please' })).toThrow(/TRUST_PROXY: .*yes please/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('configures a sign-in provider only with both client id and secret', () => {
+    const config = loadConfig({
+      PUBLIC_URL: 'https://trellis.example.com/',
+      OAUTH_GITHUB_CLIENT_ID: 'gh-id',
+      OAUTH_GITHUB_CLIENT_SECRET: 'gh-secret',
+      OIDC_ISSUER: 'https://id.example.com',
+      OIDC_CLIENT_ID: 'oidc-id',
+      OIDC_CLIENT_SECRET: 'oidc-secret',
+    });
+    expect(config.publicUrl).toBe('https://trellis.example.com');
+    expect(config.oauth).toEqual({
+      github: { clientId: 'gh-id', clientSecret: 'gh-secret' },
+      google: null,
+      oidc: {
+        issuer: 'https://id.example.com',
+        name: 'Single sign-on',
+        clientId: 'oidc-id',
+        clientSecret: 'oidc-secret',
+      },
+    });
+    expect(() => loadConfig({ OAUTH_GOOGLE_CLIENT_ID: 'only-the-id' })).toThrow(
+      /OAUTH_GOOGLE_CLIENT_SECRET: set both/,
+    );
+    expect(() => loadConfig({ OIDC_CLIENT_ID: 'a', OIDC_CLIENT_SECRET: 'b' })).toThrow(
+      /OIDC_ISSUER/,
+    );
   });
 });

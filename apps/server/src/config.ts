@@ -1,8 +1,43 @@
+import { isIP } from 'node:net';
+import { DEFAULT_RATE_LIMITS } from '@trellis/auth';
 import { z } from 'zod';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
+
+/**
+ * `TRUST_PROXY`: `false` (default: X-Forwarded-For is ignored), `true` (trust every hop;
+ * only when nothing can reach the server except through the proxy), a hop count, or
+ * comma-separated proxy addresses / CIDR ranges.
+ */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((value, ctx): boolean | number | string[] => {
+    if (value === 'true' || value === 'false') return value === 'true';
+    if (/^\d+$/.test(value)) return Number(value);
+    const list = value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    for (const entry of list) {
+      const [address = '', bits] = entry.split('/');
+      const version = isIP(address);
+      const maxBits = version === 6 ? 128 : 32;
+      if (
+        version === 0 ||
+        (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${entry}" is not true, false, a hop count, or an IP address / CIDR range`,
+        });
+        return z.NEVER;
+      }
+    }
+    return list;
+  });
 
 const envSchema = z
   .object({
@@ -42,6 +77,46 @@ const envSchema = z
       .min(10)
       .max(24 * 60 * 60 * 1000) // setInterval cannot wait longer than ~24.8 days
       .default(60 * 60 * 1000),
+    TRUST_PROXY: trustProxy,
+    /** Where browsers reach this server (OAuth callback URLs are built from it). */
+    PUBLIC_URL: z
+      .url()
+      .transform((url) => new URL(url).origin)
+      .optional(),
+    OAUTH_GITHUB_CLIENT_ID: z.string().optional(),
+    OAUTH_GITHUB_CLIENT_SECRET: z.string().optional(),
+    OAUTH_GOOGLE_CLIENT_ID: z.string().optional(),
+    OAUTH_GOOGLE_CLIENT_SECRET: z.string().optional(),
+    OIDC_CLIENT_ID: z.string().optional(),
+    OIDC_CLIENT_SECRET: z.string().optional(),
+    /** Any OpenID Connect issuer, found by discovery. */
+    OIDC_ISSUER: z.url().optional(),
+    /** What the sign-in button for the OIDC issuer says. */
+    OIDC_NAME: z.string().min(1).max(50).default('Single sign-on'),
+  })
+  .superRefine((e, ctx) => {
+    const pairs = [
+      ['OAUTH_GITHUB', e.OAUTH_GITHUB_CLIENT_ID, e.OAUTH_GITHUB_CLIENT_SECRET],
+      ['OAUTH_GOOGLE', e.OAUTH_GOOGLE_CLIENT_ID, e.OAUTH_GOOGLE_CLIENT_SECRET],
+      ['OIDC', e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET],
+    ] as const;
+    for (const [prefix, id, secret] of pairs) {
+      // A client id without its secret (or the reverse) is a half-done setup: say so.
+      if ((id === undefined) !== (secret === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [id === undefined ? `${prefix}_CLIENT_ID` : `${prefix}_CLIENT_SECRET`],
+          message: `set both ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET, or neither`,
+        });
+      }
+    }
+    if ((e.OIDC_ISSUER === undefined) !== (e.OIDC_CLIENT_ID === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OIDC_ISSUER'],
+        message: 'set OIDC_ISSUER together with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET',
+      });
+    }
   })
   .transform((e) => ({
     port: e.PORT,
@@ -55,7 +130,28 @@ const envSchema = z
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxBatchSize: e.MAX_BATCH_SIZE,
     sessionSweepIntervalMs: e.SESSION_SWEEP_INTERVAL_MS,
+    trustProxy: e.TRUST_PROXY,
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    oauth: {
+      github: clientSettings(e.OAUTH_GITHUB_CLIENT_ID, e.OAUTH_GITHUB_CLIENT_SECRET),
+      google: clientSettings(e.OAUTH_GOOGLE_CLIENT_ID, e.OAUTH_GOOGLE_CLIENT_SECRET),
+      oidc:
+        e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
+          ? {
+              issuer: e.OIDC_ISSUER,
+              name: e.OIDC_NAME,
+              clientId: e.OIDC_CLIENT_ID,
+              clientSecret: e.OIDC_CLIENT_SECRET,
+            }
+          : null,
+    },
+    /** Not read from the environment: the defaults suit every deployment we know of. */
+    rateLimits: DEFAULT_RATE_LIMITS,
   }));
+
+function clientSettings(clientId: string | undefined, clientSecret: string | undefined) {
+  return clientId && clientSecret ? { clientId, clientSecret } : null;
+}
 
 /** The server's whole configuration, validated. */
 export type ServerConfig = z.output<typeof envSchema>;

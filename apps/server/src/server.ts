@@ -1,14 +1,18 @@
 import { type ApiConfig, type AppRouter, appRouter, createContext } from '@trellis/api';
-import { deleteExpiredSessions } from '@trellis/auth';
+import { deleteExpiredRateLimits, deleteExpiredSessions } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.js';
 import { frameworkErrorOptions, registerErrorHandlers, sendError } from './errors.js';
+import { configuredProviders, registerOAuthRoutes } from './oauth.js';
 
-/** What the server is built from: its configuration and an open, migrated database. */
+/** What the server is built from besides its configuration. */
 export interface ServerDeps {
+  /** An open, migrated database; closed when the server closes. */
   db: Kysely<Database>;
+  /** The time source for expiry and rate limits; the system clock when omitted (tests move it). */
+  clock?: () => Date;
 }
 
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -18,13 +22,22 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Trusts the nearest `hops` proxies, as Fastify does for a number (its types omit it). */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 /**
  * Builds the HTTP server without listening, so that tests can start it on port 0. Closing
  * it closes the database too.
  */
-export function buildServer(config: ServerConfig, { db }: ServerDeps): FastifyInstance {
+export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): FastifyInstance {
+  const now = clock ?? (() => new Date());
   const app = Fastify({
     logger: { level: config.logLevel },
+    // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
+    trustProxy:
+      typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     // Batched calls put every procedure path in one URL segment.
     routerOptions: { maxParamLength: 8192 },
@@ -32,11 +45,13 @@ export function buildServer(config: ServerConfig, { db }: ServerDeps): FastifyIn
   });
   registerErrorHandlers(app);
 
-  // Expired sessions are deleted when presented; abandoned ones are swept here.
+  // Expired sessions are deleted when presented; abandoned ones (and finished rate-limit
+  // windows) are swept here.
   const sweepSessions = () =>
-    deleteExpiredSessions(db).catch((error: unknown) =>
-      app.log.error({ err: error }, 'session sweep failed'),
-    );
+    Promise.all([
+      deleteExpiredSessions(db, { now: now() }),
+      deleteExpiredRateLimits(db, now()),
+    ]).catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed'));
   const sweep = setInterval(sweepSessions, config.sessionSweepIntervalMs).unref();
   app.addHook('onClose', async () => {
     clearInterval(sweep);
@@ -46,6 +61,8 @@ export function buildServer(config: ServerConfig, { db }: ServerDeps): FastifyIn
   const apiConfig = (secureCookies: boolean): ApiConfig => ({
     secureCookies,
     trustedOrigins: config.trustedOrigins,
+    rateLimits: config.rateLimits,
+    clock: now,
   });
   const secureConfig = apiConfig(true);
   const localConfig = apiConfig(false);
@@ -55,6 +72,7 @@ export function buildServer(config: ServerConfig, { db }: ServerDeps): FastifyIn
       : config.cookieSecure === 'true';
 
   app.get('/healthz', () => ({ status: 'ok' }));
+  registerOAuthRoutes(app, { db, providers: configuredProviders(config), isSecure, now });
 
   app.register(
     async (scope) => {
@@ -101,6 +119,7 @@ export function buildServer(config: ServerConfig, { db }: ServerDeps): FastifyIn
                 secFetchSite: header(req, 'sec-fetch-site'),
               },
               setCookie: (value) => res.header('set-cookie', value),
+              setHeader: (name, value) => res.header(name, value),
             }),
           onError: ({ error, path, req }) => {
             if (error.code === 'INTERNAL_SERVER_ERROR') {

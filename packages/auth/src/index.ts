@@ -17,7 +17,13 @@ export type {
   OAuthIdentity,
   OAuthProvider,
 } from './oauth/providers.js';
-export { githubProvider, googleProvider, OAuthError, oidcProvider } from './oauth/providers.js';
+export {
+  githubProvider,
+  googleProvider,
+  newOAuthAttempt,
+  OAuthError,
+  oidcProvider,
+} from './oauth/providers.js';
 export type { RequestSource } from './origin.js';
 export { requestSource } from './origin.js';
 export {

@@ -1,7 +1,19 @@
+import { DEFAULT_RATE_LIMITS, type RateLimits } from '@trellis/auth';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ServerConfig } from '../config.js';
-import { buildServer } from '../server.js';
+import { buildServer, type ServerDeps } from '../server.js';
+
+/**
+ * The default limits ×1000: suites that sign up dozens of users from 127.0.0.1 are not
+ * what the limits are for. Rate-limit tests pass `rateLimits: DEFAULT_RATE_LIMITS`.
+ */
+export const RELAXED_RATE_LIMITS: RateLimits = Object.fromEntries(
+  Object.entries(DEFAULT_RATE_LIMITS).map(([name, rule]) => [
+    name,
+    { ...rule, limit: rule.limit * 1000 },
+  ]),
+) as unknown as RateLimits;
 
 /** A real Trellis server on a random loopback port, over a temp SQLite file. */
 export interface TestServer {
@@ -16,7 +28,10 @@ export interface TestServer {
 }
 
 /** Starts a server on 127.0.0.1 port 0; pass config overrides to test settings. */
-export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<ServerConfig> = {},
+  deps: Omit<ServerDeps, 'db'> = {},
+): Promise<TestServer> {
   const database = await createTestDatabase();
   const config: ServerConfig = {
     ...loadConfig({}),
@@ -25,9 +40,10 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     port: 0,
     logLevel: 'silent',
     nodeEnv: 'test',
+    rateLimits: RELAXED_RATE_LIMITS,
     ...overrides,
   };
-  const app = buildServer(config, { db: database.db });
+  const app = buildServer(config, { ...deps, db: database.db });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no port');

@@ -2,11 +2,13 @@ import {
   ArcticFetchError,
   CodeChallengeMethod,
   Google,
+  generateCodeVerifier,
   OAuth2Client,
   OAuth2RequestError,
   type OAuth2Tokens,
 } from 'arctic';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import { secureRandomString } from '../random.js';
 
 // One shape for every way of signing in elsewhere. Each attempt carries a fresh state,
 // PKCE verifier (S256) and nonce; the server keeps them in a short-lived cookie.
@@ -25,6 +27,15 @@ export interface OAuthAttempt {
   state: string;
   codeVerifier: string;
   nonce: string;
+}
+
+/** Fresh secrets for one sign-in attempt (160-bit state and nonce, 256-bit PKCE verifier). */
+export function newOAuthAttempt(): OAuthAttempt {
+  return {
+    state: secureRandomString(32),
+    codeVerifier: generateCodeVerifier(),
+    nonce: secureRandomString(32),
+  };
 }
 
 /** A configured sign-in provider. */
