@@ -106,4 +106,60 @@ describe('@trellis/client against a real server', () => {
     expect(await client.auth.signOut.mutate({})).toEqual({ ok: true });
     expect((await errorOf(client.auth.me.query())).data?.code).toBe('UNAUTHORIZED');
   });
+
+  it('invites a teammate who joins with the invited role', async () => {
+    const owner = await signUpUser('Olive');
+    const guest = await signUpUser('Gus');
+    const { id } = await owner.client.workspaces.create.mutate({ name: 'Team', slug: 'team' });
+
+    const invite = await owner.client.members.invite.mutate({
+      workspaceId: id,
+      email: guest.email.toUpperCase(),
+      role: 'member',
+    });
+    const joined = await guest.client.members.acceptInvite.mutate({
+      inviteToken: invite.inviteToken,
+    });
+
+    expect(joined).toMatchObject({ workspaceId: id, userId: guest.user.id, role: 'member' });
+    const members = await owner.client.members.list.query({ workspaceId: id });
+    expect(members.map((m) => [m.name, m.role])).toEqual([
+      ['Olive', 'owner'],
+      ['Gus', 'member'],
+    ]);
+    const reuse = await errorOf(
+      guest.client.members.acceptInvite.mutate({ inviteToken: invite.inviteToken }),
+    );
+    expect(reuse.data?.code).toBe('NOT_FOUND');
+  });
+
+  it('lets a program use a read-only API token inside its workspace only', async () => {
+    const owner = await signUpUser('Olive');
+    const { id } = await owner.client.workspaces.create.mutate({ name: 'Ops', slug: 'ops' });
+    const other = await owner.client.workspaces.create.mutate({ name: 'Other', slug: 'other' });
+    const created = await owner.client.apiTokens.create.mutate({
+      workspaceId: id,
+      name: 'CI reader',
+      scope: 'read',
+    });
+    expect(created.token).toMatch(/^trl_[a-z2-9]{56}$/);
+
+    const machine = createClient({ url: server.url, token: created.token });
+    expect((await machine.workspaces.get.query({ workspaceId: id })).role).toBe('viewer');
+    const write = await errorOf(machine.workspaces.update.mutate({ workspaceId: id, name: 'X' }));
+    expect(write.data?.code).toBe('FORBIDDEN');
+    const elsewhere = await errorOf(machine.workspaces.get.query({ workspaceId: other.id }));
+    expect(elsewhere.data?.code).toBe('NOT_FOUND');
+
+    await owner.client.apiTokens.revoke.mutate({ workspaceId: id, tokenId: created.id });
+    const revoked = await errorOf(machine.workspaces.get.query({ workspaceId: id }));
+    expect(revoked.data?.code).toBe('UNAUTHORIZED');
+    const [listed] = await owner.client.apiTokens.list.query({ workspaceId: id });
+    expect(listed).toMatchObject({
+      id: created.id,
+      name: 'CI reader',
+      revokedAt: expect.any(String),
+    });
+    expect(JSON.stringify(listed)).not.toContain(created.token.slice(28));
+  });
 });
