@@ -7,7 +7,7 @@ import { hexDigestsEqual, secureRandomString, sha256Hex } from './random.js';
 
 const ID_LENGTH = 24; // 120 bits: unguessable, but only a lookup key
 const SECRET_LENGTH = 32; // 160 bits of CSPRNG entropy
-const BODY_PATTERN = new RegExp(`^[a-z2-9]{${ID_LENGTH + SECRET_LENGTH}}$`);
+const BODY_PATTERN = new RegExp(`^[a-km-np-z2-9]{${ID_LENGTH + SECRET_LENGTH}}$`);
 
 /** A freshly issued token: `token` goes to the caller once, the rest to the database. */
 export interface IssuedToken {

@@ -75,6 +75,13 @@ export class OAuthError extends Error {
 
 const FETCH_TIMEOUT_MS = 10_000;
 
+/** Anything unexpected from a provider (a missing field, a thrown TypeError) is its fault. */
+function providerFailure(error: unknown): never {
+  if (error instanceof OAuthError) throw error;
+  const what = error instanceof ArcticFetchError ? 'could not be reached' : 'answered unexpectedly';
+  throw new OAuthError('provider_unavailable', `The sign-in provider ${what}`, { cause: error });
+}
+
 /** Arctic's errors, sorted into the user's fault (a bad or replayed code) and the provider's. */
 function exchangeFailed(error: unknown): never {
   if (error instanceof OAuth2RequestError) {
@@ -82,9 +89,17 @@ function exchangeFailed(error: unknown): never {
       cause: error,
     });
   }
-  if (error instanceof OAuthError) throw error;
-  const what = error instanceof ArcticFetchError ? 'could not be reached' : 'answered unexpectedly';
-  throw new OAuthError('provider_unavailable', `The sign-in provider ${what}`, { cause: error });
+  return providerFailure(error);
+}
+
+/** A provider whose every failure is an OAuthError, so callers can tell them from bugs. */
+function guarded(provider: OAuthProvider): OAuthProvider {
+  return {
+    id: provider.id,
+    name: provider.name,
+    authorizationUrl: (attempt) => provider.authorizationUrl(attempt).catch(providerFailure),
+    identify: (code, attempt) => provider.identify(code, attempt).catch(providerFailure),
+  };
 }
 
 async function fetchJson(url: string, init: RequestInit = {}): Promise<unknown> {
@@ -103,7 +118,15 @@ async function fetchJson(url: string, init: RequestInit = {}): Promise<unknown> 
       `The sign-in provider answered ${response.status} for ${new URL(url).pathname}`,
     );
   }
-  return response.json();
+  try {
+    return await response.json();
+  } catch (error) {
+    throw new OAuthError(
+      'provider_unavailable',
+      `The sign-in provider answered ${new URL(url).pathname} with something other than JSON`,
+      { cause: error },
+    );
+  }
 }
 
 function stringClaim(claims: Record<string, unknown>, name: string): string | null {
@@ -183,7 +206,7 @@ export function oidcProvider(
     return discovery;
   };
   const readIdentity = oidcIdentityReader(endpoints, settings.clientId);
-  return {
+  return guarded({
     id: settings.id,
     name: settings.name,
     async authorizationUrl({ state, codeVerifier, nonce }) {
@@ -205,7 +228,7 @@ export function oidcProvider(
         .catch(exchangeFailed);
       return readIdentity(tokens, nonce);
     },
-  };
+  });
 }
 
 async function discover(issuer: string): Promise<OidcEndpoints> {
@@ -244,7 +267,7 @@ const GOOGLE_ENDPOINTS: OidcEndpoints = {
 export function googleProvider(settings: OAuthClientSettings): OAuthProvider {
   const google = new Google(settings.clientId, settings.clientSecret, settings.redirectUri);
   const readIdentity = oidcIdentityReader(async () => GOOGLE_ENDPOINTS, settings.clientId);
-  return {
+  return guarded({
     id: 'google',
     name: 'Google',
     async authorizationUrl({ state, codeVerifier, nonce }) {
@@ -262,7 +285,7 @@ export function googleProvider(settings: OAuthClientSettings): OAuthProvider {
         .catch(exchangeFailed);
       return readIdentity(tokens, nonce);
     },
-  };
+  });
 }
 
 const GITHUB = {
@@ -277,7 +300,7 @@ const GITHUB = {
  */
 export function githubProvider(settings: OAuthClientSettings): OAuthProvider {
   const client = new OAuth2Client(settings.clientId, settings.clientSecret, settings.redirectUri);
-  return {
+  return guarded({
     id: 'github',
     name: 'GitHub',
     async authorizationUrl({ state, codeVerifier }) {
@@ -293,6 +316,12 @@ export function githubProvider(settings: OAuthClientSettings): OAuthProvider {
       const tokens = await client
         .validateAuthorizationCode(GITHUB.tokenEndpoint, code, codeVerifier)
         .catch(exchangeFailed);
+      // GitHub refuses a bad, expired or replayed code with 200 and an `error` field, which
+      // the generic client (unlike arctic's `GitHub`) hands back as if it were tokens.
+      const refusal = (tokens.data as Record<string, unknown>).error;
+      if (typeof refusal === 'string') {
+        throw new OAuthError('rejected', `The provider refused the sign-in (${refusal})`);
+      }
       const headers = {
         authorization: `Bearer ${tokens.accessToken()}`,
         accept: 'application/vnd.github+json',
@@ -313,5 +342,5 @@ export function githubProvider(settings: OAuthClientSettings): OAuthProvider {
         name: stringClaim(user, 'name') ?? stringClaim(user, 'login'),
       };
     },
-  };
+  });
 }
