@@ -465,13 +465,21 @@ describe('oidcProvider.identify', () => {
     expect(request?.authorization).toBe(`Basic ${basic}`);
   });
 
-  it('reports an email the issuer does not vouch for as unverified', async () => {
+  it.each([
+    [false, false],
+    ['false', false],
+    [undefined, false],
+    ['yes', false],
+    [true, true],
+    // Some issuers (AWS Cognito) send the claim as a string.
+    ['true', true],
+  ])('reads email_verified %j as verified: %j', async (claim, verified) => {
     const attempt = newOAuthAttempt();
-    tokenEndpointReturns(await idToken({ nonce: attempt.nonce, email_verified: 'true' }));
+    tokenEndpointReturns(await idToken({ nonce: attempt.nonce, email_verified: claim }));
 
     const identity = await ourIssuer().identify('code', attempt);
 
-    expect(identity.emailVerified).toBe(false);
+    expect(identity.emailVerified).toBe(verified);
   });
 
   it('rejects an ID token for another sign-in (wrong nonce)', async () => {

@@ -182,7 +182,8 @@ function oidcIdentityReader(endpoints: () => Promise<OidcEndpoints>, clientId: s
     return {
       subject,
       email: stringClaim(profile, 'email'),
-      emailVerified: profile.email_verified === true,
+      // Some issuers (AWS Cognito) send the boolean as a string.
+      emailVerified: profile.email_verified === true || profile.email_verified === 'true',
       name: stringClaim(profile, 'name'),
     };
   };
