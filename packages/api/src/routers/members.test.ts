@@ -1,0 +1,773 @@
+import { createHash } from 'node:crypto';
+import { issueToken } from '@trellis/auth';
+import type { Role } from '@trellis/db';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createHarness,
+  type Harness,
+  rejection,
+  type TestClock,
+  testClock,
+} from '../test/harness.js';
+
+const START = new Date('2030-06-01T09:00:00.000Z');
+const MINUTE_MS = 60 * 1000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+const INVITE_LIFETIME_MS = 7 * DAY_MS;
+/** `tri_` followed by a 24-character lookup id and a 32-character secret. */
+const ID_END = 'tri_'.length + 24;
+
+let harness: Harness;
+let clock: TestClock;
+
+beforeEach(async () => {
+  clock = testClock(START);
+  harness = await createHarness({ clock: clock.now });
+});
+
+afterEach(async () => {
+  await harness.destroy();
+});
+
+type SignedUp = Awaited<ReturnType<Harness['signUpUser']>>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const secretOf = (inviteToken: string) => inviteToken.slice(ID_END);
+
+/** Gives `userId` a role in a workspace by writing the membership row directly. */
+async function addMember(
+  workspaceId: string,
+  userId: string,
+  role: Role,
+  joinedAt: Date = clock.now(),
+): Promise<void> {
+  await harness.db
+    .insertInto('memberships')
+    .values({
+      workspace_id: workspaceId,
+      user_id: userId,
+      role,
+      created_at: joinedAt.toISOString(),
+    })
+    .execute();
+}
+
+/** Each member's stored role, by user id. */
+async function rolesIn(workspaceId: string): Promise<Record<string, Role>> {
+  const rows = await harness.db
+    .selectFrom('memberships')
+    .select(['user_id', 'role'])
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.user_id, row.role]));
+}
+
+/** Every invite row of a workspace, as stored. */
+function invitesOf(workspaceId: string) {
+  return harness.db
+    .selectFrom('invites')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .execute();
+}
+
+/** One invite row, as stored. */
+function inviteRow(inviteId: string) {
+  return harness.db.selectFrom('invites').selectAll().where('id', '=', inviteId).executeTakeFirst();
+}
+
+/** An owner's workspace with an admin, a member and a viewer. */
+async function team() {
+  const owner = await harness.signUpUser('Olive Owner');
+  const admin = await harness.signUpUser('Adam Admin');
+  const member = await harness.signUpUser('Mia Member');
+  const viewer = await harness.signUpUser('Vic Viewer');
+  const workspace = await owner.api.workspaces.create({ name: 'Acme', slug: 'acme' });
+  await addMember(workspace.id, admin.user.id, 'admin');
+  await addMember(workspace.id, member.user.id, 'member');
+  await addMember(workspace.id, viewer.user.id, 'viewer');
+  return { owner, admin, member, viewer, workspace, workspaceId: workspace.id };
+}
+
+/** An owner's workspace with a second owner and an admin. */
+async function twoOwners() {
+  const owner = await harness.signUpUser('Olive Owner');
+  const coOwner = await harness.signUpUser('Otto Owner');
+  const admin = await harness.signUpUser('Adam Admin');
+  const workspace = await owner.api.workspaces.create({ name: 'Acme', slug: 'acme' });
+  await addMember(workspace.id, coOwner.user.id, 'owner');
+  await addMember(workspace.id, admin.user.id, 'admin');
+  return { owner, coOwner, admin, workspace, workspaceId: workspace.id };
+}
+
+/** `by` invites `who` to the workspace with `role`. */
+function invite(by: SignedUp, workspaceId: string, who: SignedUp, role: Role = 'member') {
+  return by.api.members.invite({ workspaceId, email: who.email, role });
+}
+
+describe('members.list', () => {
+  it('returns each member’s id, name, email, role and join time, longest-standing first', async () => {
+    const owner = await harness.signUpUser('Olive Owner');
+    const bea = await harness.signUpUser('Bea Later');
+    const cal = await harness.signUpUser('Cal Earlier');
+    const workspace = await owner.api.workspaces.create({ name: 'Acme', slug: 'acme' });
+    // Inserted out of join order, so that neither insertion nor sign-up order passes.
+    await addMember(workspace.id, bea.user.id, 'viewer', new Date(START.getTime() + 2 * MINUTE_MS));
+    await addMember(workspace.id, cal.user.id, 'admin', new Date(START.getTime() + MINUTE_MS));
+
+    const members = await bea.api.members.list({ workspaceId: workspace.id });
+
+    expect(members).toEqual([
+      {
+        userId: owner.user.id,
+        name: 'Olive Owner',
+        email: owner.email,
+        role: 'owner',
+        joinedAt: START.toISOString(),
+      },
+      {
+        userId: cal.user.id,
+        name: 'Cal Earlier',
+        email: cal.email,
+        role: 'admin',
+        joinedAt: iso(START.getTime() + MINUTE_MS),
+      },
+      {
+        userId: bea.user.id,
+        name: 'Bea Later',
+        email: bea.email,
+        role: 'viewer',
+        joinedAt: iso(START.getTime() + 2 * MINUTE_MS),
+      },
+    ]);
+  });
+
+  it('answers a non-member with NOT_FOUND', async () => {
+    const { workspaceId } = await team();
+    const stranger = await harness.signUpUser('Stranger');
+
+    const error = await rejection(stranger.api.members.list({ workspaceId }));
+
+    expect(error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('members.invite', () => {
+  it('lets an admin invite, returning a tri_ token that expires 7 days later', async () => {
+    const { admin, workspaceId } = await team();
+
+    const result = await admin.api.members.invite({
+      workspaceId,
+      email: 'grace@example.com',
+      role: 'member',
+    });
+
+    expect(result).toEqual({
+      inviteId: expect.any(String),
+      inviteToken: expect.stringMatching(/^tri_[a-z2-9]{56}$/),
+      email: 'grace@example.com',
+      role: 'member',
+      expiresAt: iso(START.getTime() + INVITE_LIFETIME_MS),
+    });
+    expect(await invitesOf(workspaceId)).toEqual([
+      {
+        id: result.inviteId,
+        workspace_id: workspaceId,
+        email: 'grace@example.com',
+        role: 'member',
+        secret_hash: sha256(secretOf(result.inviteToken)),
+        invited_by: admin.user.id,
+        created_at: START.toISOString(),
+        expires_at: result.expiresAt,
+        accepted_at: null,
+        accepted_by: null,
+      },
+    ]);
+  });
+
+  it('stores only a hash: neither the token nor its secret appears in the invite row', async () => {
+    const { admin, workspaceId } = await team();
+
+    const { inviteId, inviteToken } = await admin.api.members.invite({
+      workspaceId,
+      email: 'grace@example.com',
+      role: 'viewer',
+    });
+
+    const stored = JSON.stringify(await inviteRow(inviteId));
+    expect(stored).not.toContain(inviteToken);
+    expect(stored).not.toContain(secretOf(inviteToken));
+    expect(stored).toContain(sha256(secretOf(inviteToken)));
+  });
+
+  it('normalizes the email’s case, so the invitee can accept', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+
+    const result = await admin.api.members.invite({
+      workspaceId,
+      email: grace.email.toUpperCase(),
+      role: 'member',
+    });
+
+    expect(result.email).toBe(grace.email);
+    expect((await inviteRow(result.inviteId))?.email).toBe(grace.email);
+    await grace.api.members.acceptInvite({ inviteToken: result.inviteToken });
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('member');
+  });
+
+  it.each(['member', 'viewer'] as const)(
+    'refuses a %s with FORBIDDEN, writing nothing',
+    async (role) => {
+      const fixture = await team();
+
+      const error = await rejection(
+        fixture[role].api.members.invite({
+          workspaceId: fixture.workspaceId,
+          email: 'grace@example.com',
+          role: 'viewer',
+        }),
+      );
+
+      expect(error.code).toBe('FORBIDDEN');
+      expect(await invitesOf(fixture.workspaceId)).toEqual([]);
+    },
+  );
+
+  it('refuses to invite an existing member, whatever the case, with CONFLICT', async () => {
+    const { admin, member, workspaceId } = await team();
+
+    const error = await rejection(
+      admin.api.members.invite({ workspaceId, email: member.email.toUpperCase(), role: 'admin' }),
+    );
+
+    expect(error.code).toBe('CONFLICT');
+    expect(await invitesOf(workspaceId)).toEqual([]);
+  });
+
+  it('refuses an admin inviting an owner with FORBIDDEN, writing nothing', async () => {
+    const { admin, workspaceId } = await team();
+
+    const error = await rejection(
+      admin.api.members.invite({ workspaceId, email: 'grace@example.com', role: 'owner' }),
+    );
+
+    expect(error.code).toBe('FORBIDDEN');
+    expect(await invitesOf(workspaceId)).toEqual([]);
+  });
+
+  it('lets an owner invite an owner', async () => {
+    const { owner, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+
+    const { inviteToken } = await invite(owner, workspaceId, grace, 'owner');
+
+    await grace.api.members.acceptInvite({ inviteToken });
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('owner');
+  });
+
+  it('replaces a pending invite for the same address; the old token is then NOT_FOUND', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const first = await invite(admin, workspaceId, grace, 'viewer');
+
+    const second = await invite(admin, workspaceId, grace, 'member');
+
+    expect((await invitesOf(workspaceId)).map((row) => [row.id, row.role])).toEqual([
+      [second.inviteId, 'member'],
+    ]);
+    const error = await rejection(
+      grace.api.members.acceptInvite({ inviteToken: first.inviteToken }),
+    );
+    expect(error.code).toBe('NOT_FOUND');
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBeUndefined();
+    await grace.api.members.acceptInvite({ inviteToken: second.inviteToken });
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('member');
+  });
+});
+
+describe('members.acceptInvite', () => {
+  it('makes the invitee a member with the invited role and consumes the invite', async () => {
+    const { admin, workspace, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace, 'viewer');
+    clock.advance(DAY_MS);
+    const acceptedAt = clock.now().toISOString();
+
+    const result = await grace.api.members.acceptInvite({ inviteToken });
+
+    expect(result).toEqual({
+      workspaceId,
+      userId: grace.user.id,
+      role: 'viewer',
+      joinedAt: acceptedAt,
+      workspace: { id: workspaceId, name: workspace.name, slug: workspace.slug },
+    });
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('viewer');
+    expect(await inviteRow(inviteId)).toMatchObject({
+      accepted_at: acceptedAt,
+      accepted_by: grace.user.id,
+    });
+    expect(await grace.api.workspaces.get({ workspaceId })).toMatchObject({ role: 'viewer' });
+  });
+
+  it('refuses the same token a second time with NOT_FOUND', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace, 'viewer');
+    await grace.api.members.acceptInvite({ inviteToken });
+    const before = await inviteRow(inviteId);
+    clock.advance(MINUTE_MS);
+
+    const error = await rejection(grace.api.members.acceptInvite({ inviteToken }));
+
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.message).toMatch(/already been used/);
+    expect(await inviteRow(inviteId)).toEqual(before);
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('viewer');
+  });
+
+  it('refuses someone signed in with another email with FORBIDDEN; the invite stays usable', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const mallory = await harness.signUpUser('Mallory');
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace, 'admin');
+
+    const error = await rejection(mallory.api.members.acceptInvite({ inviteToken }));
+
+    expect(error.code).toBe('FORBIDDEN');
+    expect((await rolesIn(workspaceId))[mallory.user.id]).toBeUndefined();
+    expect(await inviteRow(inviteId)).toMatchObject({ accepted_at: null, accepted_by: null });
+    await grace.api.members.acceptInvite({ inviteToken });
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('admin');
+  });
+
+  it('accepts an invite 1 ms before it expires', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteToken } = await invite(admin, workspaceId, grace);
+    clock.advance(INVITE_LIFETIME_MS - 1);
+
+    await grace.api.members.acceptInvite({ inviteToken });
+
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('member');
+  });
+
+  it('refuses an invite 7 days and 1 ms old with NOT_FOUND, adding no member', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace);
+    clock.advance(INVITE_LIFETIME_MS + 1);
+
+    const error = await rejection(grace.api.members.acceptInvite({ inviteToken }));
+
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.message).toMatch(/expired/);
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBeUndefined();
+    expect(await inviteRow(inviteId)).toMatchObject({ accepted_at: null, accepted_by: null });
+  });
+
+  it.each([
+    ['a word', 'not-a-token'],
+    ['the bare prefix', 'tri_'],
+    ['a short body', 'tri_abc'],
+    ['an API-token prefix', `trl_${'a'.repeat(56)}`],
+    ['capital letters', `tri_${'A'.repeat(56)}`],
+    ['one character too many', `tri_${'a'.repeat(57)}`],
+    ['a well-formed but unknown token', issueToken('tri_').token],
+  ])('refuses %s with NOT_FOUND', async (_label, inviteToken) => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    await invite(admin, workspaceId, grace);
+
+    const error = await rejection(grace.api.members.acceptInvite({ inviteToken }));
+
+    expect(error.code).toBe('NOT_FOUND');
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBeUndefined();
+    expect(await invitesOf(workspaceId)).toMatchObject([{ accepted_at: null }]);
+  });
+
+  it('refuses a token with the right id but another secret with NOT_FOUND', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace);
+    const tampered = inviteToken.slice(0, ID_END) + secretOf(issueToken('tri_').token);
+
+    const error = await rejection(grace.api.members.acceptInvite({ inviteToken: tampered }));
+
+    expect(error.code).toBe('NOT_FOUND');
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBeUndefined();
+    expect(await inviteRow(inviteId)).toMatchObject({ accepted_at: null, accepted_by: null });
+  });
+
+  it('refuses someone who is already a member with CONFLICT, leaving the invite unused', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace, 'admin');
+    await addMember(workspaceId, grace.user.id, 'viewer');
+
+    const error = await rejection(grace.api.members.acceptInvite({ inviteToken }));
+
+    expect(error.code).toBe('CONFLICT');
+    expect(await inviteRow(inviteId)).toMatchObject({ accepted_at: null, accepted_by: null });
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('viewer');
+  });
+
+  it('answers a caller without a session with UNAUTHORIZED', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace);
+
+    const error = await rejection(harness.caller().api.members.acceptInvite({ inviteToken }));
+
+    expect(error.code).toBe('UNAUTHORIZED');
+    expect(await inviteRow(inviteId)).toMatchObject({ accepted_at: null });
+  });
+});
+
+describe('members.invites', () => {
+  it('lists pending invites newest first, leaving out accepted ones', async () => {
+    const { admin, workspaceId } = await team();
+    const [ann, ben, cat] = [
+      await harness.signUpUser('Ann'),
+      await harness.signUpUser('Ben'),
+      await harness.signUpUser('Cat'),
+    ];
+    const first = await invite(admin, workspaceId, ann, 'viewer');
+    clock.advance(MINUTE_MS);
+    const second = await invite(admin, workspaceId, ben, 'admin');
+    const accepted = await invite(admin, workspaceId, cat);
+    await cat.api.members.acceptInvite({ inviteToken: accepted.inviteToken });
+
+    const invites = await admin.api.members.invites({ workspaceId });
+
+    expect(invites).toEqual([
+      {
+        id: second.inviteId,
+        email: ben.email,
+        role: 'admin',
+        invitedBy: admin.user.id,
+        createdAt: iso(START.getTime() + MINUTE_MS),
+        expiresAt: second.expiresAt,
+      },
+      {
+        id: first.inviteId,
+        email: ann.email,
+        role: 'viewer',
+        invitedBy: admin.user.id,
+        createdAt: START.toISOString(),
+        expiresAt: first.expiresAt,
+      },
+    ]);
+  });
+
+  it('leaves out invites that have expired', async () => {
+    const { admin, workspaceId } = await team();
+    const ann = await harness.signUpUser('Ann');
+    const ben = await harness.signUpUser('Ben');
+    await invite(admin, workspaceId, ann);
+    clock.advance(DAY_MS);
+    const fresh = await invite(admin, workspaceId, ben);
+    clock.advance(INVITE_LIFETIME_MS - DAY_MS);
+
+    const invites = await admin.api.members.invites({ workspaceId });
+
+    expect(invites.map((row) => row.id)).toEqual([fresh.inviteId]);
+  });
+
+  it('refuses a member with FORBIDDEN', async () => {
+    const { admin, member, workspaceId } = await team();
+    const ann = await harness.signUpUser('Ann');
+    await invite(admin, workspaceId, ann);
+
+    const error = await rejection(member.api.members.invites({ workspaceId }));
+
+    expect(error.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('members.revokeInvite', () => {
+  it('deletes a pending invite, which then cannot be accepted', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace);
+
+    expect(await admin.api.members.revokeInvite({ workspaceId, inviteId })).toEqual({ ok: true });
+
+    expect(await invitesOf(workspaceId)).toEqual([]);
+    expect(await admin.api.members.invites({ workspaceId })).toEqual([]);
+    const error = await rejection(grace.api.members.acceptInvite({ inviteToken }));
+    expect(error.code).toBe('NOT_FOUND');
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBeUndefined();
+  });
+
+  it('answers a second revocation with NOT_FOUND', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteId } = await invite(admin, workspaceId, grace);
+    await admin.api.members.revokeInvite({ workspaceId, inviteId });
+
+    const error = await rejection(admin.api.members.revokeInvite({ workspaceId, inviteId }));
+
+    expect(error.code).toBe('NOT_FOUND');
+  });
+
+  it('answers a revocation through another workspace with NOT_FOUND, keeping the invite', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace);
+    const other = await admin.api.workspaces.create({ name: 'Other', slug: 'other' });
+
+    const error = await rejection(
+      admin.api.members.revokeInvite({ workspaceId: other.id, inviteId }),
+    );
+
+    expect(error.code).toBe('NOT_FOUND');
+    await grace.api.members.acceptInvite({ inviteToken });
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('member');
+  });
+
+  it('answers revoking an accepted invite with NOT_FOUND, keeping its record', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace);
+    await grace.api.members.acceptInvite({ inviteToken });
+
+    const error = await rejection(admin.api.members.revokeInvite({ workspaceId, inviteId }));
+
+    expect(error.code).toBe('NOT_FOUND');
+    expect(await inviteRow(inviteId)).toMatchObject({ accepted_by: grace.user.id });
+  });
+});
+
+describe('members.updateRole', () => {
+  it.each([
+    ['member', 'viewer'],
+    ['viewer', 'member'],
+    ['member', 'admin'],
+    ['viewer', 'admin'],
+    ['admin', 'member'],
+    ['admin', 'viewer'],
+  ] as const)('lets an admin change a %s to %s', async (from, to) => {
+    const { owner, admin, workspaceId } = await team();
+    const target = await harness.signUpUser('Tess Target');
+    await addMember(workspaceId, target.user.id, from);
+
+    const updated = await admin.api.members.updateRole({
+      workspaceId,
+      userId: target.user.id,
+      role: to,
+    });
+
+    expect(updated).toEqual({
+      userId: target.user.id,
+      name: 'Tess Target',
+      email: target.email,
+      role: to,
+      joinedAt: START.toISOString(),
+    });
+    expect(await rolesIn(workspaceId)).toMatchObject({
+      [owner.user.id]: 'owner',
+      [admin.user.id]: 'admin',
+      [target.user.id]: to,
+    });
+  });
+
+  it('refuses an admin making someone owner with FORBIDDEN', async () => {
+    const { admin, member, workspaceId } = await team();
+
+    const error = await rejection(
+      admin.api.members.updateRole({ workspaceId, userId: member.user.id, role: 'owner' }),
+    );
+
+    expect(error.code).toBe('FORBIDDEN');
+    expect((await rolesIn(workspaceId))[member.user.id]).toBe('member');
+  });
+
+  it('refuses an admin changing an owner with FORBIDDEN, even when another owner remains', async () => {
+    const { coOwner, admin, workspaceId } = await twoOwners();
+
+    const error = await rejection(
+      admin.api.members.updateRole({ workspaceId, userId: coOwner.user.id, role: 'admin' }),
+    );
+
+    expect(error.code).toBe('FORBIDDEN');
+    expect((await rolesIn(workspaceId))[coOwner.user.id]).toBe('owner');
+  });
+
+  it('lets an owner make someone owner', async () => {
+    const { owner, admin, workspaceId } = await team();
+
+    await owner.api.members.updateRole({ workspaceId, userId: admin.user.id, role: 'owner' });
+
+    expect(await rolesIn(workspaceId)).toMatchObject({
+      [owner.user.id]: 'owner',
+      [admin.user.id]: 'owner',
+    });
+  });
+
+  it('refuses to demote the last owner with CONFLICT, keeping the role', async () => {
+    const { owner, workspaceId } = await team();
+
+    const error = await rejection(
+      owner.api.members.updateRole({ workspaceId, userId: owner.user.id, role: 'admin' }),
+    );
+
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toBe(
+      'A workspace needs at least one owner; make someone else owner first',
+    );
+    expect((await rolesIn(workspaceId))[owner.user.id]).toBe('owner');
+  });
+
+  it('lets one of two owners demote the other', async () => {
+    const { owner, coOwner, workspaceId } = await twoOwners();
+
+    await owner.api.members.updateRole({ workspaceId, userId: coOwner.user.id, role: 'member' });
+
+    expect(await rolesIn(workspaceId)).toMatchObject({
+      [owner.user.id]: 'owner',
+      [coOwner.user.id]: 'member',
+    });
+  });
+
+  it('answers a user who is not a member, or does not exist, with NOT_FOUND', async () => {
+    const { owner, workspaceId } = await team();
+    const stranger = await harness.signUpUser('Stranger');
+    const before = await rolesIn(workspaceId);
+
+    const errors = await Promise.all([
+      rejection(
+        owner.api.members.updateRole({ workspaceId, userId: stranger.user.id, role: 'member' }),
+      ),
+      rejection(
+        owner.api.members.updateRole({ workspaceId, userId: 'no-such-user', role: 'admin' }),
+      ),
+    ]);
+
+    expect(errors.map((error) => error.code)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+    expect(await rolesIn(workspaceId)).toEqual(before);
+  });
+
+  it('refuses a member with FORBIDDEN', async () => {
+    const { member, viewer, workspaceId } = await team();
+
+    const error = await rejection(
+      member.api.members.updateRole({ workspaceId, userId: viewer.user.id, role: 'member' }),
+    );
+
+    expect(error.code).toBe('FORBIDDEN');
+    expect((await rolesIn(workspaceId))[viewer.user.id]).toBe('viewer');
+  });
+
+  it('applies on the very next request: a demoted admin can no longer invite', async () => {
+    const { owner, admin, workspaceId } = await team();
+    await owner.api.members.updateRole({ workspaceId, userId: admin.user.id, role: 'member' });
+
+    const error = await rejection(
+      admin.api.members.invite({ workspaceId, email: 'grace@example.com', role: 'viewer' }),
+    );
+
+    expect(error.code).toBe('FORBIDDEN');
+    expect(await invitesOf(workspaceId)).toEqual([]);
+  });
+});
+
+describe('members.remove', () => {
+  it('lets an admin remove a member, who then cannot see the workspace', async () => {
+    const { admin, member, workspaceId } = await team();
+
+    expect(await admin.api.members.remove({ workspaceId, userId: member.user.id })).toEqual({
+      ok: true,
+    });
+
+    expect((await rolesIn(workspaceId))[member.user.id]).toBeUndefined();
+    const error = await rejection(member.api.workspaces.get({ workspaceId }));
+    expect(error.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses to remove the last owner with CONFLICT, keeping the membership', async () => {
+    const { owner, workspaceId } = await team();
+
+    const error = await rejection(owner.api.members.remove({ workspaceId, userId: owner.user.id }));
+
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toMatch(/at least one owner/);
+    expect((await rolesIn(workspaceId))[owner.user.id]).toBe('owner');
+  });
+
+  it('refuses an admin removing an owner with FORBIDDEN, even when another owner remains', async () => {
+    const { coOwner, admin, workspaceId } = await twoOwners();
+
+    const error = await rejection(
+      admin.api.members.remove({ workspaceId, userId: coOwner.user.id }),
+    );
+
+    expect(error.code).toBe('FORBIDDEN');
+    expect((await rolesIn(workspaceId))[coOwner.user.id]).toBe('owner');
+  });
+
+  it('lets an owner remove another owner', async () => {
+    const { owner, coOwner, workspaceId } = await twoOwners();
+
+    await owner.api.members.remove({ workspaceId, userId: coOwner.user.id });
+
+    expect((await rolesIn(workspaceId))[coOwner.user.id]).toBeUndefined();
+  });
+
+  it('answers a user who is not a member with NOT_FOUND', async () => {
+    const { admin, workspaceId } = await team();
+    const stranger = await harness.signUpUser('Stranger');
+    const before = await rolesIn(workspaceId);
+
+    const error = await rejection(
+      admin.api.members.remove({ workspaceId, userId: stranger.user.id }),
+    );
+
+    expect(error.code).toBe('NOT_FOUND');
+    expect(await rolesIn(workspaceId)).toEqual(before);
+  });
+
+  it('refuses a member with FORBIDDEN', async () => {
+    const { member, viewer, workspaceId } = await team();
+
+    const error = await rejection(
+      member.api.members.remove({ workspaceId, userId: viewer.user.id }),
+    );
+
+    expect(error.code).toBe('FORBIDDEN');
+    expect((await rolesIn(workspaceId))[viewer.user.id]).toBe('viewer');
+  });
+});
+
+describe('members.leave', () => {
+  it('lets a member leave', async () => {
+    const { member, workspaceId } = await team();
+
+    expect(await member.api.members.leave({ workspaceId })).toEqual({ ok: true });
+
+    expect((await rolesIn(workspaceId))[member.user.id]).toBeUndefined();
+    const error = await rejection(member.api.workspaces.get({ workspaceId }));
+    expect(error.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses the last owner with CONFLICT, keeping the membership', async () => {
+    const { owner, workspaceId } = await team();
+
+    const error = await rejection(owner.api.members.leave({ workspaceId }));
+
+    expect(error.code).toBe('CONFLICT');
+    expect((await rolesIn(workspaceId))[owner.user.id]).toBe('owner');
+  });
+
+  it('lets an owner leave when another owner remains', async () => {
+    const { owner, coOwner, workspaceId } = await twoOwners();
+
+    await owner.api.members.leave({ workspaceId });
+
+    expect(await rolesIn(workspaceId)).toMatchObject({ [coOwner.user.id]: 'owner' });
+    expect((await rolesIn(workspaceId))[owner.user.id]).toBeUndefined();
+  });
+});
