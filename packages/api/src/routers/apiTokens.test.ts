@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ApiTokenScope, Role } from '@trellis/db';
+import type { ApiTokenScope } from '@trellis/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createContext } from '../context.js';
 import {
@@ -59,19 +59,6 @@ function probeAs(token: string) {
   );
 }
 
-/** Gives `userId` a role in a workspace by writing the membership row directly. */
-async function addMember(workspaceId: string, userId: string, role: Role): Promise<void> {
-  await harness.db
-    .insertInto('memberships')
-    .values({
-      workspace_id: workspaceId,
-      user_id: userId,
-      role,
-      created_at: clock.now().toISOString(),
-    })
-    .execute();
-}
-
 /** Every API token row of a workspace, as stored. */
 function tokenRowsOf(workspaceId: string) {
   return harness.db
@@ -107,8 +94,8 @@ async function team() {
   const admin = await harness.signUpUser('Adam Admin');
   const member = await harness.signUpUser('Mia Member');
   const workspace = await owner.api.workspaces.create({ name: 'Acme', slug: 'acme' });
-  await addMember(workspace.id, admin.user.id, 'admin');
-  await addMember(workspace.id, member.user.id, 'member');
+  await harness.addMember(workspace.id, admin.user.id, 'admin');
+  await harness.addMember(workspace.id, member.user.id, 'member');
   return { owner, admin, member, workspace, workspaceId: workspace.id };
 }
 

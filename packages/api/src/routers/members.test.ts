@@ -35,24 +35,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const secretOf = (inviteToken: string) => inviteToken.slice(ID_END);
 
-/** Gives `userId` a role in a workspace by writing the membership row directly. */
-async function addMember(
-  workspaceId: string,
-  userId: string,
-  role: Role,
-  joinedAt: Date = clock.now(),
-): Promise<void> {
-  await harness.db
-    .insertInto('memberships')
-    .values({
-      workspace_id: workspaceId,
-      user_id: userId,
-      role,
-      created_at: joinedAt.toISOString(),
-    })
-    .execute();
-}
-
 /** Each member's stored role, by user id. */
 async function rolesIn(workspaceId: string): Promise<Record<string, Role>> {
   const rows = await harness.db
@@ -85,9 +67,9 @@ async function team() {
   const member = await harness.signUpUser('Mia Member');
   const viewer = await harness.signUpUser('Vic Viewer');
   const workspace = await owner.api.workspaces.create({ name: 'Acme', slug: 'acme' });
-  await addMember(workspace.id, admin.user.id, 'admin');
-  await addMember(workspace.id, member.user.id, 'member');
-  await addMember(workspace.id, viewer.user.id, 'viewer');
+  await harness.addMember(workspace.id, admin.user.id, 'admin');
+  await harness.addMember(workspace.id, member.user.id, 'member');
+  await harness.addMember(workspace.id, viewer.user.id, 'viewer');
   return { owner, admin, member, viewer, workspace, workspaceId: workspace.id };
 }
 
@@ -97,8 +79,8 @@ async function twoOwners() {
   const coOwner = await harness.signUpUser('Otto Owner');
   const admin = await harness.signUpUser('Adam Admin');
   const workspace = await owner.api.workspaces.create({ name: 'Acme', slug: 'acme' });
-  await addMember(workspace.id, coOwner.user.id, 'owner');
-  await addMember(workspace.id, admin.user.id, 'admin');
+  await harness.addMember(workspace.id, coOwner.user.id, 'owner');
+  await harness.addMember(workspace.id, admin.user.id, 'admin');
   return { owner, coOwner, admin, workspace, workspaceId: workspace.id };
 }
 
@@ -114,8 +96,18 @@ describe('members.list', () => {
     const cal = await harness.signUpUser('Cal Earlier');
     const workspace = await owner.api.workspaces.create({ name: 'Acme', slug: 'acme' });
     // Inserted out of join order, so that neither insertion nor sign-up order passes.
-    await addMember(workspace.id, bea.user.id, 'viewer', new Date(START.getTime() + 2 * MINUTE_MS));
-    await addMember(workspace.id, cal.user.id, 'admin', new Date(START.getTime() + MINUTE_MS));
+    await harness.addMember(
+      workspace.id,
+      bea.user.id,
+      'viewer',
+      new Date(START.getTime() + 2 * MINUTE_MS),
+    );
+    await harness.addMember(
+      workspace.id,
+      cal.user.id,
+      'admin',
+      new Date(START.getTime() + MINUTE_MS),
+    );
 
     const members = await bea.api.members.list({ workspaceId: workspace.id });
 
@@ -406,7 +398,7 @@ describe('members.acceptInvite', () => {
     const { admin, workspaceId } = await team();
     const grace = await harness.signUpUser('Grace');
     const { inviteId, inviteToken } = await invite(admin, workspaceId, grace, 'admin');
-    await addMember(workspaceId, grace.user.id, 'viewer');
+    await harness.addMember(workspaceId, grace.user.id, 'viewer');
 
     const error = await rejection(grace.api.members.acceptInvite({ inviteToken }));
 
@@ -553,7 +545,7 @@ describe('members.updateRole', () => {
   ] as const)('lets an admin change a %s to %s', async (from, to) => {
     const { owner, admin, workspaceId } = await team();
     const target = await harness.signUpUser('Tess Target');
-    await addMember(workspaceId, target.user.id, from);
+    await harness.addMember(workspaceId, target.user.id, from);
 
     const updated = await admin.api.members.updateRole({
       workspaceId,

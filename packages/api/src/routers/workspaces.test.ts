@@ -1,4 +1,3 @@
-import type { Role } from '@trellis/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
 import { createHarness, type Harness, rejection } from '../test/harness.js';
@@ -12,19 +11,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await harness.destroy();
 });
-
-/** Gives `userId` a role in a workspace by writing the membership row directly. */
-async function addMember(workspaceId: string, userId: string, role: Role): Promise<void> {
-  await harness.db
-    .insertInto('memberships')
-    .values({
-      workspace_id: workspaceId,
-      user_id: userId,
-      role,
-      created_at: new Date().toISOString(),
-    })
-    .execute();
-}
 
 /** The memberships of a workspace as stored, by user. */
 function membershipsOf(workspaceId: string) {
@@ -41,7 +27,7 @@ async function workspaceWithAdmin() {
   const owner = await harness.signUpUser('Olive Owner');
   const admin = await harness.signUpUser('Adam Admin');
   const workspace = await owner.api.workspaces.create({ name: 'Acme', slug: 'acme' });
-  await addMember(workspace.id, admin.user.id, 'admin');
+  await harness.addMember(workspace.id, admin.user.id, 'admin');
   return { owner, admin, workspace };
 }
 

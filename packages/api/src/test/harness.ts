@@ -1,3 +1,4 @@
+import type { Role } from '@trellis/db';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import { TRPCError } from '@trpc/server';
 import { expect } from 'vitest';
@@ -44,6 +45,8 @@ export interface Harness {
     password: string;
     api: TestCaller['api'];
   }>;
+  /** Gives `userId` a role in a workspace by writing the membership row directly. */
+  addMember(workspaceId: string, userId: string, role: Role, joinedAt?: Date): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -93,6 +96,17 @@ export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise
       const password = 'correct horse battery staple';
       const { user, session } = await harness.caller().api.auth.signUp({ email, password, name });
       return { user, token: session.token, email, password, api: harness.as(session.token) };
+    },
+    async addMember(workspaceId, userId, role, joinedAt = config.clock?.() ?? new Date()) {
+      await database.db
+        .insertInto('memberships')
+        .values({
+          workspace_id: workspaceId,
+          user_id: userId,
+          role,
+          created_at: joinedAt.toISOString(),
+        })
+        .execute();
     },
     destroy: () => database.destroy(),
   };
