@@ -73,7 +73,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('hits', 'integer', (c) => c.notNull())
     .addColumn('reset_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('rate_limits_reset_idx').on('rate_limits').column('reset_at').execute();
+  await db.schema
+    .createIndex('rate_limits_reset_idx')
+    .on('rate_limits')
+    .column('reset_at')
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
