@@ -1,9 +1,9 @@
 import {
+  constantTimeEqual,
   createSession,
   DEFAULT_SESSION_POLICY,
   githubProvider,
   googleProvider,
-  hexDigestsEqual,
   newOAuthAttempt,
   OAuthError,
   type OAuthProvider,
@@ -165,7 +165,7 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
         'This sign-in has expired or was started in another browser. Please start again.',
       );
     }
-    if (typeof state !== 'string' || !hexDigestsEqual(state, attempt.state)) {
+    if (typeof state !== 'string' || !constantTimeEqual(state, attempt.state)) {
       return errorPage(
         reply,
         400,

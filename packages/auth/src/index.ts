@@ -32,7 +32,7 @@ export {
   PASSWORD_MIN_LENGTH,
   verifyPassword,
 } from './passwords.js';
-export { hexDigestsEqual, secureRandomString, sha256Hex } from './random.js';
+export { constantTimeEqual, secureRandomString, sha256Hex } from './random.js';
 export type { RateLimitRule, RateLimits, RateLimitVerdict } from './rate-limit.js';
 export {
   clientAddressKey,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hexDigestsEqual, secureRandomString, sha256Hex } from './random.js';
+import { constantTimeEqual, secureRandomString, sha256Hex } from './random.js';
 
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 const ONLY_ALPHABET = /^[abcdefghijkmnpqrstuvwxyz23456789]*$/;
@@ -66,44 +66,44 @@ describe('sha256Hex', () => {
   });
 });
 
-describe('hexDigestsEqual', () => {
+describe('constantTimeEqual', () => {
   const digest = sha256Hex('abc');
   const other = sha256Hex('abd');
 
   it('is true for the same digest', () => {
-    expect(hexDigestsEqual(digest, sha256Hex('abc'))).toBe(true);
+    expect(constantTimeEqual(digest, sha256Hex('abc'))).toBe(true);
   });
 
   it('is false for different digests of the same length', () => {
-    expect(hexDigestsEqual(digest, other)).toBe(false);
+    expect(constantTimeEqual(digest, other)).toBe(false);
   });
 
   it('is false when only the last byte differs', () => {
     const lastByteFlipped = `${digest.slice(0, -2)}${digest.endsWith('00') ? '01' : '00'}`;
 
-    expect(hexDigestsEqual(digest, lastByteFlipped)).toBe(false);
+    expect(constantTimeEqual(digest, lastByteFlipped)).toBe(false);
   });
 
   it('is false for digests of different lengths', () => {
-    expect(hexDigestsEqual(digest, digest.slice(0, 62))).toBe(false);
-    expect(hexDigestsEqual(digest.slice(0, 62), digest)).toBe(false);
-    expect(hexDigestsEqual(digest, `${digest}00`)).toBe(false);
+    expect(constantTimeEqual(digest, digest.slice(0, 62))).toBe(false);
+    expect(constantTimeEqual(digest.slice(0, 62), digest)).toBe(false);
+    expect(constantTimeEqual(digest, `${digest}00`)).toBe(false);
   });
 
   it('is false when either side is empty, including both', () => {
-    expect(hexDigestsEqual('', digest)).toBe(false);
-    expect(hexDigestsEqual(digest, '')).toBe(false);
-    expect(hexDigestsEqual('', '')).toBe(false);
+    expect(constantTimeEqual('', digest)).toBe(false);
+    expect(constantTimeEqual(digest, '')).toBe(false);
+    expect(constantTimeEqual('', '')).toBe(false);
   });
 
   // Strings that differ must never compare equal, even when they are not valid hex.
   // (Decoding with Buffer.from(s, 'hex') drops a trailing odd nibble and stops at the
   // first non-hex character, which made both of these true.)
   it('is false for strings that differ only by a trailing odd hex digit', () => {
-    expect(hexDigestsEqual(digest, `${digest}0`)).toBe(false);
+    expect(constantTimeEqual(digest, `${digest}0`)).toBe(false);
   });
 
   it('is false for strings that differ only after a non-hex character', () => {
-    expect(hexDigestsEqual(`${digest}zz`, `${digest}yy`)).toBe(false);
+    expect(constantTimeEqual(`${digest}zz`, `${digest}yy`)).toBe(false);
   });
 });

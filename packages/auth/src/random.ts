@@ -19,10 +19,11 @@ export function sha256Hex(value: string): string {
 }
 
 /**
- * Compares two digests in time that does not depend on where they differ. Compares the
- * strings' bytes rather than decoding hex, which would silently stop at a bad character.
+ * Compares two secrets or digests in time that does not depend on where they differ.
+ * Compares the strings' bytes rather than decoding hex, which would silently stop at a
+ * bad character. Empty strings never match.
  */
-export function hexDigestsEqual(a: string, b: string): boolean {
+export function constantTimeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, 'utf8');
   const right = Buffer.from(b, 'utf8');
   return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);

@@ -1,6 +1,6 @@
 import type { Database } from '@trellis/db';
 import type { Kysely } from 'kysely';
-import { hexDigestsEqual, secureRandomString, sha256Hex } from './random.js';
+import { constantTimeEqual, secureRandomString, sha256Hex } from './random.js';
 
 // The session design of the Lucia guide (lucia-auth.com, "Sessions"): a token is
 // `<id>.<secret>`; the id finds the row, only a SHA-256 of the secret is stored, and the
@@ -138,7 +138,7 @@ export async function validateSessionToken(
     ])
     .where('sessions.id', '=', id)
     .executeTakeFirst();
-  if (!row || !hexDigestsEqual(sha256Hex(secret), row.secret_hash)) return null;
+  if (!row || !constantTimeEqual(sha256Hex(secret), row.secret_hash)) return null;
 
   if (now.getTime() >= expiresAt(row, policy).getTime()) {
     await invalidateSession(db, row.id);

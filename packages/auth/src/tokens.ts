@@ -1,4 +1,4 @@
-import { hexDigestsEqual, secureRandomString, sha256Hex } from './random.js';
+import { constantTimeEqual, secureRandomString, sha256Hex } from './random.js';
 
 // Prefixed credentials (`trl_…` API tokens, `tri_…` invites) follow the session design:
 // the token carries a lookup id and a secret; the id finds the row, only a SHA-256 of the
@@ -33,5 +33,5 @@ export function parseToken(prefix: string, token: string): { id: string; secret:
 
 /** True when `secret` hashes to the stored `secretHash`, compared in constant time. */
 export function secretMatches(secret: string, secretHash: string): boolean {
-  return hexDigestsEqual(sha256Hex(secret), secretHash);
+  return constantTimeEqual(sha256Hex(secret), secretHash);
 }
