@@ -1,7 +1,13 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { activityRouter } from './routers/activity.js';
 import { apiTokensRouter } from './routers/apiTokens.js';
 import { authRouter } from './routers/auth.js';
+import { commentsRouter } from './routers/comments.js';
 import { membersRouter } from './routers/members.js';
+import { projectsRouter } from './routers/projects.js';
+import { searchRouter } from './routers/search.js';
+import { statsRouter } from './routers/stats.js';
+import { tasksRouter } from './routers/tasks.js';
 import { workspacesRouter } from './routers/workspaces.js';
 import { createCallerFactory, router } from './trpc.js';
 
@@ -11,6 +17,12 @@ export const appRouter = router({
   workspaces: workspacesRouter,
   members: membersRouter,
   apiTokens: apiTokensRouter,
+  projects: projectsRouter,
+  tasks: tasksRouter,
+  comments: commentsRouter,
+  activity: activityRouter,
+  search: searchRouter,
+  stats: statsRouter,
 });
 
 /** The router's type: all a client needs to know about the API. */

@@ -8,7 +8,7 @@ import {
   validateApiToken,
   validateSessionToken,
 } from '@trellis/auth';
-import type { ApiTokenScope, Role } from '@trellis/db';
+import type { ApiTokenScope, Database, Kysely, Role } from '@trellis/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from './context.js';
@@ -108,13 +108,55 @@ export interface Actor {
   apiTokenId: string | null;
 }
 
-async function workspaceIdOf(getRawInput: () => Promise<unknown>): Promise<string> {
-  const parsed = workspaceInput.safeParse(await getRawInput());
-  if (!parsed.success) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: parsed.error });
-  }
-  return parsed.data.workspaceId;
+/**
+ * How a procedure finds the workspace its input belongs to: by `workspaceId`, or through
+ * the project, task or comment it names. Resolves to undefined when the thing does not
+ * exist, which callers answer exactly like "not a member": NOT_FOUND.
+ */
+export interface WorkspaceLocator {
+  /** What the answer calls the thing when it is not found ("Task"). */
+  label: string;
+  find(db: Kysely<Database>, rawInput: unknown): Promise<string | undefined>;
 }
+
+function locator<K extends string>(
+  label: string,
+  key: K,
+  lookup: (db: Kysely<Database>, id: string) => Promise<string | undefined>,
+): WorkspaceLocator {
+  const schema = z.object({ [key]: zId });
+  return {
+    label,
+    async find(db, rawInput) {
+      const parsed = schema.safeParse(rawInput);
+      if (!parsed.success) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: parsed.error });
+      }
+      return lookup(db, String(parsed.data[key]));
+    },
+  };
+}
+
+async function workspaceOf(
+  db: Kysely<Database>,
+  table: 'projects' | 'tasks' | 'comments',
+  id: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom(table)
+    .select('workspace_id')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.workspace_id;
+}
+
+/** Where procedures find their workspace, by the id their input carries. */
+export const locate = {
+  workspace: locator('Workspace', 'workspaceId', async (_db, id) => id),
+  project: locator('Project', 'projectId', (db, id) => workspaceOf(db, 'projects', id)),
+  task: locator('Task', 'taskId', (db, id) => workspaceOf(db, 'tasks', id)),
+  comment: locator('Comment', 'commentId', (db, id) => workspaceOf(db, 'comments', id)),
+} satisfies Record<string, WorkspaceLocator>;
 
 function requireRole(workspace: WorkspaceView, minRole: Role): void {
   if (!roleAtLeast(workspace.role, minRole)) {
@@ -125,34 +167,35 @@ function requireRole(workspace: WorkspaceView, minRole: Role): void {
   }
 }
 
-const workspaceNotFound = () =>
-  new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
+const notFound = (where: WorkspaceLocator) =>
+  new TRPCError({ code: 'NOT_FOUND', message: `${where.label} not found` });
 
 /**
- * Inside `input.workspaceId`, for members with at least `minRole` and for API tokens of
+ * Inside the workspace `where` finds (by default `input.workspaceId`), for members with at least `minRole` and for API tokens of
  * that workspace (`read` tokens never mutate). Non-members and other workspaces' tokens
  * get NOT_FOUND, as if the workspace did not exist; too weak a role gets FORBIDDEN.
  * Handlers receive `ctx.workspace` and `ctx.actor`. Roles are read on every call, so a
  * role change or removal applies to the very next request.
  */
-export function workspaceProcedure(minRole: Role) {
+export function workspaceProcedure(minRole: Role, where: WorkspaceLocator = locate.workspace) {
   return authenticatedProcedure.use(async ({ ctx, type, getRawInput, next }) => {
-    const workspaceId = await workspaceIdOf(getRawInput);
+    const workspaceId = await where.find(ctx.db, await getRawInput());
+    if (workspaceId === undefined) throw notFound(where);
     const { principal } = ctx;
     if (principal.kind === 'user') {
       const workspace = await getUserWorkspace(ctx.db, principal.user.id, workspaceId);
-      if (!workspace) throw workspaceNotFound();
+      if (!workspace) throw notFound(where);
       requireRole(workspace, minRole);
       const actor: Actor = { userId: principal.user.id, apiTokenId: null };
       return next({ ctx: { ...ctx, workspace, actor } });
     }
     const { grant } = principal;
-    if (grant.workspaceId !== workspaceId) throw workspaceNotFound();
+    if (grant.workspaceId !== workspaceId) throw notFound(where);
     if (type === 'mutation' && grant.scope === 'read') {
       throw new TRPCError({ code: 'FORBIDDEN', message: 'This API token is read-only' });
     }
     const workspace = await getWorkspaceAs(ctx.db, workspaceId, TOKEN_ROLES[grant.scope]);
-    if (!workspace) throw workspaceNotFound();
+    if (!workspace) throw notFound(where);
     requireRole(workspace, minRole);
     const actor: Actor = { userId: grant.createdBy, apiTokenId: grant.id };
     return next({ ctx: { ...ctx, workspace, actor } });
@@ -164,16 +207,17 @@ export function workspaceProcedure(minRole: Role) {
  * workspace itself is refused to API tokens (FORBIDDEN, after the NOT_FOUND check).
  * Handlers also receive `ctx.user` and `ctx.session`.
  */
-export function workspaceUserProcedure(minRole: Role) {
+export function workspaceUserProcedure(minRole: Role, where: WorkspaceLocator = locate.workspace) {
   return authenticatedProcedure.use(async ({ ctx, getRawInput, next }) => {
-    const workspaceId = await workspaceIdOf(getRawInput);
+    const workspaceId = await where.find(ctx.db, await getRawInput());
+    if (workspaceId === undefined) throw notFound(where);
     const { principal } = ctx;
     if (principal.kind !== 'user') {
-      if (principal.grant.workspaceId !== workspaceId) throw workspaceNotFound();
+      if (principal.grant.workspaceId !== workspaceId) throw notFound(where);
       throw tokensRefused();
     }
     const workspace = await getUserWorkspace(ctx.db, principal.user.id, workspaceId);
-    if (!workspace) throw workspaceNotFound();
+    if (!workspace) throw notFound(where);
     requireRole(workspace, minRole);
     const { user, session } = principal;
     const actor: Actor = { userId: user.id, apiTokenId: null };

@@ -5,3 +5,4 @@ export { isUniqueViolation } from './errors.js';
 export { isoNow, newId } from './ids.js';
 export { migrateDown, migrateToLatest, pendingMigrations } from './migrate.js';
 export * from './schema.js';
+export { toFtsQuery } from './search.js';

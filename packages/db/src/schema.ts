@@ -141,6 +141,46 @@ export interface RateLimitsTable {
   reset_at: string;
 }
 
+/** A comment on a task. The body is stored exactly as sent. */
+export interface CommentsTable {
+  id: string;
+  workspace_id: string;
+  task_id: string;
+  author_id: string | null;
+  body: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One entry of the append-only activity log. `data` is JSON (see packages/api activity.ts). */
+export interface ActivityTable {
+  seq: Generated<number>;
+  id: string;
+  workspace_id: string;
+  project_id: string | null;
+  task_id: string | null;
+  actor_id: string | null;
+  api_token_id: string | null;
+  type: string;
+  data: string;
+  created_at: string;
+}
+
+/** Maps each task to the integer rowid of its full-text document (maintained by triggers). */
+export interface TaskSearchDocsTable {
+  doc_id: number;
+  task_id: string;
+  workspace_id: string;
+}
+
+/** The FTS5 index over task titles, descriptions and comments (maintained by triggers). */
+export interface TaskFtsTable {
+  rowid: number;
+  title: string;
+  description: string;
+  comments: string;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface Database {
   users: UsersTable;
@@ -154,6 +194,10 @@ export interface Database {
   api_tokens: ApiTokensTable;
   oauth_accounts: OAuthAccountsTable;
   rate_limits: RateLimitsTable;
+  comments: CommentsTable;
+  activity: ActivityTable;
+  task_search_docs: TaskSearchDocsTable;
+  task_fts: TaskFtsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -178,3 +222,5 @@ export type TaskLabel = Selectable<TaskLabelsTable>;
 export type Invite = Selectable<InvitesTable>;
 export type ApiToken = Selectable<ApiTokensTable>;
 export type OAuthAccount = Selectable<OAuthAccountsTable>;
+export type Comment = Selectable<CommentsTable>;
+export type Activity = Selectable<ActivityTable>;

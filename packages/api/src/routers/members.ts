@@ -9,6 +9,7 @@ import {
 } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { recordActivity } from '../activity.js';
 import {
   getMember,
   isMemberByEmail,
@@ -20,6 +21,7 @@ import {
 import { enforceRateLimits } from '../rate-limits.js';
 import { zEmail, zId } from '../schemas.js';
 import {
+  type Actor,
   protectedProcedure,
   workspaceInput,
   workspaceProcedure,
@@ -63,20 +65,23 @@ async function guardMemberChange(
 /** Removes a membership under the same rules as a role change to "nothing". */
 async function removeMember(
   db: Kysely<Database>,
+  by: { actor: Actor; role: Role; now: Date },
   workspaceId: string,
-  actorRole: Role,
   userId: string,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await lockWorkspace(trx, workspaceId);
     const target = await getMember(trx, workspaceId, userId);
     if (!target) throw memberNotFound();
-    await guardMemberChange(trx, workspaceId, actorRole, target, null);
+    await guardMemberChange(trx, workspaceId, by.role, target, null);
     await trx
       .deleteFrom('memberships')
       .where('workspace_id', '=', workspaceId)
       .where('user_id', '=', userId)
       .execute();
+    const type = userId === by.actor.userId ? 'member.left' : 'member.removed';
+    const data = { userId, name: target.name, role: target.role };
+    await recordActivity(trx, { workspaceId, actor: by.actor, type, data }, by.now);
   });
 }
 
@@ -207,6 +212,7 @@ export const membersRouter = {
           .executeTakeFirst();
         if (consumed.numUpdatedRows === 0n) throw notFound('This invite has already been used');
         const joinedAt = isoNow(now);
+        const actor: Actor = { userId: ctx.user.id, apiTokenId: null };
         await trx
           .insertInto('memberships')
           .values({
@@ -224,6 +230,16 @@ export const membersRouter = {
                 })
               : error;
           });
+        await recordActivity(
+          trx,
+          {
+            workspaceId: invite.workspace_id,
+            actor,
+            type: 'member.joined',
+            data: { userId: ctx.user.id, name: ctx.user.name, role: invite.role },
+          },
+          now,
+        );
         return {
           workspaceId: invite.workspace_id,
           userId: ctx.user.id,
@@ -248,6 +264,22 @@ export const membersRouter = {
           .where('workspace_id', '=', ctx.workspace.id)
           .where('user_id', '=', input.userId)
           .execute();
+        if (target.role !== input.role) {
+          await recordActivity(
+            trx,
+            {
+              workspaceId: ctx.workspace.id,
+              actor: ctx.actor,
+              type: 'member.role_changed',
+              data: {
+                userId: target.userId,
+                name: target.name,
+                changes: { role: { from: target.role, to: input.role } },
+              },
+            },
+            ctx.now(),
+          );
+        }
         return { ...target, role: input.role };
       }),
     ),
@@ -255,14 +287,16 @@ export const membersRouter = {
   remove: workspaceUserProcedure('admin')
     .input(memberInput.strict())
     .mutation(async ({ ctx, input }) => {
-      await removeMember(ctx.db, ctx.workspace.id, ctx.workspace.role, input.userId);
+      const by = { actor: ctx.actor, role: ctx.workspace.role, now: ctx.now() };
+      await removeMember(ctx.db, by, ctx.workspace.id, input.userId);
       return { ok: true as const };
     }),
 
   leave: workspaceUserProcedure('viewer')
     .input(workspaceInput.strict())
     .mutation(async ({ ctx }) => {
-      await removeMember(ctx.db, ctx.workspace.id, ctx.workspace.role, ctx.user.id);
+      const by = { actor: ctx.actor, role: ctx.workspace.role, now: ctx.now() };
+      await removeMember(ctx.db, by, ctx.workspace.id, ctx.user.id);
       return { ok: true as const };
     }),
 } satisfies TRPCRouterRecord;

@@ -1,0 +1,107 @@
+import { EventEmitter } from 'node:events';
+import { type Database, isoNow, type Kysely, newId } from '@trellis/db';
+import type { Actor } from './trpc.js';
+
+// The append-only activity log. Every change writes its entry in the SAME transaction as
+// the change itself, so the log never misses a change and never tells of one that was
+// rolled back. Live streams (tasks.onChange) replay from it.
+
+/** What happened. Task events carry `data.task` (the task after the change; for
+ * `task.deleted`, as it was) and `task.updated` also `data.changes`. */
+export type ActivityType =
+  | 'project.created'
+  | 'project.updated'
+  | 'project.archived'
+  | 'task.created'
+  | 'task.updated'
+  | 'task.deleted'
+  | 'comment.created'
+  | 'comment.updated'
+  | 'comment.deleted'
+  | 'member.joined'
+  | 'member.role_changed'
+  | 'member.removed'
+  | 'member.left';
+
+/** One field's value before and after an update. */
+export interface FieldChange {
+  from: unknown;
+  to: unknown;
+}
+
+/** An entry to append. */
+export interface ActivityEntry {
+  workspaceId: string;
+  /** Null for changes nobody made directly (none yet). */
+  actor: Actor | null;
+  type: ActivityType;
+  projectId?: string | null;
+  taskId?: string | null;
+  data: Record<string, unknown>;
+}
+
+/** Appends an entry (call it inside the change's transaction); returns its id and seq. */
+export async function recordActivity(
+  db: Kysely<Database>,
+  entry: ActivityEntry,
+  now: Date,
+): Promise<{ id: string; seq: number }> {
+  const id = newId();
+  const { seq } = await db
+    .insertInto('activity')
+    .values({
+      id,
+      workspace_id: entry.workspaceId,
+      project_id: entry.projectId ?? null,
+      task_id: entry.taskId ?? null,
+      actor_id: entry.actor?.userId ?? null,
+      api_token_id: entry.actor?.apiTokenId ?? null,
+      type: entry.type,
+      data: JSON.stringify(entry.data),
+      created_at: isoNow(now),
+    })
+    .returning('seq')
+    .executeTakeFirstOrThrow();
+  activityBus.notify(entry.workspaceId);
+  return { id, seq };
+}
+
+/**
+ * Wakes live streams of a workspace when its log grows. Listeners re-read the log from
+ * their last position, so a wake-up for a write that is not committed yet (or is rolled
+ * back) costs a read and loses nothing. In-process only: other processes' writes are
+ * picked up by the streams' periodic re-read.
+ */
+export class ActivityBus {
+  readonly #emitter = new EventEmitter().setMaxListeners(0);
+
+  /** Tells listeners of `workspaceId` that its log may have grown. */
+  notify(workspaceId: string): void {
+    // After the current transaction's statements: listeners' reads queue behind it.
+    setImmediate(() => this.#emitter.emit(workspaceId));
+  }
+
+  /** Calls `listener` on every notification for `workspaceId`; returns the unsubscribe. */
+  listen(workspaceId: string, listener: () => void): () => void {
+    this.#emitter.on(workspaceId, listener);
+    return () => this.#emitter.off(workspaceId, listener);
+  }
+}
+
+/** The process's bus. Workspace ids are random, so databases sharing a process never mix. */
+export const activityBus = new ActivityBus();
+
+/** The changes between two versions of a record, field by field (only fields that differ). */
+export function changedFields<T extends Record<string, unknown>>(
+  before: T,
+  after: T,
+  fields: ReadonlyArray<keyof T & string>,
+): Record<string, FieldChange> {
+  const changes: Record<string, FieldChange> = {};
+  for (const field of fields) {
+    if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) {
+      changes[field] = { from: before[field], to: after[field] };
+    }
+  }
+  return changes;
+}
