@@ -1,4 +1,4 @@
-import type { Database, Kysely, TaskStatus } from '@trellis/db';
+import type { Database, Kysely, TaskStatus, TaskUpdate } from '@trellis/db';
 
 /** A task as clients see it. `key` is the project key and number, e.g. `ENG-12`. */
 export interface TaskView {
@@ -79,4 +79,161 @@ export async function loadTaskViews(
     const view = byId.get(id);
     return view ? [view] : [];
   });
+}
+
+/** The fields clients edit, in TaskView terms (task.updated's `changes` covers these). */
+export const EDITABLE_TASK_FIELDS = [
+  'title',
+  'description',
+  'status',
+  'priority',
+  'assigneeId',
+  'labels',
+  'dueAt',
+] as const satisfies ReadonlyArray<keyof TaskView>;
+
+/** Some of a task's editable fields, with their new values. */
+export type TaskPatch = Partial<Pick<TaskView, (typeof EDITABLE_TASK_FIELDS)[number]>>;
+
+/** A new task row (it starts at version 1) and its labels. */
+export interface NewTaskRow {
+  id: string;
+  workspaceId: string;
+  projectId: string;
+  number: number;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  priority: number;
+  assigneeId: string | null;
+  dueAt: string | null;
+  labels: readonly string[];
+  createdBy: string;
+  at: string;
+}
+
+/** Inserts a task and its labels; call it inside the transaction that allocated `number`. */
+export async function insertTask(db: Kysely<Database>, task: NewTaskRow): Promise<void> {
+  await db
+    .insertInto('tasks')
+    .values({
+      id: task.id,
+      workspace_id: task.workspaceId,
+      project_id: task.projectId,
+      number: task.number,
+      title: task.title,
+      description: task.description,
+      status: task.status,
+      priority: task.priority,
+      assignee_id: task.assigneeId,
+      due_at: task.dueAt,
+      created_by: task.createdBy,
+      created_at: task.at,
+      updated_at: task.at,
+      completed_at: task.status === 'done' ? task.at : null,
+    })
+    .execute();
+  await setTaskLabels(db, task.workspaceId, task.id, task.labels);
+}
+
+/** Replaces a task's labels with `labels` (already trimmed and de-duplicated). */
+export async function setTaskLabels(
+  db: Kysely<Database>,
+  workspaceId: string,
+  taskId: string,
+  labels: readonly string[],
+): Promise<void> {
+  await db
+    .deleteFrom('task_labels')
+    .where('workspace_id', '=', workspaceId)
+    .where('task_id', '=', taskId)
+    .execute();
+  if (labels.length === 0) return;
+  await db
+    .insertInto('task_labels')
+    .values(labels.map((label) => ({ task_id: taskId, workspace_id: workspaceId, label })))
+    .execute();
+}
+
+/**
+ * Takes the write lock on a task (a no-op update) before the transaction reads it, so that
+ * what it reads cannot change before it writes. With `version`, only a task still at that
+ * version counts. True when the task exists (at that version) in the workspace.
+ */
+export async function lockTask(
+  db: Kysely<Database>,
+  workspaceId: string,
+  taskId: string,
+  version?: number,
+): Promise<boolean> {
+  let query = db
+    .updateTable('tasks')
+    .set((eb) => ({ version: eb.ref('version') }))
+    .where('id', '=', taskId)
+    .where('workspace_id', '=', workspaceId);
+  if (version !== undefined) query = query.where('version', '=', version);
+  const result = await query.executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Writes a patch and bumps the version, only if the task is still at `expectedVersion`;
+ * `completed_at` follows the status into and out of `done`. False when the task is not
+ * at that version (someone else changed it, or it is gone): nothing was written.
+ */
+export async function updateTask(
+  db: Kysely<Database>,
+  workspaceId: string,
+  taskId: string,
+  expectedVersion: number,
+  patch: TaskPatch,
+  at: string,
+): Promise<boolean> {
+  const { labels, assigneeId, dueAt, status, ...same } = patch;
+  const columns: TaskUpdate = { ...same, updated_at: at };
+  if (assigneeId !== undefined) columns.assignee_id = assigneeId;
+  if (dueAt !== undefined) columns.due_at = dueAt;
+  if (status !== undefined) {
+    columns.status = status;
+    columns.completed_at = status === 'done' ? at : null;
+  }
+  const result = await db
+    .updateTable('tasks')
+    .set((eb) => ({ ...columns, version: eb('version', '+', 1) }))
+    .where('id', '=', taskId)
+    .where('workspace_id', '=', workspaceId)
+    .where('version', '=', expectedVersion)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) return false;
+  if (labels !== undefined) await setTaskLabels(db, workspaceId, taskId, labels);
+  return true;
+}
+
+/** Deletes a task (its labels and comments cascade); false when it was not there. */
+export async function deleteTask(
+  db: Kysely<Database>,
+  workspaceId: string,
+  taskId: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('tasks')
+    .where('id', '=', taskId)
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** True when the user may be assigned tasks in the workspace: any member, any role. */
+export async function isAssignable(
+  db: Kysely<Database>,
+  workspaceId: string,
+  userId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
 }
