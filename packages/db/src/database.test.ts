@@ -52,7 +52,7 @@ describe('createDatabase on a file', () => {
 
   it('migrates up and down, and reports nothing pending once applied', async () => {
     const db = createDatabase(tempUrl());
-    const all = ['0001_initial', '0002_access_control', '0003_domain'];
+    const all = ['0001_initial', '0002_access_control', '0003_domain', '0004_task_list_indexes'];
     expect(await pendingMigrations(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual([]);
@@ -80,6 +80,14 @@ describe('createDatabase on a file', () => {
         'workspaces',
       ].sort(),
     );
+    const dueIndexes = async () =>
+      (
+        await sql<{ name: string }>`select name from sqlite_master
+          where type = 'index' and name like 'tasks_ws_due%' order by name`.execute(db)
+      ).rows.map((row) => row.name);
+    expect(await dueIndexes()).toEqual(['tasks_ws_due_asc_idx', 'tasks_ws_due_desc_idx']);
+    expect(await migrateDown(db)).toEqual(['0004_task_list_indexes']);
+    expect(await dueIndexes()).toEqual(['tasks_ws_due_idx']);
     expect(await migrateDown(db)).toEqual(['0003_domain']);
     expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('task_fts');
     expect(await migrateDown(db)).toEqual(['0002_access_control']);

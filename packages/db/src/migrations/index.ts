@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_access_control.js';
 import * as m0003 from './0003_domain.js';
+import * as m0004 from './0004_task_list_indexes.js';
 
 /**
  * Every migration in order. Listed by hand rather than read from disk so that the same
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_access_control': m0002,
   '0003_domain': m0003,
+  '0004_task_list_indexes': m0004,
 };

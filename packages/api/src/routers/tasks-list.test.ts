@@ -1,0 +1,644 @@
+import { newId, TASK_STATUSES, type TaskStatus } from '@trellis/db';
+import { CompiledQuery } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fieldErrorsOf } from '../errors.js';
+import {
+  createHarness,
+  type Harness,
+  rejection,
+  type TestClock,
+  testClock,
+} from '../test/harness.js';
+import { buildTaskListQuery, TASK_SORTS, type TaskListInput, taskListInput } from './tasks-list.js';
+
+// Fixture rows are written directly (fast, and every timestamp chosen on purpose); the
+// tasks' triggers keep the search index in step. Listing goes through the real procedure.
+
+const START = new Date('2030-03-01T09:00:00.000Z');
+const MINUTE_MS = 60 * 1000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+let harness: Harness;
+let clock: TestClock;
+
+beforeEach(async () => {
+  // The clock (and so every task made through the API) runs a day after the fixture.
+  clock = testClock(new Date(START.getTime() + DAY_MS));
+  harness = await createHarness({ clock: clock.now });
+});
+
+afterEach(async () => {
+  await harness.destroy();
+});
+
+type Api = Awaited<ReturnType<Harness['signUpUser']>>['api'];
+type ListInput = Parameters<Api['tasks']['list']>[0];
+type Order = 'asc' | 'desc';
+type Sort = (typeof TASK_SORTS)[number];
+
+/** A task as the fixture wrote it, with what a search for "crash" should find. */
+interface Row {
+  id: string;
+  workspaceId: string;
+  projectId: string;
+  status: TaskStatus;
+  priority: number;
+  assigneeId: string | null;
+  labels: string[];
+  dueAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  mentionsCrash: boolean;
+}
+
+type TaskSpec = Omit<Row, 'id' | 'mentionsCrash'> & {
+  title: string;
+  description?: string;
+  comment?: string;
+};
+
+let taskNumber = 0;
+
+async function insertTask(createdBy: string, spec: TaskSpec): Promise<Row> {
+  const id = newId();
+  taskNumber += 1;
+  await harness.db
+    .insertInto('tasks')
+    .values({
+      id,
+      workspace_id: spec.workspaceId,
+      project_id: spec.projectId,
+      number: taskNumber,
+      title: spec.title,
+      description: spec.description ?? '',
+      status: spec.status,
+      priority: spec.priority,
+      assignee_id: spec.assigneeId,
+      due_at: spec.dueAt,
+      created_by: createdBy,
+      created_at: spec.createdAt,
+      updated_at: spec.updatedAt,
+      completed_at: null,
+    })
+    .execute();
+  for (const label of spec.labels) {
+    await harness.db
+      .insertInto('task_labels')
+      .values({ task_id: id, workspace_id: spec.workspaceId, label })
+      .execute();
+  }
+  if (spec.comment !== undefined) {
+    await harness.db
+      .insertInto('comments')
+      .values({
+        id: newId(),
+        workspace_id: spec.workspaceId,
+        task_id: id,
+        author_id: createdBy,
+        body: spec.comment,
+        created_at: spec.createdAt,
+        updated_at: spec.createdAt,
+      })
+      .execute();
+  }
+  const text = [spec.title, spec.description, spec.comment].join(' ').toLowerCase();
+  const { title: _, description: __, comment: ___, ...row } = spec;
+  return { id, ...row, mentionsCrash: text.includes('crash') };
+}
+
+async function insertUser(name: string): Promise<string> {
+  const id = newId();
+  const at = START.toISOString();
+  await harness.db
+    .insertInto('users')
+    .values({
+      id,
+      email: `${name.toLowerCase()}-${id}@example.com`,
+      name,
+      password_hash: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
+  return id;
+}
+
+async function insertProject(workspaceId: string, key: string): Promise<string> {
+  const id = newId();
+  const at = START.toISOString();
+  await harness.db
+    .insertInto('projects')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      key,
+      name: key,
+      archived_at: null,
+      // Past the fixture's numbers, so that tasks.create never collides with them.
+      next_task_number: 10_000,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
+  return id;
+}
+
+/**
+ * Acme (ours) with projects WEB and API, assignees Ada and Bob, and 42 tasks whose sort
+ * keys tie in small groups (so that the id tie-break matters); a second workspace whose
+ * 5 tasks would match every filter were they not elsewhere.
+ */
+async function world() {
+  taskNumber = 0;
+  const owner = await harness.signUpUser('Olive Owner');
+  const acme = await owner.api.workspaces.create({ name: 'Acme', slug: 'acme' });
+  const stranger = await harness.signUpUser('Sam Stranger');
+  const other = await stranger.api.workspaces.create({ name: 'Other', slug: 'other' });
+  const ada = await insertUser('Ada');
+  const bob = await insertUser('Bob');
+  for (const [workspaceId, userId] of [
+    [acme.id, ada],
+    [acme.id, bob],
+    [other.id, ada],
+  ] as const) {
+    await harness.addMember(workspaceId, userId, 'member');
+  }
+  const web = await insertProject(acme.id, 'WEB');
+  const api = await insertProject(acme.id, 'API');
+  const elsewhere = await insertProject(other.id, 'OTH');
+
+  const tasks: Row[] = [];
+  for (let i = 0; i < 40; i += 1) {
+    tasks.push(
+      await insertTask(owner.user.id, {
+        workspaceId: acme.id,
+        projectId: i % 2 === 0 ? web : api,
+        title: i % 5 === 2 ? `Crash on save #${i}` : `Polish page #${i}`,
+        description: i % 7 === 3 ? 'It crashes when offline' : '',
+        comment: i === 11 ? 'Saw a crash here too' : undefined,
+        status: TASK_STATUSES[i % 5] ?? 'todo',
+        priority: (i * 3) % 5,
+        assigneeId: [ada, bob, null][i % 3] ?? null,
+        labels: [...(i % 3 === 0 ? ['bug'] : []), ...(i % 4 === 0 ? ['ui'] : [])],
+        dueAt: i % 4 === 1 ? null : iso(START.getTime() + (i % 7) * DAY_MS),
+        createdAt: iso(START.getTime() + Math.floor(i / 3) * MINUTE_MS),
+        updatedAt: iso(START.getTime() + 60 * MINUTE_MS + ((i * 7) % 11) * MINUTE_MS),
+      }),
+    );
+  }
+  // Two tasks that match every filter of `everyFilter` at once: each combination of
+  // filters then has a second page, hence a cursor, for the query-plan test.
+  for (const n of [1, 2]) {
+    tasks.push(
+      await insertTask(owner.user.id, {
+        workspaceId: acme.id,
+        projectId: web,
+        title: `Crash everywhere ${n}`,
+        status: 'todo',
+        priority: 2,
+        assigneeId: ada,
+        labels: ['bug'],
+        dueAt: iso(START.getTime() + 3 * DAY_MS),
+        createdAt: iso(START.getTime() + 30 * MINUTE_MS),
+        updatedAt: iso(START.getTime() + 90 * MINUTE_MS),
+      }),
+    );
+  }
+  const foreign: Row[] = [];
+  for (let i = 0; i < 5; i += 1) {
+    foreign.push(
+      await insertTask(stranger.user.id, {
+        workspaceId: other.id,
+        projectId: elsewhere,
+        title: `Crash in the other place #${i}`,
+        status: 'todo',
+        priority: 2,
+        assigneeId: ada,
+        labels: ['bug'],
+        dueAt: null,
+        createdAt: iso(START.getTime() + i * MINUTE_MS),
+        updatedAt: iso(START.getTime() + i * MINUTE_MS),
+      }),
+    );
+  }
+  const everyFilter = {
+    projectId: web,
+    status: ['todo', 'in_progress'] as TaskStatus[],
+    assigneeId: ada,
+    label: 'bug',
+    q: 'crash',
+  };
+  return {
+    owner,
+    stranger,
+    acme,
+    other,
+    ada,
+    bob,
+    web,
+    api,
+    elsewhere,
+    tasks,
+    foreign,
+    everyFilter,
+  };
+}
+
+type Filters = Pick<ListInput, 'projectId' | 'status' | 'assigneeId' | 'label' | 'q'>;
+
+function matches(task: Row, filters: Filters): boolean {
+  return (
+    (filters.projectId === undefined || task.projectId === filters.projectId) &&
+    (filters.status === undefined || filters.status.includes(task.status)) &&
+    (filters.assigneeId === undefined || task.assigneeId === filters.assigneeId) &&
+    (filters.label === undefined || task.labels.includes(filters.label)) &&
+    (filters.q === undefined || task.mentionsCrash)
+  );
+}
+
+const compare = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The contract's order, computed independently of the SQL: key, then id; undated last. */
+function byListOrder(sort: Sort, order: Order) {
+  const direction = order === 'asc' ? 1 : -1;
+  const key = (task: Row): string | number =>
+    ({
+      created: task.createdAt,
+      updated: task.updatedAt,
+      priority: task.priority,
+      due: task.dueAt ?? '',
+    })[sort];
+  return (a: Row, b: Row) => {
+    if (sort === 'due' && (a.dueAt === null) !== (b.dueAt === null)) {
+      return a.dueAt === null ? 1 : -1;
+    }
+    return direction * (compare(key(a), key(b)) || compare(a.id, b.id));
+  };
+}
+
+function expectedIds(tasks: Row[], filters: Filters, sort: Sort, order: Order): string[] {
+  return tasks
+    .filter((task) => matches(task, filters))
+    .sort(byListOrder(sort, order))
+    .map((task) => task.id);
+}
+
+/** Lists page by page; `between` runs after each page (to change the world mid-walk). */
+async function walk(api: Api, input: ListInput, between?: () => Promise<void>) {
+  const pages: string[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.tasks.list({ ...input, cursor });
+    pages.push(page.items.map((item) => item.id));
+    cursor = page.nextCursor ?? undefined;
+    if (cursor !== undefined) await between?.();
+  } while (cursor !== undefined);
+  return { pages, ids: pages.flat() };
+}
+
+const orders: Order[] = ['asc', 'desc'];
+const everySortAndOrder = TASK_SORTS.flatMap((sort) => orders.map((order) => ({ sort, order })));
+
+describe('tasks.list filters and sorts', () => {
+  it('returns exactly the matching tasks of the workspace, in the order asked for', async () => {
+    const { owner, acme, ada, web, api, tasks, everyFilter } = await world();
+    const filterSets: Filters[] = [
+      {},
+      { projectId: web },
+      { projectId: api },
+      { status: ['done'] },
+      { status: ['backlog', 'canceled', 'in_progress'] },
+      { assigneeId: ada },
+      { assigneeId: null },
+      { label: 'bug' },
+      { label: 'ui' },
+      { label: 'nobody-uses-this' },
+      { q: 'crash' },
+      { projectId: api, status: ['todo', 'done'], label: 'bug' },
+      everyFilter,
+    ];
+    for (const filters of filterSets) {
+      for (const { sort, order } of everySortAndOrder) {
+        const page = await owner.api.tasks.list({
+          workspaceId: acme.id,
+          ...filters,
+          sort,
+          order,
+          limit: 100,
+        });
+        const context = JSON.stringify({ filters, sort, order });
+        expect(
+          page.items.map((item) => item.id),
+          context,
+        ).toEqual(expectedIds(tasks, filters, sort, order));
+        expect(page.nextCursor, context).toBeNull();
+      }
+    }
+  });
+
+  it('sorts by created, newest first, 50 to a page, unless told otherwise', async () => {
+    const { owner, acme, web, tasks } = await world();
+    for (let i = 0; i < 10; i += 1) {
+      clock.advance(MINUTE_MS);
+      await owner.api.tasks.create({ projectId: web, title: `Later #${i}` });
+    }
+    const page = await owner.api.tasks.list({ workspaceId: acme.id });
+    expect(page.items).toHaveLength(50);
+    expect(page.items.map((item) => item.title).slice(0, 3)).toEqual([
+      'Later #9',
+      'Later #8',
+      'Later #7',
+    ]);
+    expect(page.items.slice(10).map((item) => item.id)).toEqual(
+      expectedIds(tasks, {}, 'created', 'desc').slice(0, 40),
+    );
+    expect(page.nextCursor).not.toBeNull();
+  });
+
+  it('returns tasks as clients see them: key, labels and all', async () => {
+    const { owner, acme, ada, web, tasks } = await world();
+    const { items } = await owner.api.tasks.list({ workspaceId: acme.id, limit: 100 });
+    const first = items.find((item) => item.id === tasks[0]?.id);
+    expect(first).toEqual({
+      id: tasks[0]?.id,
+      workspaceId: acme.id,
+      projectId: web,
+      key: 'WEB-1',
+      title: 'Polish page #0',
+      status: 'backlog',
+      priority: 0,
+      assigneeId: ada,
+      labels: ['bug', 'ui'],
+      dueAt: iso(START.getTime()),
+      version: 1,
+      createdBy: owner.user.id,
+      createdAt: iso(START.getTime()),
+      updatedAt: iso(START.getTime() + 60 * MINUTE_MS),
+      completedAt: null,
+      number: 1,
+      description: '',
+    });
+  });
+
+  it('finds text in titles, descriptions and comments, by prefix, whatever the user typed', async () => {
+    const { owner, acme, tasks } = await world();
+    const list = (q: string) => owner.api.tasks.list({ workspaceId: acme.id, q, limit: 100 });
+    const crashing = expectedIds(tasks, { q: 'crash' }, 'created', 'desc');
+    expect(crashing.length).toBeGreaterThan(8);
+    expect((await list('CRASH')).items.map((item) => item.id)).toEqual(crashing);
+    expect((await list('"crash')).items.map((item) => item.id)).toEqual(crashing);
+    for (const hostile of [
+      '***',
+      '"',
+      '(',
+      'NEAR(',
+      'crash OR',
+      'title:crash',
+      '-',
+      "'; drop table tasks; --",
+    ]) {
+      expect(Array.isArray((await list(hostile)).items), hostile).toBe(true);
+    }
+    expect((await list('***')).items).toEqual([]);
+  });
+});
+
+describe('tasks.list cursor walk', () => {
+  it('pages through every sort and order, 7 at a time, with no task twice and none missed', async () => {
+    const { owner, acme, web, tasks } = await world();
+    for (const filters of [
+      {},
+      { projectId: web, status: ['todo', 'done', 'backlog'] },
+    ] as Filters[]) {
+      for (const { sort, order } of everySortAndOrder) {
+        const context = JSON.stringify({ filters, sort, order });
+        const { pages, ids } = await walk(owner.api, {
+          workspaceId: acme.id,
+          ...filters,
+          sort,
+          order,
+          limit: 7,
+        });
+        const expected = expectedIds(tasks, filters, sort, order);
+        expect(ids, context).toEqual(expected);
+        // Full pages until the last; 42 tasks make exactly 6, with no empty page after.
+        expect(
+          pages.slice(0, -1).every((page) => page.length === 7),
+          context,
+        ).toBe(true);
+        expect(pages.length, context).toBe(Math.max(1, Math.ceil(expected.length / 7)));
+      }
+    }
+  });
+
+  for (const order of orders) {
+    it(`sees each original task exactly once while tasks are created during the walk (${order})`, async () => {
+      const { owner, acme, web, ada, tasks } = await world();
+      const newer: string[] = [];
+      const older: string[] = [];
+      const { ids } = await walk(
+        owner.api,
+        { workspaceId: acme.id, sort: 'created', order, limit: 7 },
+        async () => {
+          // One through the API (created now, after every original) and one written with
+          // a creation time before every original.
+          clock.advance(MINUTE_MS);
+          const created = await owner.api.tasks.create({
+            projectId: web,
+            title: 'Arrived mid-walk',
+          });
+          newer.push(created.id);
+          const at = iso(START.getTime() - (older.length + 1) * MINUTE_MS);
+          const backdated = await insertTask(owner.user.id, {
+            workspaceId: acme.id,
+            projectId: web,
+            title: 'Backdated mid-walk',
+            status: 'todo',
+            priority: 1,
+            assigneeId: ada,
+            labels: [],
+            dueAt: null,
+            createdAt: at,
+            updatedAt: at,
+          });
+          older.push(backdated.id);
+        },
+      );
+      const originals = tasks.map((task) => task.id);
+      expect(ids.filter((id) => originals.includes(id)).sort()).toEqual([...originals].sort());
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(newer.length).toBeGreaterThanOrEqual(5);
+      // A page continues from the last row seen: what lands behind it is not revisited,
+      // what lands ahead of it is met in its place.
+      const inOrder = expectedIds(tasks, {}, 'created', order);
+      expect(ids).toEqual(order === 'desc' ? [...inOrder, ...older] : [...inOrder, ...newer]);
+    });
+  }
+});
+
+describe('tasks.list query plans', () => {
+  const FILTERS = ['projectId', 'status', 'assigneeId', 'label', 'q'] as const;
+
+  /** SQLite's plan for exactly the query the procedure runs for `input`. */
+  async function planOf(workspaceId: string, input: TaskListInput): Promise<string[]> {
+    const query = buildTaskListQuery(harness.db, workspaceId, input);
+    if (!query) throw new Error('no query for this input');
+    const { sql, parameters } = query.compile();
+    const plan = await harness.db.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]),
+    );
+    return plan.rows.map((row) => row.detail);
+  }
+
+  it('reads tasks through an index range in list order for every filter, sort and order', async () => {
+    const { owner, acme, everyFilter } = await world();
+    const problems: string[] = [];
+    for (let mask = 0; mask < 2 ** FILTERS.length; mask += 1) {
+      const filters = Object.fromEntries(
+        FILTERS.filter((_, bit) => mask & (1 << bit)).map((name) => [name, everyFilter[name]]),
+      ) as Filters;
+      for (const { sort, order } of everySortAndOrder) {
+        const input = { workspaceId: acme.id, ...filters, sort, order };
+        const { nextCursor } = await owner.api.tasks.list({ ...input, limit: 1 });
+        expect(nextCursor).not.toBeNull();
+        for (const cursor of [undefined, nextCursor ?? undefined]) {
+          const plan = await planOf(acme.id, taskListInput.parse({ ...input, cursor }));
+          const name = `${Object.keys(filters).join('+') || 'no filter'}, ${sort} ${order}${cursor ? ', from a cursor' : ''}`;
+          const onTasks = plan.filter((line) => /\btasks\b/.test(line));
+          // A SEARCH on an index led by workspace_id (or project_id): never a full scan.
+          if (onTasks.length !== 1 || !onTasks[0]?.startsWith('SEARCH tasks USING ')) {
+            problems.push(`${name}: ${plan.join(' | ')}`);
+          }
+          // The index gives the order: a page never sorts the whole matching set.
+          if (plan.some((line) => line.includes('TEMP B-TREE'))) problems.push(`${name}: sorts`);
+          // A later page starts where the cursor points instead of skipping from the top.
+          if (cursor && !/[<>]\?\)$/.test(onTasks[0] ?? '')) problems.push(`${name}: no range`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('tasks.list input', () => {
+  it('refuses a limit outside 1–100, statuses that are empty, repeated or unknown', async () => {
+    const { owner, acme } = await world();
+    const workspaceId = acme.id;
+    const fields = async (input: ListInput) =>
+      Object.keys(fieldErrorsOf((await rejection(owner.api.tasks.list(input))).cause) ?? {});
+    for (const limit of [0, 101, 2.5])
+      expect(await fields({ workspaceId, limit })).toEqual(['limit']);
+    expect(await fields({ workspaceId, status: [] })).toEqual(['status']);
+    expect(await fields({ workspaceId, status: ['todo', 'todo'] })).toEqual(['status']);
+    expect(await fields({ workspaceId, status: ['someday' as TaskStatus] })).toEqual(['status.0']);
+    expect(await fields({ workspaceId, q: '   ' })).toEqual(['q']);
+    expect(await fields({ workspaceId, sort: 'title' as Sort })).toEqual(['sort']);
+    expect(await fields({ workspaceId, page: 2 } as ListInput)).toEqual(['page']);
+    const error = await rejection(owner.api.tasks.list({ workspaceId, limit: 0 }));
+    expect(error.code).toBe('BAD_REQUEST');
+  });
+
+  it('refuses a garbled or forged cursor with BAD_REQUEST, never a server error', async () => {
+    const { owner, acme } = await world();
+    const workspaceId = acme.id;
+    const { nextCursor } = await owner.api.tasks.list({ workspaceId, sort: 'priority', limit: 3 });
+    const forged = JSON.parse(Buffer.from(nextCursor ?? '', 'base64url').toString());
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const cursor of [
+      'garbage',
+      '%%%',
+      encode({}),
+      encode('just a string'),
+      encode({ ...forged, i: '' }),
+      encode({ ...forged, k: 'high' }), // a text key for a numeric sort
+      encode({ ...forged, extra: 1 }),
+    ]) {
+      const error = await rejection(
+        owner.api.tasks.list({ workspaceId, sort: 'priority', cursor }),
+      );
+      expect(error.code, cursor).toBe('BAD_REQUEST');
+      expect(fieldErrorsOf(error.cause), cursor).toEqual({ cursor: ['Invalid cursor'] });
+    }
+  });
+
+  it('refuses a cursor from a different sort, order or filter', async () => {
+    const { owner, acme, web } = await world();
+    const workspaceId = acme.id;
+    const first = await owner.api.tasks.list({ workspaceId, sort: 'priority', limit: 3 });
+    const cursor = first.nextCursor ?? '';
+    const mismatched: ListInput[] = [
+      { workspaceId, sort: 'due', cursor },
+      { workspaceId, sort: 'priority', order: 'asc', cursor },
+      { workspaceId, sort: 'priority', projectId: web, cursor },
+      { workspaceId, sort: 'priority', assigneeId: null, cursor },
+      { workspaceId, sort: 'priority', q: 'crash', cursor },
+    ];
+    for (const input of mismatched) {
+      const error = await rejection(owner.api.tasks.list(input));
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(fieldErrorsOf(error.cause)?.cursor?.[0]).toMatch(/does not match this query/);
+    }
+    // The page size may change between pages.
+    const next = await owner.api.tasks.list({ workspaceId, sort: 'priority', limit: 10, cursor });
+    expect(next.items).toHaveLength(10);
+  });
+});
+
+describe('tasks.list tenancy and roles', () => {
+  it('never shows another workspace’s tasks, whatever the filters', async () => {
+    const { owner, stranger, acme, other, ada, tasks, foreign } = await world();
+    const foreignIds = new Set(foreign.map((task) => task.id));
+    for (const filters of [
+      {},
+      { assigneeId: ada },
+      { label: 'bug' },
+      { q: 'crash' },
+    ] as Filters[]) {
+      const { ids } = await walk(owner.api, { workspaceId: acme.id, ...filters, limit: 100 });
+      expect(ids.filter((id) => foreignIds.has(id))).toEqual([]);
+      expect(ids).toEqual(expectedIds(tasks, filters, 'created', 'desc'));
+    }
+    const theirs = await stranger.api.tasks.list({
+      workspaceId: other.id,
+      label: 'bug',
+      q: 'crash',
+    });
+    expect(theirs.items.map((item) => item.id)).toEqual(
+      expectedIds(foreign, {}, 'created', 'desc'),
+    );
+    // Naming their project, or a cursor minted over there, gives nothing away either.
+    const error = await rejection(
+      owner.api.tasks.list({ workspaceId: acme.id, projectId: foreign[0]?.projectId }),
+    );
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.message).toBe('Project not found');
+    const missing = await rejection(
+      owner.api.tasks.list({ workspaceId: acme.id, projectId: newId() }),
+    );
+    expect(missing.message).toBe('Project not found');
+    const page = await stranger.api.tasks.list({ workspaceId: other.id, limit: 2 });
+    const borrowed = await rejection(
+      owner.api.tasks.list({ workspaceId: acme.id, limit: 2, cursor: page.nextCursor ?? '' }),
+    );
+    expect(borrowed.code).toBe('BAD_REQUEST');
+  });
+
+  it('lets viewers and read tokens list, and hides the workspace from outsiders', async () => {
+    const { owner, stranger, acme, tasks } = await world();
+    const viewer = await harness.signUpUser('Vic Viewer');
+    await harness.addMember(acme.id, viewer.user.id, 'viewer');
+    const { token } = await owner.api.apiTokens.create({
+      workspaceId: acme.id,
+      name: 'ci',
+      scope: 'read',
+    });
+    const all = expectedIds(tasks, {}, 'created', 'desc');
+    for (const api of [viewer.api, harness.as(token)]) {
+      const page = await api.tasks.list({ workspaceId: acme.id, limit: 100 });
+      expect(page.items.map((item) => item.id)).toEqual(all);
+    }
+    const error = await rejection(stranger.api.tasks.list({ workspaceId: acme.id }));
+    expect(error.code).toBe('NOT_FOUND');
+  });
+});
