@@ -1,3 +1,199 @@
-import type { TRPCRouterRecord } from '@trpc/server';
+import { type Database, isoNow, type Kysely, newId } from '@trellis/db';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { recordActivity } from '../activity.js';
+import {
+  type CommentView,
+  decodeCommentCursor,
+  getComment,
+  listComments,
+} from '../queries/comments.js';
+import { roleAtLeast } from '../roles.js';
+import { zId } from '../schemas.js';
+import { locate, workspaceProcedure } from '../trpc.js';
 
-export const commentsRouter = {} satisfies TRPCRouterRecord;
+// Who may do what (API.md "Roles"): viewers read; members (and write tokens) comment;
+// only the author edits a comment, even admins may not put words in someone's mouth;
+// the author or an admin/owner deletes it. With an API token the author is the person
+// who created the token (ctx.actor.userId).
+
+/** The longest comment body, in UTF-16 code units (what JSON and zod count). */
+export const COMMENT_MAX_LENGTH = 10_000;
+/** How much of a body the activity log keeps: enough to recognise it, not a copy. */
+const EXCERPT_CODE_POINTS = 200;
+
+// Stored verbatim: no trim, no normalisation, no HTML escaping (clients escape on
+// output). Lone surrogates are refused because SQLite's UTF-8 text would silently
+// replace them, and then the body would no longer be what was sent.
+const zBody = z
+  .string()
+  .min(1)
+  .max(COMMENT_MAX_LENGTH)
+  .refine((body) => !/\p{Cs}/u.test(body), 'Must not contain broken UTF-16 (lone surrogates)');
+
+const zCursor = z
+  .string()
+  .max(200)
+  .transform((cursor, ctx) => {
+    const position = decodeCommentCursor(cursor);
+    if (!position) {
+      ctx.addIssue({ code: 'custom', message: 'Not a cursor this server issued' });
+      return z.NEVER;
+    }
+    return position;
+  });
+
+const commentNotFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'Comment not found' });
+
+// Whole code points, so that an excerpt never ends in half an emoji.
+const excerpt = (body: string) => Array.from(body).slice(0, EXCERPT_CODE_POINTS).join('');
+
+/** The task a comment hangs on, with its project (for the activity row). */
+async function taskOf(trx: Kysely<Database>, workspaceId: string, taskId: string) {
+  const task = await trx
+    .selectFrom('tasks')
+    .select(['id', 'project_id as projectId'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', taskId)
+    .executeTakeFirst();
+  if (!task) throw new TRPCError({ code: 'NOT_FOUND', message: 'Task not found' });
+  return task;
+}
+
+async function reload(trx: Kysely<Database>, workspaceId: string, id: string) {
+  const comment = await getComment(trx, workspaceId, id);
+  if (!comment) throw commentNotFound();
+  return comment;
+}
+
+export const commentsRouter = {
+  create: workspaceProcedure('member', locate.task)
+    .input(z.object({ taskId: zId, body: zBody }).strict())
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction().execute(async (trx): Promise<CommentView> => {
+        const workspaceId = ctx.workspace.id;
+        const task = await taskOf(trx, workspaceId, input.taskId);
+        const id = newId();
+        const now = ctx.now();
+        await trx
+          .insertInto('comments')
+          .values({
+            id,
+            workspace_id: workspaceId,
+            task_id: task.id,
+            author_id: ctx.actor.userId,
+            body: input.body,
+            created_at: isoNow(now),
+            updated_at: isoNow(now),
+          })
+          .execute();
+        await recordActivity(
+          trx,
+          {
+            workspaceId,
+            actor: ctx.actor,
+            type: 'comment.created',
+            projectId: task.projectId,
+            taskId: task.id,
+            data: { commentId: id, taskId: task.id, excerpt: excerpt(input.body) },
+          },
+          now,
+        );
+        return reload(trx, workspaceId, id);
+      }),
+    ),
+
+  list: workspaceProcedure('viewer', locate.task)
+    .input(
+      z
+        .object({
+          taskId: zId,
+          cursor: zCursor.optional(),
+          limit: z.number().int().min(1).max(100).default(50),
+        })
+        .strict(),
+    )
+    .query(({ ctx, input }) =>
+      listComments(ctx.db, ctx.workspace.id, input.taskId, input.cursor, input.limit),
+    ),
+
+  update: workspaceProcedure('member', locate.comment)
+    .input(z.object({ commentId: zId, body: zBody }).strict())
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction().execute(async (trx): Promise<CommentView> => {
+        const workspaceId = ctx.workspace.id;
+        const comment = await reload(trx, workspaceId, input.commentId);
+        if (comment.authorId !== ctx.actor.userId) {
+          throw new TRPCError({ code: 'FORBIDDEN', message: 'Only its author can edit a comment' });
+        }
+        // Nothing changed, so nothing to record.
+        if (comment.body === input.body) return comment;
+        const now = ctx.now();
+        // `edited` is updated_at ≠ created_at, so an edit must move it forward even within
+        // the millisecond the comment was posted in (or under a clock that stepped back).
+        const updatedAt = isoNow(
+          new Date(Math.max(now.getTime(), Date.parse(comment.createdAt) + 1)),
+        );
+        await trx
+          .updateTable('comments')
+          .set({ body: input.body, updated_at: updatedAt })
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', comment.id)
+          .execute();
+        const task = await taskOf(trx, workspaceId, comment.taskId);
+        await recordActivity(
+          trx,
+          {
+            workspaceId,
+            actor: ctx.actor,
+            type: 'comment.updated',
+            projectId: task.projectId,
+            taskId: task.id,
+            data: { commentId: comment.id, taskId: task.id, excerpt: excerpt(input.body) },
+          },
+          now,
+        );
+        return reload(trx, workspaceId, comment.id);
+      }),
+    ),
+
+  delete: workspaceProcedure('member', locate.comment)
+    .input(z.object({ commentId: zId }).strict())
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction().execute(async (trx) => {
+        const workspaceId = ctx.workspace.id;
+        const comment = await reload(trx, workspaceId, input.commentId);
+        const isAuthor = comment.authorId === ctx.actor.userId;
+        if (!isAuthor && !roleAtLeast(ctx.workspace.role, 'admin')) {
+          throw new TRPCError({
+            code: 'FORBIDDEN',
+            message: 'Only its author or an admin can delete this comment',
+          });
+        }
+        await trx
+          .deleteFrom('comments')
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', comment.id)
+          .execute();
+        const task = await taskOf(trx, workspaceId, comment.taskId);
+        await recordActivity(
+          trx,
+          {
+            workspaceId,
+            actor: ctx.actor,
+            type: 'comment.deleted',
+            projectId: task.projectId,
+            taskId: task.id,
+            data: {
+              commentId: comment.id,
+              taskId: task.id,
+              authorId: comment.authorId,
+              excerpt: excerpt(comment.body),
+            },
+          },
+          ctx.now(),
+        );
+        return { ok: true as const };
+      }),
+    ),
+} satisfies TRPCRouterRecord;
