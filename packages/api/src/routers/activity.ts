@@ -1,3 +1,29 @@
 import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { listActivity, zActivityCursor } from '../queries/activity.js';
+import { zId } from '../schemas.js';
+import { workspaceInput, workspaceProcedure } from '../trpc.js';
 
-export const activityRouter = {} satisfies TRPCRouterRecord;
+// The log is append-only: this router reads it and nothing ever edits or deletes an entry
+// (they go only with their workspace, by cascade).
+
+export const activityRouter = {
+  /** Viewers and API tokens: who did what when, newest first, for the workspace or one task. */
+  list: workspaceProcedure('viewer')
+    .input(
+      workspaceInput
+        .extend({
+          taskId: zId.optional(),
+          cursor: zActivityCursor.optional(),
+          limit: z.number().int().min(1).max(100).default(50),
+        })
+        .strict(),
+    )
+    .query(({ ctx, input }) =>
+      listActivity(ctx.db, ctx.workspace.id, {
+        taskId: input.taskId,
+        beforeSeq: input.cursor,
+        limit: input.limit,
+      }),
+    ),
+} satisfies TRPCRouterRecord;
