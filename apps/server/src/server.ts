@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { type ApiConfig, type AppRouter, appRouter, createContext } from '@trellis/api';
 import { deleteExpiredRateLimits, deleteExpiredSessions } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
@@ -20,6 +21,10 @@ const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+function isEventStream(response: Response): boolean {
+  return response.headers.get('content-type')?.startsWith('text/event-stream') === true;
 }
 
 /** Trusts the nearest `hops` proxies, as Fastify does for a number (its types omit it). */
@@ -71,6 +76,14 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
       ? !LOOPBACK_HOSTNAMES.has(request.hostname.toLowerCase())
       : config.cookieSecure === 'true';
 
+  // Subscriptions (server-sent events) stay open until the client leaves, and the HTTP
+  // server's close waits for every open response: closing cuts them, and their clients
+  // reconnect with the last event id they received, losing nothing.
+  const liveStreams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const stream of liveStreams) stream.destroy();
+  });
+
   app.get('/healthz', () => ({ status: 'ok' }));
   registerOAuthRoutes(app, { db, providers: configuredProviders(config), isSecure, now });
 
@@ -98,6 +111,13 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
           const headers = new Headers(payload.headers);
           headers.set('content-type', 'application/json');
           return new Response(payload.body, { status: payload.status, headers });
+        }
+        return payload;
+      });
+      scope.addHook('onSend', async (_request, reply, payload) => {
+        if (payload instanceof Response && isEventStream(payload)) {
+          liveStreams.add(reply.raw);
+          reply.raw.once('close', () => liveStreams.delete(reply.raw));
         }
         return payload;
       });

@@ -21,6 +21,13 @@ const t = initTRPC.context<Context>().create({
   errorFormatter: formatError,
   // Stack traces stay in the server log; clients never see them.
   isDev: false,
+  // Subscriptions: a ping every 10 s keeps proxies from closing a quiet stream, and a
+  // client that hears nothing for 25 s takes the connection for dead and reconnects
+  // (resuming from its last event id).
+  sse: {
+    ping: { enabled: true, intervalMs: 10_000 },
+    client: { reconnectAfterInactivityMs: 25_000 },
+  },
 });
 
 /** Builds a router from procedures and sub-routers. */

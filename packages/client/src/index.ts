@@ -1,5 +1,13 @@
-import type { AppRouter } from '@trellis/api';
-import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from '@trpc/client';
+import type { AppRouter, RouterOutputs } from '@trellis/api';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClient,
+  TRPCClientError,
+} from '@trpc/client';
+import { EventSource } from 'eventsource';
 
 export type { AppRouter, RouterInputs, RouterOutputs, TrellisErrorData } from '@trellis/api';
 
@@ -18,19 +26,43 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
+/** What a `tasks.onChange` subscriber receives: the event `id` (to resume from) and the
+ * change itself in `data` (`type` and `task`). */
+export type TaskChange =
+  RouterOutputs['tasks']['onChange'] extends AsyncIterable<infer Event> ? Event : never;
+
 /** A typed Trellis client: every procedure with its input and output types. */
 export type TrellisClient = TRPCClient<AppRouter>;
 
-/** Creates a typed client; calls made in the same tick share one HTTP request. */
+/**
+ * Creates a typed client; calls made in the same tick share one HTTP request, and
+ * subscriptions (`tasks.onChange`) stream over server-sent events, resuming from the last
+ * event received when the connection drops.
+ */
 export function createClient({ url, token, headers, fetch }: ClientOptions): TrellisClient {
   const allHeaders = { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const endpoint = `${url.replace(/\/+$/, '')}/trpc`;
+  const send = fetch ?? globalThis.fetch;
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({
-        url: `${url.replace(/\/+$/, '')}/trpc`,
-        maxItems: MAX_BATCH_ITEMS,
-        headers: () => allHeaders,
-        ...(fetch ? { fetch } : {}),
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        // A native EventSource cannot send headers; this one fetches through `send`, so the
+        // bearer token rides along (and so does the browser's cookie, same-origin).
+        true: httpSubscriptionLink({
+          url: endpoint,
+          EventSource,
+          eventSourceOptions: {
+            fetch: (input, init) =>
+              send(input, { ...init, headers: { ...init.headers, ...allHeaders } }),
+          },
+        }),
+        false: httpBatchLink({
+          url: endpoint,
+          maxItems: MAX_BATCH_ITEMS,
+          headers: () => allHeaders,
+          ...(fetch ? { fetch } : {}),
+        }),
       }),
     ],
   });

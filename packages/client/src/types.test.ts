@@ -3,6 +3,7 @@ import {
   createClient,
   type RouterInputs,
   type RouterOutputs,
+  type TaskChange,
   type TrellisClient,
 } from './index.js';
 
@@ -23,6 +24,14 @@ function compileTimeOnly() {
   void client.auth.me.mutate();
   // @ts-expect-error: `token` must be a string
   createClient({ url: 'http://localhost:3000', token: 1 });
+  // @ts-expect-error: an event id is the string the server sent
+  client.tasks.onChange.subscribe({ workspaceId: 'w', lastEventId: 1 }, {});
+  // @ts-expect-error: subscriptions are not queries
+  void client.tasks.onChange.query({ workspaceId: 'w' });
+  client.tasks.onChange.subscribe(
+    { workspaceId: 'w' },
+    { onData: (event) => expectTypeOf(event).toEqualTypeOf<TaskChange>() },
+  );
 }
 
 describe('client types', () => {
@@ -39,6 +48,16 @@ describe('client types', () => {
     expectTypeOf<Awaited<ReturnType<typeof client.auth.signUp.mutate>>['session']>().toEqualTypeOf<{
       token: string;
       expiresAt: string;
+    }>();
+  });
+
+  it('types live task events: an id, and the change it tracks', () => {
+    expectTypeOf<TaskChange['id']>().toEqualTypeOf<string>();
+    expectTypeOf<TaskChange['data']['type']>().toEqualTypeOf<'created' | 'updated' | 'deleted'>();
+    expectTypeOf<TaskChange['data']['task']>().toEqualTypeOf<RouterOutputs['tasks']['get']>();
+    expectTypeOf<RouterInputs['tasks']['onChange']>().toEqualTypeOf<{
+      workspaceId: string;
+      lastEventId?: string | undefined;
     }>();
   });
 });

@@ -1,0 +1,196 @@
+import { validateApiToken, validateSessionToken } from '@trellis/auth';
+import type { Database, Kysely } from '@trellis/db';
+import { TRPCError, tracked } from '@trpc/server';
+import { z } from 'zod';
+import { activityBus } from '../activity.js';
+import type { Context } from '../context.js';
+import type { TaskView } from '../queries/tasks.js';
+import { getUserWorkspace } from '../queries/workspaces.js';
+import { type Principal, workspaceInput, workspaceProcedure } from '../trpc.js';
+
+// Live task changes are read from the activity log, not from an in-memory feed: an event
+// id is a position in the log, so a client that reconnects with the last id it saw gets
+// exactly what it missed, whichever process served it before.
+
+/** One change to a task as subscribers receive it; `task` is the task after the change
+ * (for `deleted`, as it was). */
+export interface TaskChangeEvent {
+  id: string;
+  type: 'created' | 'updated' | 'deleted';
+  task: TaskView;
+}
+
+const EVENT_TYPES = {
+  'task.created': 'created',
+  'task.updated': 'updated',
+  'task.deleted': 'deleted',
+} as const satisfies Record<string, TaskChangeEvent['type']>;
+const TASK_ACTIVITY = Object.keys(EVENT_TYPES) as (keyof typeof EVENT_TYPES)[];
+
+/** Log entries read per query, while replaying or catching up. */
+const BATCH_SIZE = 500;
+/** Re-read the log (and re-check access) at least this often: catches other processes'
+ * writes and revoked credentials, which the in-process bus does not announce. */
+const POLL_MS = 1000;
+
+// Event ids are log positions that clients hand back, never construct: base64url keeps
+// them opaque and free of the characters an SSE `id:` line cannot carry.
+const EVENT_ID_PATTERN = /^evt:([1-9]\d{0,14})$/;
+
+function encodeEventId(seq: number): string {
+  return Buffer.from(`evt:${seq}`).toString('base64url');
+}
+
+const zEventId = z
+  .string()
+  .max(100)
+  .transform((id, ctx) => {
+    const match = EVENT_ID_PATTERN.exec(Buffer.from(id, 'base64url').toString('utf8'));
+    if (!match?.[1]) {
+      ctx.addIssue({ code: 'custom', message: 'Invalid event id: pass back an id as received' });
+      return z.NEVER;
+    }
+    return Number(match[1]);
+  });
+
+/** The newest position in the whole log (0 when empty). */
+async function latestSeq(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('activity')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
+  return row?.seq ?? 0;
+}
+
+/**
+ * The workspace's log entries after `afterSeq`, oldest first, with data for task entries
+ * only. Other entries still move the reader's position, so a busy workspace's comments
+ * are not scanned again on every poll while its tasks stay quiet.
+ */
+function entriesAfter(db: Kysely<Database>, workspaceId: string, afterSeq: number) {
+  return db
+    .selectFrom('activity')
+    .select((eb) => [
+      'seq',
+      'type',
+      eb.case().when('type', 'in', TASK_ACTIVITY).then(eb.ref('data')).else(null).end().as('data'),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(BATCH_SIZE)
+    .execute();
+}
+
+function toEvent(seq: number, type: string, data: string | null): TaskChangeEvent | null {
+  if (!(type in EVENT_TYPES) || data === null) return null;
+  const { task } = JSON.parse(data) as { task: TaskView };
+  return { id: encodeEventId(seq), type: EVENT_TYPES[type as keyof typeof EVENT_TYPES], task };
+}
+
+/** What a subscription needs to re-check that its caller may still listen. */
+interface Subscriber extends Pick<Context, 'db' | 'config' | 'credential' | 'now'> {
+  principal: Principal;
+  workspace: { id: string };
+}
+
+/**
+ * The subscribe-time check, repeated: the credential is still valid (not signed out,
+ * revoked or expired) and still grants this workspace (still a member; a token's
+ * creator still an admin).
+ */
+async function stillAllowed(ctx: Subscriber): Promise<boolean> {
+  const token = ctx.credential?.token;
+  if (!token) return false;
+  if (ctx.principal.kind === 'apiToken') {
+    const grant = await validateApiToken(ctx.db, token, ctx.now());
+    return grant?.workspaceId === ctx.workspace.id;
+  }
+  const auth = await validateSessionToken(ctx.db, token, {
+    now: ctx.now(),
+    policy: ctx.config.sessionPolicy,
+  });
+  return (
+    auth !== null && (await getUserWorkspace(ctx.db, auth.user.id, ctx.workspace.id)) !== undefined
+  );
+}
+
+/**
+ * Wake-ups for one stream: the bus announcing a write to the workspace, the poll timer, or
+ * the abort signal, whichever comes first. An announcement that arrives while the stream
+ * is busy reading is remembered, so the next wait returns at once.
+ */
+function wakeups(workspaceId: string, signal: AbortSignal | undefined) {
+  let pending = false;
+  let wake: (() => void) | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const fire = () => {
+    pending = true;
+    wake?.();
+  };
+  const unlisten = activityBus.listen(workspaceId, fire);
+  signal?.addEventListener('abort', fire);
+  return {
+    async next(): Promise<void> {
+      if (!pending) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, POLL_MS).unref();
+        });
+        clearTimeout(timer);
+        wake = null;
+      }
+      pending = false;
+    },
+    close(): void {
+      clearTimeout(timer);
+      unlisten();
+      signal?.removeEventListener('abort', fire);
+    },
+  };
+}
+
+async function* taskChanges(ctx: Subscriber, startSeq: number, signal: AbortSignal | undefined) {
+  const wake = wakeups(ctx.workspace.id, signal);
+  let position = startSeq;
+  try {
+    while (!signal?.aborted) {
+      let entries: Awaited<ReturnType<typeof entriesAfter>>;
+      do {
+        entries = await entriesAfter(ctx.db, ctx.workspace.id, position);
+        for (const { seq, type, data } of entries) {
+          position = seq;
+          const event = toEvent(seq, type, data);
+          if (event) yield tracked(event.id, event);
+        }
+      } while (entries.length === BATCH_SIZE && !signal?.aborted);
+      await wake.next();
+      if (signal?.aborted || !(await stillAllowed(ctx))) return;
+    }
+  } finally {
+    wake.close();
+  }
+}
+
+/**
+ * Viewers and API tokens: the workspace's task changes as they happen, over SSE. Each
+ * event carries an id; resubscribing with `lastEventId` (httpSubscriptionLink does it on
+ * reconnect) first replays every change after it, in order. Without it the stream starts
+ * from now. An id this server never issued is BAD_REQUEST rather than a silent restart
+ * from now, which would drop changes unnoticed. Access is re-checked on every wake-up:
+ * a removed member's or revoked token's stream ends.
+ */
+export const onTaskChange = workspaceProcedure('viewer')
+  .input(workspaceInput.extend({ lastEventId: zEventId.optional() }).strict())
+  // An async function returning the generator (not an async generator itself): the start
+  // position is fixed before the client hears "connected", so nothing written after
+  // that can be missed.
+  .subscription(async ({ ctx, input, signal }) => {
+    const newest = await latestSeq(ctx.db);
+    if (input.lastEventId !== undefined && input.lastEventId > newest) {
+      const message = 'Unknown event id: pass back an id as received';
+      const issue = { code: 'custom' as const, path: ['lastEventId'], message, input: null };
+      throw new TRPCError({ code: 'BAD_REQUEST', message, cause: new z.ZodRealError([issue]) });
+    }
+    return taskChanges(ctx, input.lastEventId ?? newest, signal);
+  });
