@@ -48,12 +48,21 @@ interface Fixture {
   freshSlug: string;
   freshEmail: string;
   tokens: { read: string; write: string };
+  /** A live project (key MTX) holding the task; its next task number is 2. */
+  projectId: string;
+  /** Task MTX-1, at version 1, created by the owner. */
+  taskId: string;
+  /**
+   * A comment on the task by the member (not the owner): editing it is the author's alone,
+   * so the owner and admins are refused; deleting it is open to the author and admins.
+   */
+  commentId: string;
 }
 
 interface Row<I> {
   /** `public` rows are not called (anyone may call them); their rows only keep the list whole. */
   scope: 'public' | 'account' | 'workspace';
-  type: 'query' | 'mutation';
+  type: 'query' | 'mutation' | 'subscription';
   input: (fixture: Fixture) => I;
   cells: ReadonlyArray<{ caller: Caller; expected: Outcome }>;
 }

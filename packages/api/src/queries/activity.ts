@@ -1,5 +1,5 @@
 import type { Database, Kysely } from '@trellis/db';
-import { z } from 'zod';
+import { encodeCursor, logPosition, zCursor } from '../cursor.js';
 
 /** One entry of the activity log as clients see it. */
 export interface ActivityView {
@@ -21,31 +21,8 @@ export interface ActivityPage {
   nextCursor: string | null;
 }
 
-// Cursors name a position in the log (a `seq`), which clients must not see or forge
-// into meaning: they only hand back what they were given.
-const CURSOR_PATTERN = /^act:([1-9]\d{0,14})$/;
-
-function encodeCursor(seq: number): string {
-  return Buffer.from(`act:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number | null {
-  const match = CURSOR_PATTERN.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match?.[1] ? Number(match[1]) : null;
-}
-
-/** An activity cursor as sent by clients; parses to the `seq` that the next page ends before. */
-export const zActivityCursor = z
-  .string()
-  .max(100)
-  .transform((cursor, ctx) => {
-    const seq = decodeCursor(cursor);
-    if (seq === null) {
-      ctx.addIssue({ code: 'custom', message: 'Invalid cursor: pass back a nextCursor as given' });
-      return z.NEVER;
-    }
-    return seq;
-  });
+/** An activity cursor as sent by clients; parses to the position the next page ends before. */
+export const zActivityCursor = zCursor(logPosition);
 
 /** Which page of which log to read. */
 export interface ActivityQuery {
@@ -104,6 +81,6 @@ export async function listActivity(
       data: JSON.parse(row.data) as Record<string, unknown>,
       createdAt: row.createdAt,
     })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.seq) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ seq: last.seq }) : null,
   };
 }

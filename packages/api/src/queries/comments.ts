@@ -1,4 +1,7 @@
 import type { Database, Kysely } from '@trellis/db';
+import { z } from 'zod';
+import { encodeCursor, zCursor } from '../cursor.js';
+import { zId } from '../schemas.js';
 
 /** A comment as clients see it. The body is exactly what its author sent. */
 export interface CommentView {
@@ -20,29 +23,12 @@ export interface CommentPosition {
   id: string;
 }
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
-/** The opaque cursor that resumes a comment list after `position`. */
-export function encodeCommentCursor(position: CommentPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
-}
-
-/** The position a cursor names, or null when it is not one this server issued. */
-export function decodeCommentCursor(cursor: string): CommentPosition | null {
-  if (!BASE64URL.test(cursor)) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(value) || value.length !== 2) return null;
-  const [createdAt, id] = value as unknown[];
-  if (typeof createdAt !== 'string' || !ISO_INSTANT.test(createdAt)) return null;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 64) return null;
-  return { createdAt, id };
-}
+/** A comment cursor as sent by clients; parses to the position the next page starts after. */
+export const zCommentCursor = zCursor(
+  z
+    .tuple([z.iso.datetime(), zId])
+    .transform(([createdAt, id]): CommentPosition => ({ createdAt, id })),
+);
 
 function selectComments(db: Kysely<Database>, workspaceId: string) {
   return db
@@ -109,6 +95,6 @@ export async function listComments(
     .execute();
   const items = rows.slice(0, limit).map(toView);
   const last = items.at(-1);
-  const nextCursor = rows.length > limit && last ? encodeCommentCursor(last) : null;
+  const nextCursor = rows.length > limit && last ? encodeCursor([last.createdAt, last.id]) : null;
   return { items, nextCursor };
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ActivityEntry, recordActivity } from '../activity.js';
+import { encodeCursor } from '../cursor.js';
 import { fieldErrorsOf } from '../errors.js';
 import { activityQuery } from '../queries/activity.js';
 import { appRouter } from '../root.js';
@@ -283,10 +284,11 @@ describe('activity.list', () => {
     ['not base64 of a cursor', 'garbage'],
     ['empty', ''],
     ['a bare number', '12'],
-    ['a position that cannot exist', Buffer.from('act:0').toString('base64url')],
-    ['a non-numeric position', Buffer.from('act:12abc').toString('base64url')],
-    ['beyond any safe position', Buffer.from(`act:${'9'.repeat(20)}`).toString('base64url')],
-    ['longer than any cursor', 'A'.repeat(101)],
+    ['a position that cannot exist', encodeCursor({ seq: 0 })],
+    ['a non-numeric position', encodeCursor({ seq: '12abc' })],
+    ['beyond any safe position', encodeCursor({ seq: 2 ** 60 })],
+    ['a position with extra fields', encodeCursor({ seq: 1, more: true })],
+    ['longer than any cursor', 'A'.repeat(1025)],
   ])('refuses a cursor that is %s with BAD_REQUEST on the cursor field', async (_, cursor) => {
     const owner = await harness.signUpUser('Olive Owner');
     const workspaceId = await workspaceOf(owner);

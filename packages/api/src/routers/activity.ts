@@ -22,7 +22,7 @@ export const activityRouter = {
     .query(({ ctx, input }) =>
       listActivity(ctx.db, ctx.workspace.id, {
         taskId: input.taskId,
-        beforeSeq: input.cursor,
+        beforeSeq: input.cursor?.seq,
         limit: input.limit,
       }),
     ),

@@ -2,12 +2,7 @@ import { type Database, isoNow, type Kysely, newId } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { recordActivity } from '../activity.js';
-import {
-  type CommentView,
-  decodeCommentCursor,
-  getComment,
-  listComments,
-} from '../queries/comments.js';
+import { type CommentView, getComment, listComments, zCommentCursor } from '../queries/comments.js';
 import { roleAtLeast } from '../roles.js';
 import { zId } from '../schemas.js';
 import { locate, workspaceProcedure } from '../trpc.js';
@@ -30,18 +25,6 @@ const zBody = z
   .min(1)
   .max(COMMENT_MAX_LENGTH)
   .refine((body) => !/\p{Cs}/u.test(body), 'Must not contain broken UTF-16 (lone surrogates)');
-
-const zCursor = z
-  .string()
-  .max(200)
-  .transform((cursor, ctx) => {
-    const position = decodeCommentCursor(cursor);
-    if (!position) {
-      ctx.addIssue({ code: 'custom', message: 'Not a cursor this server issued' });
-      return z.NEVER;
-    }
-    return position;
-  });
 
 const commentNotFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'Comment not found' });
 
@@ -108,7 +91,7 @@ export const commentsRouter = {
       z
         .object({
           taskId: zId,
-          cursor: zCursor.optional(),
+          cursor: zCommentCursor.optional(),
           limit: z.number().int().min(1).max(100).default(50),
         })
         .strict(),

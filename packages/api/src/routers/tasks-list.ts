@@ -3,6 +3,7 @@ import { type Database, type Kysely, TASK_STATUSES, toFtsQuery } from '@trellis/
 import { TRPCError } from '@trpc/server';
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { loadTaskViews, type TaskView } from '../queries/tasks.js';
 import { zId } from '../schemas.js';
 import { workspaceInput, workspaceProcedure } from '../trpc.js';
@@ -84,24 +85,15 @@ function fingerprint(input: TaskListFields): string {
   return createHash('sha256').update(JSON.stringify(shape)).digest('base64url').slice(0, 22);
 }
 
-function encodeCursor(input: TaskListFields, at: Position): string {
-  const payload = { f: fingerprint(input), k: at.key, i: at.id };
-  return Buffer.from(JSON.stringify(payload)).toString('base64url');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+function cursorAt(input: TaskListFields, at: Position): string {
+  return encodeCursor({ f: fingerprint(input), k: at.key, i: at.id });
 }
 
 /** The position a cursor names, or what is wrong with it. */
-function decodeCursor(input: TaskListFields, cursor: string): Position | { problem: string } {
-  const parsed = cursorPayload.safeParse(parseJson(Buffer.from(cursor, 'base64url').toString()));
-  if (!parsed.success) return { problem: 'Invalid cursor' };
-  const { f, k, i } = parsed.data;
+function positionOf(input: TaskListFields, cursor: string): Position | { problem: string } {
+  const payload = decodeCursor(cursor, cursorPayload);
+  if (!payload) return { problem: 'Invalid cursor' };
+  const { f, k, i } = payload;
   if (f !== fingerprint(input)) {
     return { problem: 'Cursor does not match this query; start again without one' };
   }
@@ -121,7 +113,7 @@ function decodeCursor(input: TaskListFields, cursor: string): Position | { probl
  */
 export const taskListInput = taskListFields.transform((input, ctx) => {
   if (input.cursor === undefined) return { ...input, after: null };
-  const after = decodeCursor(input, input.cursor);
+  const after = positionOf(input, input.cursor);
   if ('problem' in after) {
     ctx.addIssue({ code: 'custom', path: ['cursor'], message: after.problem, input: input.cursor });
     return z.NEVER;
@@ -223,7 +215,7 @@ export const listTasks = workspaceProcedure('viewer')
     const last = page.at(-1);
     const nextCursor =
       rows.length > input.limit && last
-        ? encodeCursor(input, { key: last.sortKey, id: last.id })
+        ? cursorAt(input, { key: last.sortKey, id: last.id })
         : null;
     const items = await loadTaskViews(
       ctx.db,

@@ -2,6 +2,7 @@ import { newId } from '@trellis/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordActivity } from '../activity.js';
 import { createContext } from '../context.js';
+import { encodeCursor } from '../cursor.js';
 import { fieldErrorsOf } from '../errors.js';
 import type { TaskView } from '../queries/tasks.js';
 import { createCaller } from '../root.js';
@@ -261,7 +262,7 @@ describe('tasks.onChange', () => {
     expect(garbage.code).toBe('BAD_REQUEST');
     expect(Object.keys(fieldErrorsOf(garbage.cause) ?? {})).toEqual(['lastEventId']);
 
-    const future = Buffer.from('evt:999999').toString('base64url');
+    const future = encodeCursor({ seq: 999_999 });
     const unknown = await rejection(owner.api.tasks.onChange({ workspaceId, lastEventId: future }));
     expect(unknown.code).toBe('BAD_REQUEST');
     expect(Object.keys(fieldErrorsOf(unknown.cause) ?? {})).toEqual(['lastEventId']);

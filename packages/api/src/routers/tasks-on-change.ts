@@ -4,6 +4,7 @@ import { TRPCError, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { activityBus } from '../activity.js';
 import type { Context } from '../context.js';
+import { encodeCursor, logPosition, zCursor } from '../cursor.js';
 import type { TaskView } from '../queries/tasks.js';
 import { getUserWorkspace } from '../queries/workspaces.js';
 import { type Principal, workspaceInput, workspaceProcedure } from '../trpc.js';
@@ -33,25 +34,9 @@ const BATCH_SIZE = 500;
  * writes and revoked credentials, which the in-process bus does not announce. */
 const POLL_MS = 1000;
 
-// Event ids are log positions that clients hand back, never construct: base64url keeps
-// them opaque and free of the characters an SSE `id:` line cannot carry.
-const EVENT_ID_PATTERN = /^evt:([1-9]\d{0,14})$/;
-
-function encodeEventId(seq: number): string {
-  return Buffer.from(`evt:${seq}`).toString('base64url');
-}
-
-const zEventId = z
-  .string()
-  .max(100)
-  .transform((id, ctx) => {
-    const match = EVENT_ID_PATTERN.exec(Buffer.from(id, 'base64url').toString('utf8'));
-    if (!match?.[1]) {
-      ctx.addIssue({ code: 'custom', message: 'Invalid event id: pass back an id as received' });
-      return z.NEVER;
-    }
-    return Number(match[1]);
-  });
+// Event ids are log positions, opaque like every cursor (and free of the characters an
+// SSE `id:` line cannot carry).
+const zEventId = zCursor(logPosition, 'event id').transform(({ seq }) => seq);
 
 /** The newest position in the whole log (0 when empty). */
 async function latestSeq(db: Kysely<Database>): Promise<number> {
@@ -85,7 +70,7 @@ function entriesAfter(db: Kysely<Database>, workspaceId: string, afterSeq: numbe
 function toEvent(seq: number, type: string, data: string | null): TaskChangeEvent | null {
   if (!(type in EVENT_TYPES) || data === null) return null;
   const { task } = JSON.parse(data) as { task: TaskView };
-  return { id: encodeEventId(seq), type: EVENT_TYPES[type as keyof typeof EVENT_TYPES], task };
+  return { id: encodeCursor({ seq }), type: EVENT_TYPES[type as keyof typeof EVENT_TYPES], task };
 }
 
 /** What a subscription needs to re-check that its caller may still listen. */
