@@ -114,6 +114,9 @@ function publicRow(type: Row<never>['type']): Row<never> {
 }
 
 const inWorkspace = (f: Fixture) => ({ workspaceId: f.workspaceId });
+const inProject = (f: Fixture) => ({ projectId: f.projectId });
+const onTask = (f: Fixture) => ({ taskId: f.taskId });
+const onComment = (f: Fixture) => ({ commentId: f.commentId });
 const noInput = () => undefined;
 
 /** Every procedure path of a router record, spelled 'members.invite'. */
@@ -142,6 +145,13 @@ type InputAt<R, P extends string> = P extends `${infer Head}.${infer Rest}`
  *
  * members.leave as owner is 'ok' because every fixture has a second owner; the last owner
  * leaving gets CONFLICT instead (tested in members' own tests, not here).
+ *
+ * Comments: only the author edits (not even the owner edits another's words), and the
+ * author or an admin deletes. The fixture's comment is the member's. A write token acts
+ * with the member role on behalf of its creator, the owner: neither the comment's author
+ * nor an admin, so it may do neither.
+ *
+ * A subscription is 'ok' when it starts: access is checked when subscribing.
  */
 // biome-ignore format: the columns stay aligned under their headings
 const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
@@ -161,29 +171,59 @@ const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
   'members.acceptInvite':   account('mutation', [401, 403, 403, 403],
     (f) => ({ inviteToken: f.inviteToken })),
 
-  //                                       anon outsider viewer member admin owner read write foreign
-  'workspaces.get':       workspace('query',    [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
-  'workspaces.update':    workspace('mutation', [401, 404, 403,  403,  403,  'ok', 403,  403,  404],
+  //                                                 anon outsider viewer member admin owner read write foreign
+  'workspaces.get':       workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
+  'workspaces.update':    workspace('mutation',     [401, 404, 403,  403,  403,  'ok', 403,  403,  404],
     (f) => ({ workspaceId: f.workspaceId, name: 'Renamed' })),
-  'workspaces.delete':    workspace('mutation', [401, 404, 403,  403,  403,  'ok', 403,  403,  404], inWorkspace),
+  'workspaces.delete':    workspace('mutation',     [401, 404, 403,  403,  403,  'ok', 403,  403,  404], inWorkspace),
 
-  'members.list':         workspace('query',    [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
-  'members.invite':       workspace('mutation', [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+  'members.list':         workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
+  'members.invite':       workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
     (f) => ({ workspaceId: f.workspaceId, email: f.freshEmail, role: 'member' })),
-  'members.invites':      workspace('query',    [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404], inWorkspace),
-  'members.revokeInvite': workspace('mutation', [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+  'members.invites':      workspace('query',        [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404], inWorkspace),
+  'members.revokeInvite': workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
     (f) => ({ workspaceId: f.workspaceId, inviteId: f.inviteId })),
-  'members.updateRole':   workspace('mutation', [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+  'members.updateRole':   workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
     (f) => ({ workspaceId: f.workspaceId, userId: f.victimId, role: 'viewer' })),
-  'members.remove':       workspace('mutation', [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+  'members.remove':       workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
     (f) => ({ workspaceId: f.workspaceId, userId: f.victimId })),
-  'members.leave':        workspace('mutation', [401, 404, 'ok', 'ok', 'ok', 'ok', 403,  403,  404], inWorkspace),
+  'members.leave':        workspace('mutation',     [401, 404, 'ok', 'ok', 'ok', 'ok', 403,  403,  404], inWorkspace),
 
-  'apiTokens.create':     workspace('mutation', [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+  'apiTokens.create':     workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
     (f) => ({ workspaceId: f.workspaceId, name: 'CI', scope: 'read' })),
-  'apiTokens.list':       workspace('query',    [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404], inWorkspace),
-  'apiTokens.revoke':     workspace('mutation', [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+  'apiTokens.list':       workspace('query',        [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404], inWorkspace),
+  'apiTokens.revoke':     workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
     (f) => ({ workspaceId: f.workspaceId, tokenId: f.spareTokenId })),
+
+  'projects.create':      workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+    (f) => ({ workspaceId: f.workspaceId, name: 'Another', key: 'NEW' })),
+  'projects.list':        workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
+  'projects.get':         workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inProject),
+  'projects.update':      workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+    (f) => ({ projectId: f.projectId, name: 'Renamed' })),
+  'projects.archive':     workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404], inProject),
+
+  'tasks.create':         workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  'ok', 404],
+    (f) => ({ projectId: f.projectId, title: 'Another task' })),
+  'tasks.get':            workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], onTask),
+  'tasks.list':           workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404],
+    (f) => ({ workspaceId: f.workspaceId, projectId: f.projectId })),
+  'tasks.update':         workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  'ok', 404],
+    (f) => ({ taskId: f.taskId, expectedVersion: 1, patch: { priority: 3 } })),
+  'tasks.delete':         workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  'ok', 404], onTask),
+  'tasks.onChange':       workspace('subscription', [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
+
+  'comments.create':      workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  'ok', 404],
+    (f) => ({ taskId: f.taskId, body: 'Agreed.' })),
+  'comments.list':        workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], onTask),
+  'comments.update':      workspace('mutation',     [401, 404, 403,  'ok', 403,  403,  403,  403,  404],
+    (f) => ({ commentId: f.commentId, body: 'Edited.' })),
+  'comments.delete':      workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  403,  404], onComment),
+
+  'activity.list':        workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
+  'search.tasks':         workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404],
+    (f) => ({ workspaceId: f.workspaceId, q: 'matrix' })),
+  'stats.overview':       workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
 };
 
 const ROWS: ReadonlyArray<[string, Row<unknown>]> = Object.entries(TABLE);
@@ -235,11 +275,28 @@ function statusOf(code: TRPCError['code']): Outcome | undefined {
   }
 }
 
-/** Calls `path` and names the answer; any other error is a broken fixture or a bug. */
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/**
+ * Ends a subscription the matrix started without reading from it, so that no stream
+ * outlives its test (a caller passes no abort signal, so `return()` is the way).
+ */
+async function closeStream(path: string, stream: unknown): Promise<void> {
+  if (!isAsyncIterable(stream)) throw new Error(`${path} did not hand back a stream`);
+  const ended = await stream[Symbol.asyncIterator]().return?.();
+  if (!ended?.done) throw new Error(`${path}: the stream did not close`);
+}
+
+/**
+ * Calls `path` and names the answer; any other error is a broken fixture or a bug. A
+ * subscription is started and closed at once: its access check runs when it is called.
+ */
 async function outcomeOf(api: Api, path: string, input: unknown): Promise<Outcome> {
+  let answer: unknown;
   try {
-    await procedureAt(api, path)(input);
-    return 'ok';
+    answer = await procedureAt(api, path)(input);
   } catch (error) {
     if (!(error instanceof TRPCError)) throw error;
     const status = statusOf(error.code);
@@ -252,6 +309,8 @@ async function outcomeOf(api: Api, path: string, input: unknown): Promise<Outcom
     }
     return status;
   }
+  if (procedureType(path) === 'subscription') await closeStream(path, answer);
+  return 'ok';
 }
 
 // ---------------------------------------------------------------------------------------
@@ -299,8 +358,9 @@ afterAll(async () => {
 
 /**
  * A fresh workspace for one cell, written straight to the database: owner and co-owner,
- * an admin, a member, a viewer and the victim (a member); a pending invite; read, write
- * and spare API tokens made by the owner; and a spare session of the owner.
+ * an admin, a member, a viewer and the victim (a member); project MTX with task MTX-1
+ * (the owner's) and a comment on it (the member's); a pending invite; read, write and
+ * spare API tokens made by the owner; and a spare session of the owner.
  */
 async function createFixture(): Promise<Fixture> {
   fixtureCount += 1;
@@ -335,6 +395,7 @@ async function createFixture(): Promise<Fixture> {
       })),
     )
     .execute();
+  const { projectId, taskId, commentId } = await createWork(workspaceId, now);
   const invite = await people.owner.api.members.invite({
     workspaceId,
     email: `invitee-${fixtureCount}@example.com`,
@@ -362,7 +423,62 @@ async function createFixture(): Promise<Fixture> {
     freshSlug: `fresh-${fixtureCount}`,
     freshEmail: `fresh-${fixtureCount}@example.com`,
     tokens: { read: read.token, write: write.token },
+    projectId,
+    taskId,
+    commentId,
   };
+}
+
+/** The fixture's project, task and comment (the search index follows by trigger). */
+async function createWork(workspaceId: string, now: string) {
+  const projectId = newId();
+  const taskId = newId();
+  const commentId = newId();
+  await harness.db
+    .insertInto('projects')
+    .values({
+      id: projectId,
+      workspace_id: workspaceId,
+      key: 'MTX',
+      name: 'Matrix',
+      archived_at: null,
+      // MTX-1 below is taken.
+      next_task_number: 2,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await harness.db
+    .insertInto('tasks')
+    .values({
+      id: taskId,
+      workspace_id: workspaceId,
+      project_id: projectId,
+      number: 1,
+      title: 'Matrix task',
+      status: 'todo',
+      priority: 0,
+      assignee_id: null,
+      due_at: null,
+      created_by: people.owner.user.id,
+      created_at: now,
+      updated_at: now,
+      completed_at: null,
+    })
+    .execute();
+  await harness.db
+    .insertInto('comments')
+    .values({
+      id: commentId,
+      workspace_id: workspaceId,
+      task_id: taskId,
+      author_id: people.member.user.id,
+      body: 'First!',
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return { projectId, taskId, commentId };
 }
 
 function apiFor(caller: Caller, fixture: Fixture): Api {
@@ -408,6 +524,30 @@ async function stateOf(fixture: Fixture) {
       .select('id')
       .where('user_id', '=', people.owner.user.id)
       .orderBy('id')
+      .execute(),
+    projects: await db
+      .selectFrom('projects')
+      .select(['id', 'key', 'name', 'archived_at', 'next_task_number'])
+      .where('workspace_id', '=', fixture.workspaceId)
+      .orderBy('id')
+      .execute(),
+    tasks: await db
+      .selectFrom('tasks')
+      .select(['id', 'number', 'title', 'priority', 'version'])
+      .where('workspace_id', '=', fixture.workspaceId)
+      .orderBy('id')
+      .execute(),
+    comments: await db
+      .selectFrom('comments')
+      .select(['id', 'author_id', 'body'])
+      .where('workspace_id', '=', fixture.workspaceId)
+      .orderBy('id')
+      .execute(),
+    activity: await db
+      .selectFrom('activity')
+      .select('seq')
+      .where('workspace_id', '=', fixture.workspaceId)
+      .orderBy('seq')
       .execute(),
   };
 }
