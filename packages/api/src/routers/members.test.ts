@@ -763,3 +763,63 @@ describe('members.leave', () => {
     expect((await rolesIn(workspaceId))[owner.user.id]).toBeUndefined();
   });
 });
+
+describe('membership changes in the activity log', () => {
+  /** The workspace's member entries as stored, oldest first. */
+  async function memberEntries(workspaceId: string) {
+    const rows = await harness.db
+      .selectFrom('activity')
+      .select(['type', 'actor_id', 'data'])
+      .where('workspace_id', '=', workspaceId)
+      .where('type', 'like', 'member.%')
+      .orderBy('seq')
+      .execute();
+    return rows.map((row) => ({ ...row, data: JSON.parse(row.data) as unknown }));
+  }
+
+  it('logs a join, a role change, a removal and a departure, each by whoever did it', async () => {
+    const { owner, member, viewer, workspaceId } = await team();
+    const guest = await harness.signUpUser('Gus Guest');
+    const { inviteToken } = await invite(owner, workspaceId, guest, 'viewer');
+
+    await guest.api.members.acceptInvite({ inviteToken });
+    await owner.api.members.updateRole({ workspaceId, userId: guest.user.id, role: 'member' });
+    await owner.api.members.remove({ workspaceId, userId: member.user.id });
+    await viewer.api.members.leave({ workspaceId });
+
+    expect(await memberEntries(workspaceId)).toEqual([
+      {
+        type: 'member.joined',
+        actor_id: guest.user.id,
+        data: { userId: guest.user.id, name: 'Gus Guest', role: 'viewer' },
+      },
+      {
+        type: 'member.role_changed',
+        actor_id: owner.user.id,
+        data: {
+          userId: guest.user.id,
+          name: 'Gus Guest',
+          changes: { role: { from: 'viewer', to: 'member' } },
+        },
+      },
+      {
+        type: 'member.removed',
+        actor_id: owner.user.id,
+        data: { userId: member.user.id, name: 'Mia Member', role: 'member' },
+      },
+      {
+        type: 'member.left',
+        actor_id: viewer.user.id,
+        data: { userId: viewer.user.id, name: 'Vic Viewer', role: 'viewer' },
+      },
+    ]);
+  });
+
+  it('logs nothing for a refused change', async () => {
+    const { owner, workspaceId } = await team();
+
+    await rejection(owner.api.members.leave({ workspaceId }));
+
+    expect(await memberEntries(workspaceId)).toEqual([]);
+  });
+});
