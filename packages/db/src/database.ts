@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
+import { DEFAULT_STATEMENT_CACHE_SIZE, withStatementCache } from './statement-cache.js';
 
 /** Where a database URL points, decided once so that every caller agrees. */
 export type DatabaseTarget =
@@ -33,6 +34,11 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
 export interface DatabaseOptions {
   /** How long a writer waits for another connection's lock, in ms. */
   busyTimeoutMs?: number;
+  /**
+   * How many prepared statements to keep for reuse (default 500, least recently used
+   * dropped first); 0 compiles every query anew, as Kysely's own driver does.
+   */
+  statementCacheSize?: number;
 }
 
 /**
@@ -44,9 +50,15 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
   if (target.dialect === 'postgres') {
     throw new Error('PostgreSQL is not supported yet: use a file: URL for SQLite');
   }
-  return new Kysely<Database>({
-    dialect: new SqliteDialect({ database: openSqlite(target.filename, options) }),
-  });
+  const { statementCacheSize = DEFAULT_STATEMENT_CACHE_SIZE } = options;
+  // Checked before opening, so that a bad option does not leave a file handle behind.
+  if (!Number.isSafeInteger(statementCacheSize) || statementCacheSize < 0) {
+    throw new RangeError(`statementCacheSize must be 0 or more, got ${statementCacheSize}`);
+  }
+  const sqlite = openSqlite(target.filename, options);
+  const database =
+    statementCacheSize === 0 ? sqlite : withStatementCache(sqlite, statementCacheSize);
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
 }
 
 function openSqlite(filename: string, { busyTimeoutMs = 5000 }: DatabaseOptions): SQLite.Database {
@@ -58,5 +70,8 @@ function openSqlite(filename: string, { busyTimeoutMs = 5000 }: DatabaseOptions)
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  // Lets SQLite gather the table statistics its planner needs (what SQLite recommends on
+  // opening a long-lived connection); cheap, and a no-op when they are fresh.
+  sqlite.pragma('optimize = 0x10002');
   return sqlite;
 }

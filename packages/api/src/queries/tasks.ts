@@ -1,4 +1,5 @@
 import type { Database, Kysely, TaskStatus, TaskUpdate } from '@trellis/db';
+import { sql } from 'kysely';
 
 /** A task as clients see it. `key` is the project key and number, e.g. `ENG-12`. */
 export interface TaskView {
@@ -53,13 +54,15 @@ export async function loadTaskViews(
       'tasks.updated_at as updatedAt',
       'tasks.completed_at as completedAt',
     ])
-    .where('tasks.workspace_id', '=', workspaceId)
+    // By id first: the unary + keeps the planner from preferring a workspace-wide index
+    // scan (which it may, without table statistics) over 50 primary-key lookups.
+    .where(sql`+${sql.ref('tasks.workspace_id')}`, '=', workspaceId)
     .where('tasks.id', 'in', taskIds)
     .execute();
   const labels = await db
     .selectFrom('task_labels')
     .select(['task_id', 'label'])
-    .where('workspace_id', '=', workspaceId)
+    .where(sql`+${sql.ref('workspace_id')}`, '=', workspaceId)
     .where('task_id', 'in', taskIds)
     .orderBy('label')
     .execute();
