@@ -43,6 +43,11 @@ export interface Context {
   setHeader(name: string, value: string): void;
   /** The current time, from `config.clock`. */
   now(): Date;
+  /**
+   * Computes `key` once per HTTP request: the calls of a batch share one context, so they
+   * share the result (e.g. one session lookup for ten calls).
+   */
+  once<T>(key: string, compute: () => Promise<T>): Promise<T>;
 }
 
 /** The transport-specific parts a server provides to build a Context. */
@@ -58,10 +63,20 @@ const systemClock = () => new Date();
 
 /** Builds the per-request context; a bearer token wins over a cookie. */
 export function createContext(options: CreateContextOptions): Context {
+  const memo = new Map<string, Promise<unknown>>();
   return {
     ...options,
     credential: readCredential(options.req),
     now: options.config.clock ?? systemClock,
+    once<T>(key: string, compute: () => Promise<T>): Promise<T> {
+      let result = memo.get(key);
+      if (result === undefined) {
+        result = compute();
+        memo.set(key, result);
+      }
+      // Each key is always computed by the same function, so it holds a T.
+      return result as Promise<T>;
+    },
   };
 }
 

@@ -57,37 +57,41 @@ export type Principal =
   | { kind: 'user'; user: AuthUser; session: SessionInfo }
   | { kind: 'apiToken'; grant: ApiTokenGrant };
 
-/** Any valid credential; handlers receive `ctx.principal`. */
-const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const { credential } = ctx;
-  if (!credential) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
-  }
-  if (isApiToken(credential.token)) {
-    // API tokens are for programs, which send them as bearer tokens, never as cookies.
-    const grant =
-      credential.kind === 'bearer'
-        ? await validateApiToken(ctx.db, credential.token, ctx.now())
-        : null;
-    if (!grant) {
-      throw new TRPCError({
-        code: 'UNAUTHORIZED',
-        message: 'API token revoked, expired or invalid',
-      });
+/** Who the request's credential belongs to, or why it is refused. */
+function authenticate(ctx: Context): Promise<Principal | { refused: string }> {
+  // Once per HTTP request: the ten calls of a batch validate the credential once.
+  return ctx.once('principal', async (): Promise<Principal | { refused: string }> => {
+    const { credential } = ctx;
+    if (!credential) return { refused: 'Sign in first' };
+    if (isApiToken(credential.token)) {
+      // API tokens are for programs, which send them as bearer tokens, never as cookies.
+      const grant =
+        credential.kind === 'bearer'
+          ? await validateApiToken(ctx.db, credential.token, ctx.now())
+          : null;
+      return grant
+        ? { kind: 'apiToken', grant }
+        : { refused: 'API token revoked, expired or invalid' };
     }
-    return next({ ctx: { ...ctx, principal: { kind: 'apiToken', grant } as Principal } });
-  }
-  const auth = await validateSessionToken(ctx.db, credential.token, {
-    now: ctx.now(),
-    policy: ctx.config.sessionPolicy,
-  });
-  if (!auth) {
+    const auth = await validateSessionToken(ctx.db, credential.token, {
+      now: ctx.now(),
+      policy: ctx.config.sessionPolicy,
+    });
+    if (auth) return { kind: 'user', ...auth };
     if (credential.kind === 'cookie') {
       ctx.setCookie(clearedSessionCookie({ secure: ctx.config.secureCookies }));
     }
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Session expired or invalid' });
+    return { refused: 'Session expired or invalid' };
+  });
+}
+
+/** Any valid credential; handlers receive `ctx.principal`. */
+const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const principal = await authenticate(ctx);
+  if ('refused' in principal) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: principal.refused });
   }
-  return next({ ctx: { ...ctx, principal: { kind: 'user', ...auth } as Principal } });
+  return next({ ctx: { ...ctx, principal } });
 });
 
 const tokensRefused = () =>

@@ -76,16 +76,19 @@ export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise
     caller(req = {}) {
       const setCookies: string[] = [];
       const headers: Record<string, string> = {};
-      const ctx = createContext({
-        db: database.db,
-        config,
-        req: testRequest(req),
-        setCookie: (value) => setCookies.push(value),
-        setHeader: (name, value) => {
-          headers[name.toLowerCase()] = value;
-        },
-      });
-      return { api: createCaller(ctx), setCookies, headers };
+      // A fresh context per call, as each HTTP request gets: nothing computed for one
+      // call (e.g. the session lookup) may leak into the next.
+      const newContext = () =>
+        createContext({
+          db: database.db,
+          config,
+          req: testRequest(req),
+          setCookie: (value) => setCookies.push(value),
+          setHeader: (name, value) => {
+            headers[name.toLowerCase()] = value;
+          },
+        });
+      return { api: createCaller(newContext), setCookies, headers };
     },
     as(token) {
       return harness.caller({ authorization: `Bearer ${token}` }).api;
