@@ -52,7 +52,13 @@ describe('createDatabase on a file', () => {
 
   it('migrates up and down, and reports nothing pending once applied', async () => {
     const db = createDatabase(tempUrl());
-    const all = ['0001_initial', '0002_access_control', '0003_domain', '0004_task_list_indexes'];
+    const all = [
+      '0001_initial',
+      '0002_access_control',
+      '0003_domain',
+      '0004_task_list_indexes',
+      '0005_stats_indexes',
+    ];
     expect(await pendingMigrations(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual([]);
@@ -86,6 +92,14 @@ describe('createDatabase on a file', () => {
           where type = 'index' and name like 'tasks_ws_due%' order by name`.execute(db)
       ).rows.map((row) => row.name);
     expect(await dueIndexes()).toEqual(['tasks_ws_due_asc_idx', 'tasks_ws_due_desc_idx']);
+    const statusIndexes = async () =>
+      (
+        await sql<{ name: string }>`select name from sqlite_master
+          where type = 'index' and name like 'tasks_ws_status_%' order by name`.execute(db)
+      ).rows.map((row) => row.name);
+    expect(await statusIndexes()).toHaveLength(4);
+    expect(await migrateDown(db)).toEqual(['0005_stats_indexes']);
+    expect(await statusIndexes()).toEqual(['tasks_ws_status_idx']);
     expect(await migrateDown(db)).toEqual(['0004_task_list_indexes']);
     expect(await dueIndexes()).toEqual(['tasks_ws_due_idx']);
     expect(await migrateDown(db)).toEqual(['0003_domain']);

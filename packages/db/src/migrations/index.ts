@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_access_control.js';
 import * as m0003 from './0003_domain.js';
 import * as m0004 from './0004_task_list_indexes.js';
+import * as m0005 from './0005_stats_indexes.js';
 
 /**
  * Every migration in order. Listed by hand rather than read from disk so that the same
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002_access_control': m0002,
   '0003_domain': m0003,
   '0004_task_list_indexes': m0004,
+  '0005_stats_indexes': m0005,
 };
