@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       cookieSecure: 'auto',
       bodyLimitBytes: 1024 * 1024,
       maxBatchSize: 50,
+      workers: 1,
+      trpcHandler: 'lean',
       sessionSweepIntervalMs: 60 * 60 * 1000,
       trustProxy: false,
       publicUrl: 'http://localhost:3000',
@@ -45,6 +47,19 @@ describe('loadConfig', () => {
       trustedOrigins: ['https://app.example.com', 'http://localhost:5173'],
       cookieSecure: 'true',
     });
+  });
+
+  it('reads TRPC_HANDLER as lean or official, and refuses anything else', () => {
+    expect(loadConfig({ TRPC_HANDLER: 'official' }).trpcHandler).toBe('official');
+    expect(loadConfig({ TRPC_HANDLER: 'lean' }).trpcHandler).toBe('lean');
+    expect(() => loadConfig({ TRPC_HANDLER: 'fast' })).toThrow(/TRPC_HANDLER/);
+  });
+
+  it('reads WORKERS as a process count from 1 to 64', () => {
+    expect(loadConfig({ WORKERS: '4' }).workers).toBe(4);
+    for (const bad of ['0', '65', '1.5', 'two']) {
+      expect(() => loadConfig({ WORKERS: bad })).toThrow(/WORKERS/);
+    }
   });
 
   it('names every invalid variable in one error', () => {

@@ -70,6 +70,13 @@ const envSchema = z
       .min(1024)
       .default(1024 * 1024),
     MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+    /** Server processes sharing the port (node:cluster); 1 serves without a cluster. */
+    WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+    /**
+     * `lean`: queries and mutations are served by our own tRPC handler (trpc-handler.ts);
+     * `official`: by tRPC's Fastify adapter. Subscriptions always use the adapter.
+     */
+    TRPC_HANDLER: z.enum(['lean', 'official']).default('lean'),
     /** How often expired sessions are swept from the database. */
     SESSION_SWEEP_INTERVAL_MS: z.coerce
       .number()
@@ -129,6 +136,8 @@ const envSchema = z
     cookieSecure: e.COOKIE_SECURE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxBatchSize: e.MAX_BATCH_SIZE,
+    workers: e.WORKERS,
+    trpcHandler: e.TRPC_HANDLER,
     sessionSweepIntervalMs: e.SESSION_SWEEP_INTERVAL_MS,
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,

@@ -2,11 +2,11 @@ import type { ServerResponse } from 'node:http';
 import { type ApiConfig, type AppRouter, appRouter, createContext } from '@trellis/api';
 import { deleteExpiredRateLimits, deleteExpiredSessions } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
-import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.js';
 import { frameworkErrorOptions, registerErrorHandlers, sendError } from './errors.js';
 import { configuredProviders, registerOAuthRoutes } from './oauth.js';
+import { type TrpcOptions, trpcPlugin } from './trpc-handler.js';
 
 /** What the server is built from besides its configuration. */
 export interface ServerDeps {
@@ -25,6 +25,13 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 function isEventStream(response: Response): boolean {
   return response.headers.get('content-type')?.startsWith('text/event-stream') === true;
+}
+
+/** How many calls a batched tRPC path (`a,b,c`) names, without splitting it. */
+function callCount(path: string): number {
+  let count = 1;
+  for (let at = path.indexOf(','); at !== -1; at = path.indexOf(',', at + 1)) count += 1;
+  return count;
 }
 
 /** Trusts the nearest `hops` proxies, as Fastify does for a number (its types omit it). */
@@ -87,6 +94,32 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
   app.get('/healthz', () => ({ status: 'ok' }));
   registerOAuthRoutes(app, { db, providers: configuredProviders(config), isSecure, now });
 
+  const trpcOptions: TrpcOptions<AppRouter> = {
+    router: appRouter,
+    maxBatchSize: config.maxBatchSize,
+    createContext: ({ req, res }) =>
+      createContext({
+        db,
+        config: isSecure(req) ? secureConfig : localConfig,
+        req: {
+          ip: req.ip,
+          userAgent: header(req, 'user-agent') ?? null,
+          authorization: header(req, 'authorization'),
+          cookie: header(req, 'cookie'),
+          origin: header(req, 'origin'),
+          host: header(req, 'host'),
+          secFetchSite: header(req, 'sec-fetch-site'),
+        },
+        setCookie: (value) => res.header('set-cookie', value),
+        setHeader: (name, value) => res.header(name, value),
+      }),
+    onError: ({ error, path, req }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        req.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+      }
+    },
+  };
+
   app.register(
     async (scope) => {
       // JSON only: a text/plain body is what a cross-site form can send without a CORS
@@ -94,59 +127,41 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
       scope.removeContentTypeParser('text/plain');
       // API.md: a batch over the limit is PAYLOAD_TOO_LARGE. Checked before tRPC reads
       // the body (tRPC's own maxBatchSize stays as a backstop, answering 400).
-      scope.addHook('onRequest', async (request, reply) => {
+      // Hooks here run on every call, so they are callback-style: no promise per request.
+      scope.addHook('onRequest', (request, reply, done) => {
         const { path } = request.params as { path?: string };
         const query = request.query as { batch?: string };
-        if (query.batch === '1' && path && path.split(',').length > config.maxBatchSize) {
-          return sendError(reply, 413, `A batch may hold at most ${config.maxBatchSize} calls`);
+        if (query.batch === '1' && path && callCount(path) > config.maxBatchSize) {
+          // Answered here; not calling done() skips the route.
+          sendError(reply, 413, `A batch may hold at most ${config.maxBatchSize} calls`);
+          return;
         }
+        done();
       });
-      // tRPC answers errors raised before a procedure runs (bad batch, missing content
-      // type) with a JSON body but a text/plain type; clients parse by type.
-      scope.addHook('onSend', async (_request, _reply, payload) => {
-        if (
-          payload instanceof Response &&
-          payload.headers.get('content-type')?.startsWith('text/plain')
-        ) {
-          const headers = new Headers(payload.headers);
-          headers.set('content-type', 'application/json');
-          return new Response(payload.body, { status: payload.status, headers });
+      // Only tRPC's own adapter answers with a Fetch Response (subscriptions, and whatever
+      // the lean handler leaves to it): an event stream is tracked for closing, and errors
+      // raised before a procedure runs (bad batch, missing content type), which carry a
+      // JSON body but a text/plain type, are relabelled: clients parse by type.
+      scope.addHook('onSend', (_request, reply, payload, done) => {
+        if (!(payload instanceof Response)) {
+          done(null, payload);
+          return;
         }
-        return payload;
-      });
-      scope.addHook('onSend', async (_request, reply, payload) => {
-        if (payload instanceof Response && isEventStream(payload)) {
+        if (isEventStream(payload)) {
           liveStreams.add(reply.raw);
           reply.raw.once('close', () => liveStreams.delete(reply.raw));
         }
-        return payload;
+        if (payload.headers.get('content-type')?.startsWith('text/plain')) {
+          const headers = new Headers(payload.headers);
+          headers.set('content-type', 'application/json');
+          done(null, new Response(payload.body, { status: payload.status, headers }));
+          return;
+        }
+        done(null, payload);
       });
-      await scope.register(fastifyTRPCPlugin, {
-        trpcOptions: {
-          router: appRouter,
-          maxBatchSize: config.maxBatchSize,
-          createContext: ({ req, res }) =>
-            createContext({
-              db,
-              config: isSecure(req) ? secureConfig : localConfig,
-              req: {
-                ip: req.ip,
-                userAgent: header(req, 'user-agent') ?? null,
-                authorization: header(req, 'authorization'),
-                cookie: header(req, 'cookie'),
-                origin: header(req, 'origin'),
-                host: header(req, 'host'),
-                secFetchSite: header(req, 'sec-fetch-site'),
-              },
-              setCookie: (value) => res.header('set-cookie', value),
-              setHeader: (name, value) => res.header(name, value),
-            }),
-          onError: ({ error, path, req }) => {
-            if (error.code === 'INTERNAL_SERVER_ERROR') {
-              req.log.error({ err: error.cause ?? error, path }, 'procedure failed');
-            }
-          },
-        } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+      await scope.register(trpcPlugin<AppRouter>, {
+        handler: config.trpcHandler,
+        trpcOptions,
       });
     },
     { prefix: '/trpc' },

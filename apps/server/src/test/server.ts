@@ -15,6 +15,15 @@ export const RELAXED_RATE_LIMITS: RateLimits = Object.fromEntries(
   ]),
 ) as unknown as RateLimits;
 
+/**
+ * The tRPC handler test servers use unless a test overrides `trpcHandler`: the config's
+ * default, or `TRELLIS_TRPC_HANDLER` (`lean` | `official`), so CI can run every suite
+ * against both.
+ */
+export const TEST_TRPC_HANDLER: ServerConfig['trpcHandler'] = loadConfig({
+  TRPC_HANDLER: process.env.TRELLIS_TRPC_HANDLER,
+}).trpcHandler;
+
 /** A real Trellis server on a random loopback port, over a temp SQLite file. */
 export interface TestServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
@@ -41,6 +50,7 @@ export async function startTestServer(
     logLevel: 'silent',
     nodeEnv: 'test',
     rateLimits: RELAXED_RATE_LIMITS,
+    trpcHandler: TEST_TRPC_HANDLER,
     ...overrides,
   };
   const app = buildServer(config, { ...deps, db: database.db });
