@@ -69,6 +69,24 @@ describe('main', () => {
     await db.destroy();
   });
 
+  it('with WORKERS=2, serves from two worker processes and stops both on SIGTERM', async () => {
+    const databaseUrl = tempDatabaseUrl();
+    const server = startMain({ DATABASE_URL: databaseUrl, WORKERS: '2' });
+    const url = await server.listening;
+    await expect.poll(() => server.output().match(/Server listening/g)?.length).toBe(2);
+
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+
+    expect(await server.exited).toBe(0);
+    const pids = server.output().matchAll(/"pid":(\d+)[^\n]*Server listening/g);
+    expect(new Set([...pids].map((m) => m[1])).size).toBe(2);
+    expect(server.output().match(/shutdown request from the primary/g)).toHaveLength(2);
+    const db = createDatabase(databaseUrl);
+    expect(await pendingMigrations(db)).toEqual([]);
+    await db.destroy();
+  });
+
   it('refuses to start on invalid configuration, naming the variable', async () => {
     const server = startMain({ DATABASE_URL: tempDatabaseUrl(), PORT: 'eighty' });
 

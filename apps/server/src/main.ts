@@ -1,11 +1,16 @@
+import cluster, { type Worker } from 'node:cluster';
 import { createDatabase, migrateToLatest } from '@trellis/db';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { buildServer } from './server.js';
 
-async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+/** What the primary sends a worker to make it finish in-flight requests and exit. */
+const SHUTDOWN_MESSAGE = 'trellis:shutdown';
+
+/** Serves in this process: the whole server with WORKERS=1, one worker of several otherwise. */
+async function serve(config: ServerConfig): Promise<void> {
   const db = createDatabase(config.databaseUrl);
-  if (config.migrateOnStart) await migrateToLatest(db);
+  // With several workers the primary has migrated already, once, before forking.
+  if (config.migrateOnStart && cluster.isPrimary) await migrateToLatest(db);
   const app = buildServer(config, { db });
 
   let closing = false;
@@ -26,8 +31,70 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // A Ctrl-C reaches the workers and the primary alike; the primary's request that follows
+  // is then the same shutdown, not a second signal that would cut requests short.
+  process.on('message', (message) => {
+    if (message === SHUTDOWN_MESSAGE && !closing) shutdown('shutdown request from the primary');
+  });
 
   await app.listen({ port: config.port, host: config.host });
+}
+
+/**
+ * WORKERS > 1: migrates once, then forks the workers, which share the port (node:cluster
+ * hands them the connections). A worker that dies after it was serving is replaced; one
+ * that dies before (a bad port, a broken database) stops them all, instead of looping.
+ */
+async function runPrimary(config: ServerConfig): Promise<void> {
+  if (config.migrateOnStart) {
+    const db = createDatabase(config.databaseUrl);
+    try {
+      await migrateToLatest(db);
+    } finally {
+      await db.destroy();
+    }
+  }
+  const serving = new WeakSet<Worker>();
+  let stopping = false;
+  let exitCode = 0;
+  const live = () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+
+  const stop = (reason: string, code: number) => {
+    if (stopping) {
+      console.error(`${reason} again: killing the workers without waiting`);
+      for (const worker of live()) worker.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    stopping = true;
+    exitCode = code;
+    for (const worker of live()) worker.send(SHUTDOWN_MESSAGE);
+  };
+  process.on('SIGINT', () => stop('SIGINT', 0));
+  process.on('SIGTERM', () => stop('SIGTERM', 0));
+
+  cluster.on('listening', (worker) => serving.add(worker));
+  cluster.on('exit', (worker, code, signal) => {
+    if (!stopping) {
+      const how = signal ?? `code ${code}`;
+      if (serving.has(worker)) {
+        console.error(`worker ${worker.process.pid} died (${how}); starting another`);
+        cluster.fork();
+      } else {
+        console.error(`worker ${worker.process.pid} failed to start (${how}); stopping`);
+        stop('failed start', 1);
+      }
+    } else if (code !== 0) {
+      exitCode = 1;
+    }
+    if (stopping && live().length === 0) process.exit(exitCode);
+  });
+  for (let i = 0; i < config.workers; i += 1) cluster.fork();
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  if (config.workers > 1 && cluster.isPrimary) await runPrimary(config);
+  else await serve(config);
 }
 
 main().catch((error: unknown) => {

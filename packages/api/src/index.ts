@@ -1,3 +1,7 @@
+// The router, its context and types; and the procedures' building blocks (queries,
+// locators, cursors) for bench/'s baseline, which runs exactly these behind plain routes
+// so that the benchmark's comparison measures the transport and nothing else.
+export { recordActivity } from './activity.js';
 export type {
   ApiConfig,
   Context,
@@ -6,6 +10,14 @@ export type {
   RequestInfo,
 } from './context.js';
 export { createContext } from './context.js';
+export { encodeCursor } from './cursor.js';
 export type { FieldErrors, TrellisErrorData } from './errors.js';
+export { allocateTaskNumber } from './queries/projects.js';
+export { statsOverview } from './queries/stats.js';
+export { insertTask, isAssignable, loadTaskViews, type TaskView } from './queries/tasks.js';
+export { getUserWorkspace } from './queries/workspaces.js';
+export { roleAtLeast } from './roles.js';
 export type { AppRouter, RouterInputs, RouterOutputs } from './root.js';
 export { appRouter, createCaller } from './root.js';
+export { buildTaskListQuery, type TaskListInput } from './routers/tasks-list.js';
+export { type Actor, locate } from './trpc.js';

@@ -1,0 +1,219 @@
+// `pnpm bench`: seeds a database, starts the production server and the baseline, drives
+// both with autocannon and reports. See `pnpm bench --help` and docs/performance.md.
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signIn } from './client.js';
+import { updateDoc } from './doc.js';
+import { DEMO_PASSWORD, type Fixture, readFixture } from './fixture.js';
+import { type LoadSettings, measure } from './load.js';
+import { type Options, parseOptions, USAGE, UsageError } from './options.js';
+import { paths } from './paths.js';
+import { busyShare } from './proc.js';
+import { progress } from './progress.js';
+import { renderRun } from './report.js';
+import {
+  type Comparison,
+  type RunResults,
+  runHeader,
+  type ScalePoint,
+  type WorkerComparison,
+  writeResults,
+} from './results.js';
+import { seededDatabase } from './seed.js';
+import { type RunningServer, type ServerKind, startServer } from './servers.js';
+import { checkDefault, checkScale, checkWorkers } from './targets.js';
+import { verifySameAnswers } from './verify.js';
+import { buildWorkloads, collectCursors, WORKLOAD_NAMES, type Workload } from './workloads.js';
+
+const SCALE_SIZES = [10_000, 100_000, 1_000_000];
+/** More of the CPU than this busy before the run means something else competes for it. */
+const BUSY_SHARE = 0.1;
+
+/** Undone in reverse order at the end, on failure and on Ctrl-C. */
+const cleanups: (() => Promise<void> | void)[] = [];
+
+async function cleanUp() {
+  for (const undo of cleanups.splice(0).reverse()) {
+    await Promise.resolve(undo()).catch(() => undefined);
+  }
+}
+
+async function start(kind: ServerKind, file: string, workers = 1): Promise<RunningServer> {
+  progress(`starting ${kind}${workers > 1 ? ` with ${workers} workers` : ''}…`);
+  const server = await startServer(kind, file, { workers });
+  cleanups.push(() => server.stop());
+  progress(`${kind} answered /healthz ${server.coldStartMs.toFixed(0)} ms after spawn`);
+  return server;
+}
+
+/** A database of `tasks` tasks of its own in `dir` (copied from the cache when cached). */
+async function workingDatabase(options: Options, tasks: number, dir: string) {
+  const cache = options.mode !== 'smoke';
+  const seeded = await seededDatabase(tasks, { cache, fresh: options.fresh, dir });
+  const file = join(dir, `trellis-${tasks}.db`);
+  if (cache) {
+    progress(`copying the seeded database (${tasks} tasks)…`);
+    copyFileSync(seeded.file, file);
+  } else {
+    renameSync(seeded.file, file);
+  }
+  cleanups.push(() => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  });
+  return { file, seedSeconds: seeded.seedSeconds, fixture: readFixture(file) };
+}
+
+/** Signs in once, collects list cursors and builds the selected workloads. */
+async function prepareLoad(server: RunningServer, fixture: Fixture, options: Options) {
+  const token = await signIn(server.url, fixture.email, DEMO_PASSWORD);
+  progress('walking tasks.list for keyset cursors…');
+  const cursors = await collectCursors(server.url, token, fixture);
+  const workloads = buildWorkloads({ fixture, cursors }).filter(
+    (w) => options.only.length === 0 || options.only.includes(w.name),
+  );
+  const settings: LoadSettings = { ...options, token };
+  return { workloads, settings };
+}
+
+async function runComparison(options: Options, dir: string): Promise<Partial<RunResults>> {
+  const db = await workingDatabase(options, options.tasks, dir);
+  const trellis = await start('trellis', db.file);
+  const baseline = await start('baseline', db.file);
+  const { workloads, settings } = await prepareLoad(trellis, db.fixture, options);
+  progress('checking that both servers answer alike…');
+  await verifySameAnswers(trellis, baseline, workloads, settings.token);
+  const comparisons: Comparison[] = [];
+  for (const workload of workloads) {
+    const ours = await measure(trellis, workload, 'trellis', settings);
+    const theirs = await measure(baseline, workload, 'baseline', settings);
+    const ratio = ours.reqPerSec / theirs.reqPerSec;
+    comparisons.push({ ...workload, trellis: ours, baseline: theirs, ratio });
+    progress(`${workload.name}: ${ratio.toFixed(2)} × the baseline's req/s`);
+  }
+  await trellis.stop();
+  await baseline.stop();
+  const coldStartMs = { trellis: trellis.coldStartMs, baseline: baseline.coldStartMs };
+  return {
+    seed: { tasks: options.tasks, seconds: db.seedSeconds },
+    coldStartMs,
+    comparisons: comparisons.map(({ name, description, trellis, baseline, ratio }) => ({
+      name,
+      description,
+      trellis,
+      baseline,
+      ratio,
+    })),
+    targets: checkDefault(comparisons, trellis.coldStartMs, options),
+  };
+}
+
+async function runScale(options: Options, dir: string): Promise<Partial<RunResults>> {
+  const points: ScalePoint[] = [];
+  const listOnly = (w: Workload) => w.name === 'tasks.list' || w.name === 'tasks.list.keyset';
+  for (const tasks of SCALE_SIZES) {
+    const db = await workingDatabase(options, tasks, dir);
+    const trellis = await start('trellis', db.file);
+    const { workloads, settings } = await prepareLoad(trellis, db.fixture, options);
+    const point: ScalePoint = {
+      tasks,
+      seedSeconds: db.seedSeconds,
+      coldStartMs: trellis.coldStartMs,
+      workloads: [],
+    };
+    for (const workload of workloads.filter(listOnly)) {
+      point.workloads.push({
+        name: workload.name,
+        result: await measure(trellis, workload, 'trellis', settings),
+      });
+    }
+    points.push(point);
+    await trellis.stop();
+    // Copies of the big databases go as soon as they are done with.
+    rmSync(db.file, { force: true });
+  }
+  return { scale: points, targets: checkScale(points) };
+}
+
+async function runWorkers(options: Options, dir: string): Promise<Partial<RunResults>> {
+  const db = await workingDatabase(options, options.tasks, dir);
+  const results = new Map<string, Partial<WorkerComparison>>();
+  for (const workers of [1, options.workers]) {
+    const trellis = await start('trellis', db.file, workers);
+    const { workloads, settings } = await prepareLoad(trellis, db.fixture, options);
+    for (const workload of workloads.filter((w) => w.read)) {
+      const result = await measure(trellis, workload, 'trellis', settings);
+      const entry = results.get(workload.name) ?? { name: workload.name };
+      if (workers === 1) entry.one = result;
+      else entry.many = result;
+      results.set(workload.name, entry);
+    }
+    await trellis.stop();
+  }
+  const comparisons = [...results.values()].flatMap(({ name, one, many }) =>
+    name && one && many ? [{ name, one, many, ratio: many.reqPerSec / one.reqPerSec }] : [],
+  );
+  return {
+    seed: { tasks: options.tasks, seconds: db.seedSeconds },
+    workers: comparisons,
+    targets: checkWorkers(comparisons, options.workers),
+  };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseOptions(argv);
+  if (!options) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  for (const built of [paths.serverMain, paths.seed, paths.baseline]) {
+    if (!existsSync(built)) {
+      throw new Error(
+        `${built} is missing: run \`pnpm bench\` from the repository root (it builds first)`,
+      );
+    }
+  }
+  const unknown = options.only.filter((name) => !WORKLOAD_NAMES.some((known) => known === name));
+  if (unknown.length > 0) throw new UsageError(`--only: no workload named ${unknown.join(', ')}`);
+  const busy = await busyShare();
+  if (busy > BUSY_SHARE) {
+    const percent = Math.round(busy * 100);
+    progress(`warning: ${percent}% of the CPU was busy before the run: numbers will suffer`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-bench-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const run =
+    options.mode === 'scale' ? runScale : options.mode === 'workers' ? runWorkers : runComparison;
+  const measured = await run(options, dir);
+  const results: RunResults = { ...runHeader(options, argv, busy), targets: [], ...measured };
+  // The smoke's counts say nothing about speed; judging targets on them would mislead.
+  if (options.mode === 'smoke') results.targets = [];
+  const markdown = renderRun(results);
+  process.stdout.write(`\n${markdown}\n`);
+  if (options.mode === 'smoke') {
+    process.stdout.write('\nsmoke: every workload answered 2xx on both servers\n');
+    return;
+  }
+  const file = writeResults(results);
+  updateDoc(results, markdown);
+  progress(`\nwrote ${file} and docs/performance.md`);
+}
+
+process.once('SIGINT', () => {
+  progress('\ninterrupted: stopping the servers…');
+  void cleanUp().then(() => process.exit(130));
+});
+
+main()
+  .catch((error: unknown) => {
+    // parseArgs reports unknown or malformed options as errors coded ERR_PARSE_ARGS_*.
+    const code = (error as { code?: unknown } | null)?.code;
+    const usage =
+      error instanceof UsageError ||
+      (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+    process.exitCode = usage ? 2 : 1;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`\npnpm bench failed: ${message}\n`);
+  })
+  .finally(cleanUp);
