@@ -181,12 +181,14 @@ async function main(): Promise<void> {
     const percent = Math.round(busy * 100);
     progress(`warning: ${percent}% of the CPU was busy before the run: numbers will suffer`);
   }
+  // Taken before the run: the commit and the machine as they were when measured.
+  const header = runHeader(options, argv, busy);
   const dir = mkdtempSync(join(tmpdir(), 'trellis-bench-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const run =
     options.mode === 'scale' ? runScale : options.mode === 'workers' ? runWorkers : runComparison;
   const measured = await run(options, dir);
-  const results: RunResults = { ...runHeader(options, argv, busy), targets: [], ...measured };
+  const results: RunResults = { ...header, targets: [], ...measured };
   // The smoke's counts say nothing about speed; judging targets on them would mislead.
   if (options.mode === 'smoke') results.targets = [];
   const markdown = renderRun(results);
