@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto';
 import {
   type Actor,
   allocateTaskNumber,
   appRouter,
-  buildTaskListQuery,
-  encodeCursor,
   getUserWorkspace,
   insertTask,
   isAssignable,
+  listTaskPage,
   loadTaskViews,
   locate,
   recordActivity,
@@ -93,33 +91,6 @@ async function workspaceOf(
   return workspace;
 }
 
-// tasks-list.ts keeps these two private; copied exactly, so that the cursors of both
-// servers are interchangeable (the benchmark checks that both answer alike).
-function fingerprint(input: TaskListInput): string {
-  const { workspaceId, projectId, status, assigneeId, label, q, sort, order } = input;
-  const shape = {
-    workspaceId,
-    projectId,
-    status: status && [...status].sort(),
-    assigneeId,
-    label,
-    q,
-    sort,
-    order,
-  };
-  return createHash('sha256').update(JSON.stringify(shape)).digest('base64url').slice(0, 22);
-}
-
-async function requireProject(db: Kysely<Database>, workspaceId: string, projectId: string) {
-  const project = await db
-    .selectFrom('projects')
-    .select('id')
-    .where('id', '=', projectId)
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
-  if (!project) throw new HttpError(404, 'Project not found');
-}
-
 /** A procedure as a plain function of the database, the caller and the raw input. */
 export type Handler = (db: Kysely<Database>, user: AuthUser, rawInput: unknown) => Promise<unknown>;
 
@@ -133,19 +104,7 @@ async function getTask(db: Kysely<Database>, user: AuthUser, rawInput: unknown) 
 
 async function listTasks(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {
   const workspace = await workspaceOf(db, user, locate.workspace, rawInput, 'viewer');
-  const input = schemas.list.parse(rawInput);
-  if (input.projectId !== undefined) await requireProject(db, workspace.id, input.projectId);
-  const query = buildTaskListQuery(db, workspace.id, input);
-  if (!query) return { items: [], nextCursor: null };
-  const rows = await query.execute();
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > input.limit && last
-      ? encodeCursor({ f: fingerprint(input), k: last.sortKey, i: last.id })
-      : null;
-  const ids = page.map((row) => row.id);
-  return { items: await loadTaskViews(db, workspace.id, ids), nextCursor };
+  return listTaskPage(db, workspace.id, schemas.list.parse(rawInput));
 }
 
 async function overview(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {

@@ -2,6 +2,8 @@
 // (baseline-procedures.ts), answering in tRPC's `{result: {data}}` envelope. Started by
 // the benchmark as `node bench/dist/baseline.js` with PORT, HOST and DATABASE_URL.
 import { createDatabase } from '@trellis/db';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import Fastify from 'fastify';
 import { ZodError } from 'zod';
 import {
@@ -18,6 +20,10 @@ const app = Fastify({ logger: false });
 app.setErrorHandler((error, _request, reply) => {
   if (error instanceof HttpError) return reply.code(error.status).send({ error: error.message });
   if (error instanceof ZodError) return reply.code(400).send({ error: error.issues });
+  // Shared query functions (e.g. listTaskPage) refuse in tRPC's terms.
+  if (error instanceof TRPCError) {
+    return reply.code(getHTTPStatusCodeFromError(error)).send({ error: error.message });
+  }
   console.error(error);
   return reply.code(500).send({ error: 'internal error' });
 });

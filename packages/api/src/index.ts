@@ -10,7 +10,6 @@ export type {
   RequestInfo,
 } from './context.js';
 export { createContext } from './context.js';
-export { encodeCursor } from './cursor.js';
 export type { FieldErrors, TrellisErrorData } from './errors.js';
 export { allocateTaskNumber } from './queries/projects.js';
 export { statsOverview } from './queries/stats.js';
@@ -19,5 +18,5 @@ export { getUserWorkspace } from './queries/workspaces.js';
 export { roleAtLeast } from './roles.js';
 export type { AppRouter, RouterInputs, RouterOutputs } from './root.js';
 export { appRouter, createCaller } from './root.js';
-export { buildTaskListQuery, type TaskListInput } from './routers/tasks-list.js';
+export { listTaskPage, type TaskListInput } from './routers/tasks-list.js';
 export { type Actor, locate } from './trpc.js';

@@ -202,25 +202,32 @@ async function requireProject(db: Kysely<Database>, workspaceId: string, project
   if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: 'Project not found' });
 }
 
+/**
+ * One page of `input`'s list in a workspace (NOT_FOUND for a project outside it). The
+ * procedure's whole work, exported so that the benchmark's baseline runs exactly this.
+ */
+export async function listTaskPage(
+  db: Kysely<Database>,
+  workspaceId: string,
+  input: TaskListInput,
+): Promise<TaskPage> {
+  if (input.projectId !== undefined) await requireProject(db, workspaceId, input.projectId);
+  const query = buildTaskListQuery(db, workspaceId, input);
+  if (!query) return { items: [], nextCursor: null };
+  const rows = await query.execute();
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > input.limit && last ? cursorAt(input, { key: last.sortKey, id: last.id }) : null;
+  const items = await loadTaskViews(
+    db,
+    workspaceId,
+    page.map((row) => row.id),
+  );
+  return { items, nextCursor };
+}
+
 /** tasks.list (viewer+, tokens too): a filtered, sorted page of tasks and the next cursor. */
 export const listTasks = workspaceProcedure('viewer')
   .input(taskListInput)
-  .query(async ({ ctx, input }): Promise<TaskPage> => {
-    const workspaceId = ctx.workspace.id;
-    if (input.projectId !== undefined) await requireProject(ctx.db, workspaceId, input.projectId);
-    const query = buildTaskListQuery(ctx.db, workspaceId, input);
-    if (!query) return { items: [], nextCursor: null };
-    const rows = await query.execute();
-    const page = rows.slice(0, input.limit);
-    const last = page.at(-1);
-    const nextCursor =
-      rows.length > input.limit && last
-        ? cursorAt(input, { key: last.sortKey, id: last.id })
-        : null;
-    const items = await loadTaskViews(
-      ctx.db,
-      workspaceId,
-      page.map((row) => row.id),
-    );
-    return { items, nextCursor };
-  });
+  .query(({ ctx, input }) => listTaskPage(ctx.db, ctx.workspace.id, input));
