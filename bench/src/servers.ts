@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +23,23 @@ export interface RunningServer {
 }
 
 const START_TIMEOUT_MS = 30_000;
+
+/**
+ * The Node options the README's start command (`pnpm start`, the root package.json's
+ * `start` script) runs the server with, so that both servers run as an operator runs
+ * Trellis: e.g. `--optimize-for-size`, which keeps the heap (and RSS) small under load.
+ */
+export function productionNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(`${paths.root}package.json`, 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const command = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+apps\/server\/dist\/main\.js\b/.exec(
+    manifest.scripts?.start ?? '',
+  );
+  if (!command)
+    throw new Error('package.json: the start script does not run apps/server/dist/main.js');
+  return (command[1] ?? '').trim().split(/\s+/).filter(Boolean);
+}
 
 const running = new Set<RunningServer>();
 
@@ -86,7 +104,10 @@ export async function startServer(
   };
   const script = kind === 'trellis' ? paths.serverMain : paths.baseline;
   const started = performance.now();
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...productionNodeFlags(), script], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_KEPT);

@@ -17,6 +17,8 @@ export interface ServerDeps {
 }
 
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+/** Log levels at which Fastify's per-request lines are written. */
+const REQUEST_LOG_LEVELS = new Set<string>(['trace', 'debug', 'info']);
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -47,6 +49,9 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
   const now = clock ?? (() => new Date());
   const app = Fastify({
     logger: { level: config.logLevel },
+    // Fastify's "incoming request" / "request completed" lines are at info: above it they
+    // would be dropped anyway, so their per-response listeners are not installed at all.
+    disableRequestLogging: !REQUEST_LOG_LEVELS.has(config.logLevel),
     // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
     trustProxy:
       typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,

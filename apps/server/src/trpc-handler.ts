@@ -86,7 +86,7 @@ interface RuntimeProcedure {
     getRawInput: () => Promise<unknown>;
     ctx: unknown;
     type: TRPCProcedureType;
-    signal: AbortSignal | undefined;
+    signal?: AbortSignal;
     batchIndex: number;
   }): Promise<unknown>;
   _def: { type: TRPCProcedureType };
@@ -367,8 +367,8 @@ export function createLeanHandler<TRouter extends AnyTRPCRouter>(
           getRawInput: () => inputs.read(index),
           ctx,
           type: procedureType,
-          // Only subscriptions (served by the official handler) watch for aborts.
-          signal: undefined,
+          // No `signal`: only subscriptions (served by the official handler) watch for
+          // aborts, and tRPC copies every key of these options at each middleware level.
           batchIndex: index,
         });
         return { ok: true, data };

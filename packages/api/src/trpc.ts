@@ -9,7 +9,7 @@ import {
   validateSessionToken,
 } from '@trellis/auth';
 import type { ApiTokenScope, Database, Kysely, Role } from '@trellis/db';
-import { initTRPC, TRPCError } from '@trpc/server';
+import { initTRPC, TRPCError, type TRPCProcedureType } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from './context.js';
 import { formatError } from './errors.js';
@@ -40,17 +40,19 @@ export const createCallerFactory = t.createCallerFactory;
  * an explicit bearer token must come from our own pages: a foreign Origin (or
  * Sec-Fetch-Site) is refused, and so is a cookie-authenticated one with no Origin at all.
  */
-const sameOriginMutations = t.middleware(({ ctx, type, next }) => {
-  if (type !== 'mutation' || ctx.credential?.kind === 'bearer') return next();
+function refuseForeignMutations(ctx: Context, type: TRPCProcedureType): void {
+  if (type !== 'mutation' || ctx.credential?.kind === 'bearer') return;
   const source = requestSource(ctx.req, ctx.config.trustedOrigins);
   if (source === 'foreign' || (source === 'missing' && ctx.credential?.kind === 'cookie')) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-origin request refused' });
   }
-  return next();
-});
+}
 
 /** Anyone may call; mutations still pass the same-origin check. */
-export const publicProcedure = t.procedure.use(sameOriginMutations);
+export const publicProcedure = t.procedure.use(({ ctx, type, next }) => {
+  refuseForeignMutations(ctx, type);
+  return next();
+});
 
 /** Who is calling: a person with a session, or a machine with an API token. */
 export type Principal =
@@ -85,14 +87,19 @@ function authenticate(ctx: Context): Promise<Principal | { refused: string }> {
   });
 }
 
-/** Any valid credential; handlers receive `ctx.principal`. */
-const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+/**
+ * The same-origin check, then who is calling or UNAUTHORIZED. Each procedure kind runs its
+ * checks in one middleware: every tRPC middleware level copies the call's options and
+ * context, which is measurable on a point read (docs/performance.md).
+ */
+async function signedIn(ctx: Context, type: TRPCProcedureType): Promise<Principal> {
+  refuseForeignMutations(ctx, type);
   const principal = await authenticate(ctx);
   if ('refused' in principal) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: principal.refused });
   }
-  return next({ ctx: { ...ctx, principal } });
-});
+  return principal;
+}
 
 const tokensRefused = () =>
   new TRPCError({
@@ -101,10 +108,12 @@ const tokensRefused = () =>
   });
 
 /** A signed-in person; handlers receive `ctx.user` and `ctx.session`, never undefined. */
-export const protectedProcedure = authenticatedProcedure.use(({ ctx, next }) => {
-  if (ctx.principal.kind !== 'user') throw tokensRefused();
-  const { user, session } = ctx.principal;
-  return next({ ctx: { ...ctx, user, session } });
+export const protectedProcedure = t.procedure.use(async ({ ctx, type, next }) => {
+  const principal = await signedIn(ctx, type);
+  if (principal.kind !== 'user') throw tokensRefused();
+  const { user, session } = principal;
+  // tRPC merges these keys into the context it already has.
+  return next({ ctx: { principal, user, session } });
 });
 
 /** Every input addressed to a workspace names it like this. */
@@ -189,16 +198,16 @@ const notFound = (where: WorkspaceLocator) =>
  * role change or removal applies to the very next request.
  */
 export function workspaceProcedure(minRole: Role, where: WorkspaceLocator = locate.workspace) {
-  return authenticatedProcedure.use(async ({ ctx, type, getRawInput, next }) => {
+  return t.procedure.use(async ({ ctx, type, getRawInput, next }) => {
+    const principal = await signedIn(ctx, type);
     const workspaceId = await where.find(ctx.db, await getRawInput());
     if (workspaceId === undefined) throw notFound(where);
-    const { principal } = ctx;
     if (principal.kind === 'user') {
       const workspace = await getUserWorkspace(ctx.db, principal.user.id, workspaceId);
       if (!workspace) throw notFound(where);
       requireRole(workspace, minRole);
       const actor: Actor = { userId: principal.user.id, apiTokenId: null };
-      return next({ ctx: { ...ctx, workspace, actor } });
+      return next({ ctx: { principal, workspace, actor } });
     }
     const { grant } = principal;
     if (grant.workspaceId !== workspaceId) throw notFound(where);
@@ -209,7 +218,7 @@ export function workspaceProcedure(minRole: Role, where: WorkspaceLocator = loca
     if (!workspace) throw notFound(where);
     requireRole(workspace, minRole);
     const actor: Actor = { userId: grant.createdBy, apiTokenId: grant.id };
-    return next({ ctx: { ...ctx, workspace, actor } });
+    return next({ ctx: { principal, workspace, actor } });
   });
 }
 
@@ -219,10 +228,10 @@ export function workspaceProcedure(minRole: Role, where: WorkspaceLocator = loca
  * Handlers also receive `ctx.user` and `ctx.session`.
  */
 export function workspaceUserProcedure(minRole: Role, where: WorkspaceLocator = locate.workspace) {
-  return authenticatedProcedure.use(async ({ ctx, getRawInput, next }) => {
+  return t.procedure.use(async ({ ctx, type, getRawInput, next }) => {
+    const principal = await signedIn(ctx, type);
     const workspaceId = await where.find(ctx.db, await getRawInput());
     if (workspaceId === undefined) throw notFound(where);
-    const { principal } = ctx;
     if (principal.kind !== 'user') {
       if (principal.grant.workspaceId !== workspaceId) throw notFound(where);
       throw tokensRefused();
@@ -232,6 +241,6 @@ export function workspaceUserProcedure(minRole: Role, where: WorkspaceLocator = 
     requireRole(workspace, minRole);
     const { user, session } = principal;
     const actor: Actor = { userId: user.id, apiTokenId: null };
-    return next({ ctx: { ...ctx, user, session, workspace, actor } });
+    return next({ ctx: { principal, user, session, workspace, actor } });
   });
 }
