@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import { type ApiConfig, type AppRouter, appRouter, createContext } from '@trellis/api';
+import { type AppRouter, appRouter } from '@trellis/api';
 import { deleteExpiredRateLimits, deleteExpiredSessions } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.js';
 import { frameworkErrorOptions, registerErrorHandlers, sendError } from './errors.js';
 import { configuredProviders, registerOAuthRoutes } from './oauth.js';
+import { requestContexts } from './request-context.js';
 import { type TrpcOptions, trpcPlugin } from './trpc-handler.js';
 
 /** What the server is built from besides its configuration. */
@@ -16,14 +17,8 @@ export interface ServerDeps {
   clock?: () => Date;
 }
 
-const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 /** Log levels at which Fastify's per-request lines are written. */
 const REQUEST_LOG_LEVELS = new Set<string>(['trace', 'debug', 'info']);
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 function isEventStream(response: Response): boolean {
   return response.headers.get('content-type')?.startsWith('text/event-stream') === true;
@@ -75,18 +70,7 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
     await db.destroy();
   });
 
-  const apiConfig = (secureCookies: boolean): ApiConfig => ({
-    secureCookies,
-    trustedOrigins: config.trustedOrigins,
-    rateLimits: config.rateLimits,
-    clock: now,
-  });
-  const secureConfig = apiConfig(true);
-  const localConfig = apiConfig(false);
-  const isSecure = (request: FastifyRequest) =>
-    config.cookieSecure === 'auto'
-      ? !LOOPBACK_HOSTNAMES.has(request.hostname.toLowerCase())
-      : config.cookieSecure === 'true';
+  const contexts = requestContexts(config, { db, now });
 
   // Subscriptions (server-sent events) stay open until the client leaves, and the HTTP
   // server's close waits for every open response: closing cuts them, and their clients
@@ -97,27 +81,17 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
   });
 
   app.get('/healthz', () => ({ status: 'ok' }));
-  registerOAuthRoutes(app, { db, providers: configuredProviders(config), isSecure, now });
+  registerOAuthRoutes(app, {
+    db,
+    providers: configuredProviders(config),
+    isSecure: contexts.isSecure,
+    now,
+  });
 
   const trpcOptions: TrpcOptions<AppRouter> = {
     router: appRouter,
     maxBatchSize: config.maxBatchSize,
-    createContext: ({ req, res }) =>
-      createContext({
-        db,
-        config: isSecure(req) ? secureConfig : localConfig,
-        req: {
-          ip: req.ip,
-          userAgent: header(req, 'user-agent') ?? null,
-          authorization: header(req, 'authorization'),
-          cookie: header(req, 'cookie'),
-          origin: header(req, 'origin'),
-          host: header(req, 'host'),
-          secFetchSite: header(req, 'sec-fetch-site'),
-        },
-        setCookie: (value) => res.header('set-cookie', value),
-        setHeader: (name, value) => res.header(name, value),
-      }),
+    createContext: ({ req, res }) => contexts.create(req, res),
     onError: ({ error, path, req }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         req.log.error({ err: error.cause ?? error, path }, 'procedure failed');
