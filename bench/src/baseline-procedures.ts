@@ -42,6 +42,14 @@ function inputSchema<T>(procedure: { _def: { inputs: unknown[] } }): z.ZodType<T
   return schema as z.ZodType<T>;
 }
 
+/** The zod schema a procedure checks its answer with (`.output(...)`), read from the procedure. */
+function outputSchema<T>(procedure: { _def: object }): z.ZodType<T> {
+  const schema = 'output' in procedure._def ? procedure._def.output : undefined;
+  if (!(schema instanceof z.ZodType))
+    throw new Error('expected a procedure with a zod output schema');
+  return schema as z.ZodType<T>;
+}
+
 /** tasks.create's input after validation (defaults applied). */
 interface CreateTaskInput {
   projectId: string;
@@ -59,6 +67,14 @@ const schemas = {
   list: inputSchema<TaskListInput>(appRouter.tasks.list),
   create: inputSchema<CreateTaskInput>(appRouter.tasks.create),
   stats: inputSchema<{ workspaceId: string }>(appRouter.stats.overview),
+};
+
+// tRPC parses every answer with the procedure's output schema; so does the baseline.
+const outputs = {
+  get: outputSchema<TaskView>(appRouter.tasks.get),
+  list: outputSchema<Awaited<ReturnType<typeof listTaskPage>>>(appRouter.tasks.list),
+  create: outputSchema<TaskView>(appRouter.tasks.create),
+  stats: outputSchema<Awaited<ReturnType<typeof statsOverview>>>(appRouter.stats.overview),
 };
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -99,18 +115,18 @@ async function getTask(db: Kysely<Database>, user: AuthUser, rawInput: unknown) 
   const input = schemas.get.parse(rawInput);
   const [task] = await loadTaskViews(db, workspace.id, [input.taskId]);
   if (!task) throw new HttpError(404, 'Task not found');
-  return task;
+  return outputs.get.parse(task);
 }
 
 async function listTasks(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {
   const workspace = await workspaceOf(db, user, locate.workspace, rawInput, 'viewer');
-  return listTaskPage(db, workspace.id, schemas.list.parse(rawInput));
+  return outputs.list.parse(await listTaskPage(db, workspace.id, schemas.list.parse(rawInput)));
 }
 
 async function overview(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {
   const workspace = await workspaceOf(db, user, locate.workspace, rawInput, 'viewer');
   schemas.stats.parse(rawInput);
-  return statsOverview(db, workspace.id, new Date());
+  return outputs.stats.parse(await statsOverview(db, workspace.id, new Date()));
 }
 
 async function createTask(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {
@@ -119,7 +135,7 @@ async function createTask(db: Kysely<Database>, user: AuthUser, rawInput: unknow
   const workspaceId = workspace.id;
   const actor: Actor = { userId: user.id, apiTokenId: null };
   const at = new Date();
-  return db.transaction().execute(async (trx): Promise<TaskView> => {
+  const created = await db.transaction().execute(async (trx): Promise<TaskView> => {
     const project = await allocateTaskNumber(trx, workspaceId, input.projectId);
     if (!project) throw new HttpError(404, 'Project not found');
     if (project.archivedAt !== null) throw new HttpError(409, 'Project is archived');
@@ -136,6 +152,7 @@ async function createTask(db: Kysely<Database>, user: AuthUser, rawInput: unknow
     await recordActivity(trx, { ...entry, data: { task } }, at);
     return task;
   });
+  return outputs.create.parse(created);
 }
 
 /** The queries the baseline serves by GET (and in batches). */

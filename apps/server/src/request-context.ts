@@ -50,6 +50,7 @@ export function requestContexts(
           origin: header(request, 'origin'),
           host: header(request, 'host'),
           secFetchSite: header(request, 'sec-fetch-site'),
+          idempotencyKey: header(request, 'idempotency-key'),
         },
         setCookie: (value) => reply.header('set-cookie', value),
         setHeader: (name, value) => reply.header(name, value),

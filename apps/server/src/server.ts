@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type AppRouter, appRouter } from '@trellis/api';
+import { type AppRouter, appRouter, deleteExpiredIdempotencyKeys } from '@trellis/api';
 import { deleteExpiredRateLimits, deleteExpiredSessions } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -7,6 +7,7 @@ import type { ServerConfig } from './config.js';
 import { frameworkErrorOptions, registerErrorHandlers, sendError } from './errors.js';
 import { configuredProviders, registerOAuthRoutes } from './oauth.js';
 import { requestContexts } from './request-context.js';
+import { restApiPlugin } from './rest/index.js';
 import { type TrpcOptions, trpcPlugin } from './trpc-handler.js';
 
 /** What the server is built from besides its configuration. */
@@ -58,11 +59,12 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
   registerErrorHandlers(app);
 
   // Expired sessions are deleted when presented; abandoned ones (and finished rate-limit
-  // windows) are swept here.
+  // windows, and idempotency keys past their 24 hours) are swept here.
   const sweepSessions = () =>
     Promise.all([
       deleteExpiredSessions(db, { now: now() }),
       deleteExpiredRateLimits(db, now()),
+      deleteExpiredIdempotencyKeys(db, now()),
     ]).catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed'));
   const sweep = setInterval(sweepSessions, config.sessionSweepIntervalMs).unref();
   app.addHook('onClose', async () => {
@@ -145,6 +147,9 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
     },
     { prefix: '/trpc' },
   );
+
+  // The same procedures as REST under /api/v1, with the OpenAPI document and docs page.
+  app.register(restApiPlugin, { prefix: '/api', router: appRouter, contexts });
 
   return app;
 }

@@ -26,6 +26,8 @@ export interface RequestInfo {
   origin: string | undefined;
   host: string | undefined;
   secFetchSite: string | undefined;
+  /** The raw `Idempotency-Key` header: retries of a mutation that carry it run once. */
+  idempotencyKey: string | undefined;
 }
 
 /** A token the request carried, and how: cookies need CSRF checks, bearer tokens do not. */

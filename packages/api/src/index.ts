@@ -11,6 +11,9 @@ export type {
 } from './context.js';
 export { createContext } from './context.js';
 export type { FieldErrors, TrellisErrorData } from './errors.js';
+export { deleteExpiredIdempotencyKeys } from './idempotency.js';
+/** Output schemas of every query and mutation (the OpenAPI document publishes them). */
+export * as outputs from './outputs.js';
 export { allocateTaskNumber } from './queries/projects.js';
 export { statsOverview } from './queries/stats.js';
 export { insertTask, isAssignable, loadTaskViews, type TaskView } from './queries/tasks.js';

@@ -27,7 +27,10 @@ describe('tRPC context merging (patched copy helper)', () => {
 
   it('copies a `__proto__` key as data, never as a prototype change', async () => {
     const t = initTRPC.context<Record<string, unknown>>().create();
-    const hostile = JSON.parse('{"__proto__": {"polluted": true}, "plain": 1}') as Record<string, unknown>;
+    const hostile = JSON.parse('{"__proto__": {"polluted": true}, "plain": 1}') as Record<
+      string,
+      unknown
+    >;
     const procedure = t.procedure
       .use(({ next }) => next({ ctx: hostile }))
       .query(({ ctx }) => ({

@@ -13,6 +13,7 @@ import { initTRPC, TRPCError, type TRPCProcedureType } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from './context.js';
 import { formatError } from './errors.js';
+import { withIdempotencyKey } from './idempotency.js';
 import { getUserWorkspace, getWorkspaceAs, type WorkspaceView } from './queries/workspaces.js';
 import { roleAtLeast } from './roles.js';
 import { zId } from './schemas.js';
@@ -48,7 +49,11 @@ function refuseForeignMutations(ctx: Context, type: TRPCProcedureType): void {
   }
 }
 
-/** Anyone may call; mutations still pass the same-origin check. */
+/**
+ * Anyone may call; mutations still pass the same-origin check. `Idempotency-Key` is
+ * ignored here: there is no principal to keep the key for, and the public mutations
+ * (sign-up, sign-in) answer with session tokens, which are never stored.
+ */
 export const publicProcedure = t.procedure.use(({ ctx, type, next }) => {
   refuseForeignMutations(ctx, type);
   return next();
@@ -101,6 +106,14 @@ async function signedIn(ctx: Context, type: TRPCProcedureType): Promise<Principa
   return principal;
 }
 
+/**
+ * Whose idempotency keys a principal uses: a person's are theirs on every device; each
+ * API token has its own.
+ */
+function keyScope(principal: Principal): string {
+  return principal.kind === 'user' ? `user:${principal.user.id}` : `token:${principal.grant.id}`;
+}
+
 const tokensRefused = () =>
   new TRPCError({
     code: 'FORBIDDEN',
@@ -108,12 +121,15 @@ const tokensRefused = () =>
   });
 
 /** A signed-in person; handlers receive `ctx.user` and `ctx.session`, never undefined. */
-export const protectedProcedure = t.procedure.use(async ({ ctx, type, next }) => {
-  const principal = await signedIn(ctx, type);
+export const protectedProcedure = t.procedure.use(async (call) => {
+  const { ctx, next } = call;
+  const principal = await signedIn(ctx, call.type);
   if (principal.kind !== 'user') throw tokensRefused();
   const { user, session } = principal;
   // tRPC merges these keys into the context it already has.
-  return next({ ctx: { principal, user, session } });
+  return withIdempotencyKey(ctx, call, keyScope(principal), () =>
+    next({ ctx: { principal, user, session } }),
+  );
 });
 
 /** Every input addressed to a workspace names it like this. */
@@ -198,27 +214,32 @@ const notFound = (where: WorkspaceLocator) =>
  * role change or removal applies to the very next request.
  */
 export function workspaceProcedure(minRole: Role, where: WorkspaceLocator = locate.workspace) {
-  return t.procedure.use(async ({ ctx, type, getRawInput, next }) => {
+  return t.procedure.use(async (call) => {
+    const { ctx, type, next } = call;
     const principal = await signedIn(ctx, type);
-    const workspaceId = await where.find(ctx.db, await getRawInput());
+    const workspaceId = await where.find(ctx.db, await call.getRawInput());
     if (workspaceId === undefined) throw notFound(where);
+    let workspace: WorkspaceView | undefined;
+    let actor: Actor;
     if (principal.kind === 'user') {
-      const workspace = await getUserWorkspace(ctx.db, principal.user.id, workspaceId);
-      if (!workspace) throw notFound(where);
-      requireRole(workspace, minRole);
-      const actor: Actor = { userId: principal.user.id, apiTokenId: null };
-      return next({ ctx: { principal, workspace, actor } });
+      workspace = await getUserWorkspace(ctx.db, principal.user.id, workspaceId);
+      actor = { userId: principal.user.id, apiTokenId: null };
+    } else {
+      const { grant } = principal;
+      if (grant.workspaceId !== workspaceId) throw notFound(where);
+      if (type === 'mutation' && grant.scope === 'read') {
+        throw new TRPCError({ code: 'FORBIDDEN', message: 'This API token is read-only' });
+      }
+      workspace = await getWorkspaceAs(ctx.db, workspaceId, TOKEN_ROLES[grant.scope]);
+      actor = { userId: grant.createdBy, apiTokenId: grant.id };
     }
-    const { grant } = principal;
-    if (grant.workspaceId !== workspaceId) throw notFound(where);
-    if (type === 'mutation' && grant.scope === 'read') {
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'This API token is read-only' });
-    }
-    const workspace = await getWorkspaceAs(ctx.db, workspaceId, TOKEN_ROLES[grant.scope]);
     if (!workspace) throw notFound(where);
     requireRole(workspace, minRole);
-    const actor: Actor = { userId: grant.createdBy, apiTokenId: grant.id };
-    return next({ ctx: { principal, workspace, actor } });
+    const found = workspace;
+    // After the access checks: a replayed answer is only for who may still ask for it.
+    return withIdempotencyKey(ctx, call, keyScope(principal), () =>
+      next({ ctx: { principal, workspace: found, actor } }),
+    );
   });
 }
 
@@ -228,9 +249,10 @@ export function workspaceProcedure(minRole: Role, where: WorkspaceLocator = loca
  * Handlers also receive `ctx.user` and `ctx.session`.
  */
 export function workspaceUserProcedure(minRole: Role, where: WorkspaceLocator = locate.workspace) {
-  return t.procedure.use(async ({ ctx, type, getRawInput, next }) => {
-    const principal = await signedIn(ctx, type);
-    const workspaceId = await where.find(ctx.db, await getRawInput());
+  return t.procedure.use(async (call) => {
+    const { ctx, next } = call;
+    const principal = await signedIn(ctx, call.type);
+    const workspaceId = await where.find(ctx.db, await call.getRawInput());
     if (workspaceId === undefined) throw notFound(where);
     if (principal.kind !== 'user') {
       if (principal.grant.workspaceId !== workspaceId) throw notFound(where);
@@ -241,6 +263,8 @@ export function workspaceUserProcedure(minRole: Role, where: WorkspaceLocator = 
     requireRole(workspace, minRole);
     const { user, session } = principal;
     const actor: Actor = { userId: user.id, apiTokenId: null };
-    return next({ ctx: { principal, user, session, workspace, actor } });
+    return withIdempotencyKey(ctx, call, keyScope(principal), () =>
+      next({ ctx: { principal, user, session, workspace, actor } }),
+    );
   });
 }

@@ -58,6 +58,7 @@ describe('createDatabase on a file', () => {
       '0003_domain',
       '0004_task_list_indexes',
       '0005_stats_indexes',
+      '0006_idempotency',
     ];
     expect(await pendingMigrations(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual(all);
@@ -72,6 +73,7 @@ describe('createDatabase on a file', () => {
         'activity',
         'api_tokens',
         'comments',
+        'idempotency_keys',
         'invites',
         'memberships',
         'oauth_accounts',
@@ -98,6 +100,10 @@ describe('createDatabase on a file', () => {
           where type = 'index' and name like 'tasks_ws_status_%' order by name`.execute(db)
       ).rows.map((row) => row.name);
     expect(await statusIndexes()).toHaveLength(4);
+    expect(await migrateDown(db)).toEqual(['0006_idempotency']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain(
+      'idempotency_keys',
+    );
     expect(await migrateDown(db)).toEqual(['0005_stats_indexes']);
     expect(await statusIndexes()).toEqual(['tasks_ws_status_idx']);
     expect(await migrateDown(db)).toEqual(['0004_task_list_indexes']);

@@ -181,6 +181,27 @@ export interface TaskFtsTable {
   comments: string;
 }
 
+/** Whether an idempotency key's mutation is still running or has answered. */
+export type IdempotencyStatus = 'pending' | 'done';
+
+/**
+ * What a mutation sent with an `Idempotency-Key` answered, per scope (a user or an API
+ * token), so that a retry gets the first answer (see packages/api idempotency.ts).
+ */
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  /** The procedure the key was first used for (`tasks.create`). */
+  path: string;
+  /** SHA-256 (hex) of the request's input as canonical JSON. */
+  input_hash: string;
+  status: IdempotencyStatus;
+  /** The answer as JSON once `done`; null while pending, or for an answer of `undefined`. */
+  result: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface Database {
   users: UsersTable;
@@ -198,6 +219,7 @@ export interface Database {
   activity: ActivityTable;
   task_search_docs: TaskSearchDocsTable;
   task_fts: TaskFtsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -224,3 +246,4 @@ export type ApiToken = Selectable<ApiTokensTable>;
 export type OAuthAccount = Selectable<OAuthAccountsTable>;
 export type Comment = Selectable<CommentsTable>;
 export type Activity = Selectable<ActivityTable>;
+export type IdempotencyKey = Selectable<IdempotencyKeysTable>;

@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { activityPageOutput } from '../outputs.js';
 import { listActivity, zActivityCursor } from '../queries/activity.js';
 import { zId } from '../schemas.js';
 import { workspaceInput, workspaceProcedure } from '../trpc.js';
@@ -19,6 +20,7 @@ export const activityRouter = {
         })
         .strict(),
     )
+    .output(activityPageOutput)
     .query(({ ctx, input }) =>
       listActivity(ctx.db, ctx.workspace.id, {
         taskId: input.taskId,

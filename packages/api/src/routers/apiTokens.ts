@@ -2,6 +2,7 @@ import { createApiToken, listApiTokens, revokeApiToken } from '@trellis/auth';
 import { API_TOKEN_SCOPES } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { apiTokenCreatedOutput, apiTokenOutput, okOutput } from '../outputs.js';
 import { zId, zName } from '../schemas.js';
 import { workspaceInput, workspaceUserProcedure } from '../trpc.js';
 
@@ -23,6 +24,7 @@ export const apiTokensRouter = {
         })
         .strict(),
     )
+    .output(apiTokenCreatedOutput)
     .mutation(async ({ ctx, input }) => {
       const now = ctx.now();
       const { token, info } = await createApiToken(
@@ -44,12 +46,14 @@ export const apiTokensRouter = {
 
   list: workspaceUserProcedure('admin')
     .input(workspaceInput.strict())
+    .output(z.array(apiTokenOutput))
     .query(async ({ ctx }) =>
       (await listApiTokens(ctx.db, ctx.workspace.id)).map(withoutWorkspace),
     ),
 
   revoke: workspaceUserProcedure('admin')
     .input(workspaceInput.extend({ tokenId: zId }).strict())
+    .output(okOutput)
     .mutation(async ({ ctx, input }) => {
       if (!(await revokeApiToken(ctx.db, ctx.workspace.id, input.tokenId, ctx.now()))) {
         throw new TRPCError({ code: 'NOT_FOUND', message: 'API token not found' });

@@ -22,6 +22,7 @@ import { type Database, isUniqueViolation, type Kysely } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../context.js';
+import { meOutput, okOutput, revokedOutput, sessionOutput, signedInOutput } from '../outputs.js';
 import { listUserWorkspaces } from '../queries/workspaces.js';
 import { enforceRateLimits } from '../rate-limits.js';
 import { zEmail, zId, zName, zNewPassword } from '../schemas.js';
@@ -62,6 +63,7 @@ function sessionView(session: SessionInfo, currentId: string) {
 export const authRouter = {
   signUp: publicProcedure
     .input(z.object({ email: zEmail, password: zNewPassword, name: zName }).strict())
+    .output(signedInOutput)
     .mutation(async ({ ctx, input }) => {
       await enforceRateLimits(ctx, [
         { key: `signup:ip:${clientAddressKey(ctx.req.ip)}`, rule: 'signUpPerIp' },
@@ -85,6 +87,7 @@ export const authRouter = {
     .input(
       z.object({ email: zEmail, password: z.string().min(1).max(PASSWORD_MAX_LENGTH) }).strict(),
     )
+    .output(signedInOutput)
     .mutation(async ({ ctx, input }) => {
       // Counted before the password is checked, so that concurrent guesses cannot slip
       // past the limit; a success takes its hits back.
@@ -101,19 +104,25 @@ export const authRouter = {
       return { user, session: deliverSession(ctx, await startSession(ctx, ctx.db, user.id)) };
     }),
 
-  signOut: protectedProcedure.input(z.object({}).strict()).mutation(async ({ ctx }) => {
-    await invalidateSession(ctx.db, ctx.session.id);
-    ctx.setCookie(clearedSessionCookie({ secure: ctx.config.secureCookies }));
-    return { ok: true as const };
-  }),
+  signOut: protectedProcedure
+    .input(z.object({}).strict())
+    .output(okOutput)
+    .mutation(async ({ ctx }) => {
+      await invalidateSession(ctx.db, ctx.session.id);
+      ctx.setCookie(clearedSessionCookie({ secure: ctx.config.secureCookies }));
+      return { ok: true as const };
+    }),
 
-  signOutEverywhere: protectedProcedure.input(z.object({}).strict()).mutation(async ({ ctx }) => {
-    const revoked = await invalidateAllUserSessions(ctx.db, ctx.user.id);
-    ctx.setCookie(clearedSessionCookie({ secure: ctx.config.secureCookies }));
-    return { revoked };
-  }),
+  signOutEverywhere: protectedProcedure
+    .input(z.object({}).strict())
+    .output(revokedOutput)
+    .mutation(async ({ ctx }) => {
+      const revoked = await invalidateAllUserSessions(ctx.db, ctx.user.id);
+      ctx.setCookie(clearedSessionCookie({ secure: ctx.config.secureCookies }));
+      return { revoked };
+    }),
 
-  me: protectedProcedure.query(async ({ ctx }) => ({
+  me: protectedProcedure.output(meOutput).query(async ({ ctx }) => ({
     user: ctx.user,
     workspaces: (await listUserWorkspaces(ctx.db, ctx.user.id)).map(({ id, name, slug, role }) => ({
       id,
@@ -124,7 +133,7 @@ export const authRouter = {
   })),
 
   sessions: {
-    list: protectedProcedure.query(async ({ ctx }) =>
+    list: protectedProcedure.output(z.array(sessionOutput)).query(async ({ ctx }) =>
       (
         await listUserSessions(ctx.db, ctx.user.id, {
           now: ctx.now(),
@@ -135,6 +144,7 @@ export const authRouter = {
 
     revoke: protectedProcedure
       .input(z.object({ sessionId: zId }).strict())
+      .output(okOutput)
       .mutation(async ({ ctx, input }) => {
         if (!(await invalidateUserSession(ctx.db, ctx.user.id, input.sessionId))) {
           throw new TRPCError({ code: 'NOT_FOUND', message: 'Session not found' });

@@ -2,6 +2,7 @@ import { type Database, isoNow, type Kysely, newId } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { recordActivity } from '../activity.js';
+import { commentOutput, commentPageOutput, okOutput } from '../outputs.js';
 import { type CommentView, getComment, listComments, zCommentCursor } from '../queries/comments.js';
 import { roleAtLeast } from '../roles.js';
 import { zId } from '../schemas.js';
@@ -52,6 +53,7 @@ async function reload(trx: Kysely<Database>, workspaceId: string, id: string) {
 export const commentsRouter = {
   create: workspaceProcedure('member', locate.task)
     .input(z.object({ taskId: zId, body: zBody }).strict())
+    .output(commentOutput)
     .mutation(({ ctx, input }) =>
       ctx.db.transaction().execute(async (trx): Promise<CommentView> => {
         const workspaceId = ctx.workspace.id;
@@ -96,12 +98,14 @@ export const commentsRouter = {
         })
         .strict(),
     )
+    .output(commentPageOutput)
     .query(({ ctx, input }) =>
       listComments(ctx.db, ctx.workspace.id, input.taskId, input.cursor, input.limit),
     ),
 
   update: workspaceProcedure('member', locate.comment)
     .input(z.object({ commentId: zId, body: zBody }).strict())
+    .output(commentOutput)
     .mutation(({ ctx, input }) =>
       ctx.db.transaction().execute(async (trx): Promise<CommentView> => {
         const workspaceId = ctx.workspace.id;
@@ -142,6 +146,7 @@ export const commentsRouter = {
 
   delete: workspaceProcedure('member', locate.comment)
     .input(z.object({ commentId: zId }).strict())
+    .output(okOutput)
     .mutation(({ ctx, input }) =>
       ctx.db.transaction().execute(async (trx) => {
         const workspaceId = ctx.workspace.id;

@@ -11,6 +11,13 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { recordActivity } from '../activity.js';
 import {
+  inviteCreatedOutput,
+  inviteOutput,
+  memberOutput,
+  membershipOutput,
+  okOutput,
+} from '../outputs.js';
+import {
   getMember,
   isMemberByEmail,
   listMembers,
@@ -88,10 +95,12 @@ async function removeMember(
 export const membersRouter = {
   list: workspaceProcedure('viewer')
     .input(workspaceInput.strict())
+    .output(z.array(memberOutput))
     .query(({ ctx }) => listMembers(ctx.db, ctx.workspace.id)),
 
   invite: workspaceUserProcedure('admin')
     .input(workspaceInput.extend({ email: zEmail, role: zRole }).strict())
+    .output(inviteCreatedOutput)
     .mutation(async ({ ctx, input }) => {
       if (input.role === 'owner' && ctx.workspace.role !== 'owner') {
         throw ownersOnly('invite owners');
@@ -133,6 +142,7 @@ export const membersRouter = {
 
   invites: workspaceUserProcedure('admin')
     .input(workspaceInput.strict())
+    .output(z.array(inviteOutput))
     .query(({ ctx }) =>
       ctx.db
         .selectFrom('invites')
@@ -154,6 +164,7 @@ export const membersRouter = {
 
   revokeInvite: workspaceUserProcedure('admin')
     .input(workspaceInput.extend({ inviteId: zId }).strict())
+    .output(okOutput)
     .mutation(async ({ ctx, input }) => {
       const result = await ctx.db
         .deleteFrom('invites')
@@ -169,6 +180,7 @@ export const membersRouter = {
 
   acceptInvite: protectedProcedure
     .input(z.object({ inviteToken: z.string().min(1).max(200) }).strict())
+    .output(membershipOutput)
     .mutation(async ({ ctx, input }) => {
       const parsed = parseToken(INVITE_PREFIX, input.inviteToken.trim());
       const notFound = (message = 'Invite not found') =>
@@ -252,6 +264,7 @@ export const membersRouter = {
 
   updateRole: workspaceUserProcedure('admin')
     .input(memberInput.extend({ role: zRole }).strict())
+    .output(memberOutput)
     .mutation(({ ctx, input }) =>
       ctx.db.transaction().execute(async (trx): Promise<MemberView> => {
         await lockWorkspace(trx, ctx.workspace.id);
@@ -286,6 +299,7 @@ export const membersRouter = {
 
   remove: workspaceUserProcedure('admin')
     .input(memberInput.strict())
+    .output(okOutput)
     .mutation(async ({ ctx, input }) => {
       const by = { actor: ctx.actor, role: ctx.workspace.role, now: ctx.now() };
       await removeMember(ctx.db, by, ctx.workspace.id, input.userId);
@@ -294,6 +308,7 @@ export const membersRouter = {
 
   leave: workspaceUserProcedure('viewer')
     .input(workspaceInput.strict())
+    .output(okOutput)
     .mutation(async ({ ctx }) => {
       const by = { actor: ctx.actor, role: ctx.workspace.role, now: ctx.now() };
       await removeMember(ctx.db, by, ctx.workspace.id, ctx.user.id);

@@ -2,6 +2,7 @@ import { type Database, isoNow, isUniqueViolation, type Kysely, newId } from '@t
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { type ActivityType, changedFields, recordActivity } from '../activity.js';
+import { projectOutput } from '../outputs.js';
 import {
   getProject,
   insertProject,
@@ -51,6 +52,7 @@ function recordProjectEvent(
 export const projectsRouter = {
   create: workspaceProcedure('admin')
     .input(workspaceInput.extend({ name: zName, key: zProjectKey }).strict())
+    .output(projectOutput)
     .mutation(async ({ ctx, input }): Promise<ProjectView> => {
       const by = { actor: ctx.actor, at: ctx.now() };
       const at = isoNow(by.at);
@@ -77,16 +79,19 @@ export const projectsRouter = {
 
   list: workspaceProcedure('viewer')
     .input(workspaceInput.extend({ includeArchived: z.boolean().optional() }).strict())
+    .output(z.array(projectOutput))
     .query(({ ctx, input }) =>
       listProjects(ctx.db, ctx.workspace.id, input.includeArchived ?? false),
     ),
 
   get: workspaceProcedure('viewer', locate.project)
     .input(projectInput.strict())
+    .output(projectOutput)
     .query(({ ctx, input }) => loadProject(ctx.db, ctx.workspace.id, input.projectId)),
 
   update: workspaceProcedure('admin', locate.project)
     .input(projectInput.extend({ name: zName.optional() }).strict())
+    .output(projectOutput)
     .mutation(({ ctx, input }) => {
       const by = { actor: ctx.actor, at: ctx.now() };
       const workspaceId = ctx.workspace.id;
@@ -108,6 +113,7 @@ export const projectsRouter = {
   // archivedAt and no second log entry.
   archive: workspaceProcedure('admin', locate.project)
     .input(projectInput.strict())
+    .output(projectOutput)
     .mutation(({ ctx, input }) => {
       const by = { actor: ctx.actor, at: ctx.now() };
       const workspaceId = ctx.workspace.id;

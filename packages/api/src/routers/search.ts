@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { searchOutput } from '../outputs.js';
 import { searchTasks } from '../queries/search.js';
 import { workspaceInput, workspaceProcedure } from '../trpc.js';
 
@@ -17,6 +18,7 @@ export const searchRouter = {
         })
         .strict(),
     )
+    .output(searchOutput)
     .query(async ({ ctx, input }) => ({
       items: await searchTasks(ctx.db, ctx.workspace.id, input.q, input.limit),
     })),

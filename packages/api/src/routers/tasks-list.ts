@@ -4,6 +4,7 @@ import { TRPCError } from '@trpc/server';
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { taskPageOutput } from '../outputs.js';
 import { loadTaskViews, type TaskView } from '../queries/tasks.js';
 import { zId } from '../schemas.js';
 import { workspaceInput, workspaceProcedure } from '../trpc.js';
@@ -230,4 +231,5 @@ export async function listTaskPage(
 /** tasks.list (viewer+, tokens too): a filtered, sorted page of tasks and the next cursor. */
 export const listTasks = workspaceProcedure('viewer')
   .input(taskListInput)
+  .output(taskPageOutput)
   .query(({ ctx, input }) => listTaskPage(ctx.db, ctx.workspace.id, input));

@@ -2,6 +2,7 @@ import { type Database, isoNow, type Kysely, newId, TASK_STATUSES } from '@trell
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { changedFields, recordActivity } from '../activity.js';
+import { okOutput, taskOutput } from '../outputs.js';
 import { allocateTaskNumber } from '../queries/projects.js';
 import {
   deleteTask,
@@ -122,6 +123,7 @@ export const tasksRouter = {
         })
         .strict(),
     )
+    .output(taskOutput)
     .mutation(({ ctx, input }) => {
       const workspaceId = ctx.workspace.id;
       const by: By = { actor: ctx.actor, at: ctx.now() };
@@ -148,6 +150,7 @@ export const tasksRouter = {
 
   get: workspaceProcedure('viewer', locate.task)
     .input(taskInput.strict())
+    .output(taskOutput)
     .query(({ ctx, input }) => loadTask(ctx.db, ctx.workspace.id, input.taskId)),
 
   update: workspaceProcedure('member', locate.task)
@@ -173,6 +176,7 @@ export const tasksRouter = {
         })
         .strict(),
     )
+    .output(taskOutput)
     .mutation(({ ctx, input }) => {
       const workspaceId = ctx.workspace.id;
       const by: By = { actor: ctx.actor, at: ctx.now() };
@@ -201,6 +205,7 @@ export const tasksRouter = {
 
   delete: workspaceProcedure('member', locate.task)
     .input(taskInput.strict())
+    .output(okOutput)
     .mutation(async ({ ctx, input }) => {
       const workspaceId = ctx.workspace.id;
       const by: By = { actor: ctx.actor, at: ctx.now() };

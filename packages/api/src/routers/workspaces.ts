@@ -1,6 +1,7 @@
 import { isoNow, isUniqueViolation, newId } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { okOutput, workspaceOutput } from '../outputs.js';
 import { listUserWorkspaces, type WorkspaceView } from '../queries/workspaces.js';
 import { zName, zSlug } from '../schemas.js';
 import {
@@ -16,6 +17,7 @@ const slugTaken = () =>
 export const workspacesRouter = {
   create: protectedProcedure
     .input(z.object({ name: zName, slug: zSlug }).strict())
+    .output(workspaceOutput)
     .mutation(async ({ ctx, input }): Promise<WorkspaceView> => {
       const now = isoNow(ctx.now());
       const workspace = { id: newId(), name: input.name, slug: input.slug };
@@ -41,14 +43,18 @@ export const workspacesRouter = {
       return { ...workspace, role: 'owner', createdAt: now, updatedAt: now };
     }),
 
-  list: protectedProcedure.query(({ ctx }) => listUserWorkspaces(ctx.db, ctx.user.id)),
+  list: protectedProcedure
+    .output(z.array(workspaceOutput))
+    .query(({ ctx }) => listUserWorkspaces(ctx.db, ctx.user.id)),
 
   get: workspaceProcedure('viewer')
     .input(workspaceInput.strict())
+    .output(workspaceOutput)
     .query(({ ctx }) => ctx.workspace),
 
   update: workspaceUserProcedure('owner')
     .input(workspaceInput.extend({ name: zName.optional() }).strict())
+    .output(workspaceOutput)
     .mutation(async ({ ctx, input }): Promise<WorkspaceView> => {
       if (input.name === undefined) return ctx.workspace;
       const updatedAt = isoNow(ctx.now());
@@ -62,6 +68,7 @@ export const workspacesRouter = {
 
   delete: workspaceUserProcedure('owner')
     .input(workspaceInput.strict())
+    .output(okOutput)
     .mutation(async ({ ctx }) => {
       // Memberships, projects and tasks go with it (ON DELETE CASCADE).
       await ctx.db.deleteFrom('workspaces').where('id', '=', ctx.workspace.id).execute();

@@ -19,6 +19,7 @@ export function testRequest(overrides: Partial<RequestInfo> = {}): RequestInfo {
     origin: undefined,
     host: 'localhost:3000',
     secFetchSite: undefined,
+    idempotencyKey: undefined,
     ...overrides,
   };
 }

@@ -1,0 +1,95 @@
+// Example bodies for the OpenAPI document, keyed by procedure path. `request` is the JSON
+// body (the input minus path parameters); `response` the success answer. openapi.test.ts
+// parses every one with the procedure's own schemas, so they cannot drift from the API.
+
+const task = {
+  id: 'kV3nQ8rT2uW5xY7zA9bC1d',
+  workspaceId: 'Wq4mP7sL1oK9jH6gF3dS2a',
+  projectId: 'Pz8xC5vB2nM4lK7jH1gF6d',
+  number: 12,
+  title: 'Ship the REST API',
+  description: 'Every procedure reachable under /api/v1.',
+  status: 'in_progress',
+  priority: 3,
+  assigneeId: 'Ua2sD4fG6hJ8kL0qW3eR5t',
+  dueAt: '2030-07-01T17:00:00.000Z',
+  version: 2,
+  createdBy: 'Ua2sD4fG6hJ8kL0qW3eR5t',
+  createdAt: '2030-06-01T09:00:00.000Z',
+  updatedAt: '2030-06-02T10:30:00.000Z',
+  completedAt: null,
+  key: 'ENG-12',
+  labels: ['api', 'docs'],
+};
+
+/** A request body and a success answer for one procedure's route. */
+export interface RestExample {
+  request?: Record<string, unknown>;
+  response?: unknown;
+}
+
+/** Examples for the main operations. */
+export const REST_EXAMPLES: Readonly<Record<string, RestExample>> = {
+  'tasks.create': {
+    request: {
+      title: 'Ship the REST API',
+      description: 'Every procedure reachable under /api/v1.',
+      status: 'todo',
+      priority: 3,
+      labels: ['api', 'docs'],
+      dueAt: '2030-07-01T17:00:00.000Z',
+    },
+    response: { ...task, status: 'todo', version: 1, updatedAt: task.createdAt },
+  },
+  'tasks.get': { response: task },
+  'tasks.list': { response: { items: [task], nextCursor: null } },
+  'tasks.update': {
+    request: { expectedVersion: 1, patch: { status: 'in_progress' } },
+    response: task,
+  },
+  'tasks.delete': { response: { ok: true } },
+  'auth.signUp': {
+    request: { email: 'ada@example.com', password: 'correct horse battery', name: 'Ada' },
+    response: {
+      user: { id: 'Ua2sD4fG6hJ8kL0qW3eR5t', email: 'ada@example.com', name: 'Ada' },
+      session: {
+        token: 'Sx9cV2bN5mQ8wE1rT4yU7i.Hk3Lp9Qr2St6Uv8Wx1Yz4Ab7Cd0Ef5Gh',
+        expiresAt: '2030-07-01T09:00:00.000Z',
+      },
+    },
+  },
+  'projects.create': { request: { name: 'Engineering', key: 'ENG' } },
+  'workspaces.create': { request: { name: 'Acme', slug: 'acme' } },
+};
+
+/** The error answers the document shows as examples, by HTTP status. */
+export const ERROR_EXAMPLES: Readonly<Record<number, unknown>> = {
+  400: {
+    error: {
+      code: 'BAD_REQUEST',
+      message: 'Invalid input: title: Too big: expected string to have <=200 characters',
+      fieldErrors: { title: ['Too big: expected string to have <=200 characters'] },
+    },
+  },
+  401: { error: { code: 'UNAUTHORIZED', message: 'Sign in first' } },
+  403: { error: { code: 'FORBIDDEN', message: 'This needs the member role; you are viewer' } },
+  404: { error: { code: 'NOT_FOUND', message: 'Task not found' } },
+  409: {
+    error: {
+      code: 'CONFLICT',
+      message: 'Task ENG-12 was changed by someone else since version 1; reload it and try again',
+    },
+  },
+  422: {
+    error: {
+      code: 'UNPROCESSABLE_CONTENT',
+      message: 'Idempotency-Key header: already used for another request',
+    },
+  },
+  413: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' } },
+  415: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as application/json' } },
+  429: {
+    error: { code: 'TOO_MANY_REQUESTS', message: 'Too many attempts; try again in 60 seconds' },
+  },
+  500: { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } },
+};

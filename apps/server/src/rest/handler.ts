@@ -1,0 +1,156 @@
+import type { Context, TrellisErrorData } from '@trellis/api';
+import {
+  type AnyTRPCRouter,
+  callTRPCProcedure,
+  getTRPCErrorFromUnknown,
+  getTRPCErrorShape,
+} from '@trpc/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestContexts } from '../request-context.js';
+import { handleRestFrameworkError, sendRestError } from './errors.js';
+import { inputJsonSchema, propertiesOf, type ResolvedRoute } from './procedures.js';
+import { type QueryString, queryCoercer } from './query.js';
+import { fastifyPath } from './routes.js';
+
+/** What the REST routes need from the server. */
+export interface RestHandlerOptions {
+  router: AnyTRPCRouter;
+  routes: readonly ResolvedRoute[];
+  /** The same context factory /trpc uses: auth, origin checks, idempotency keys. */
+  contexts: RequestContexts;
+}
+
+/** A request the route refuses before its procedure runs, answered as a field error. */
+class InputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Path parameters, then the query string (GET) or JSON body, as the procedure's input. */
+function inputReader(route: ResolvedRoute) {
+  if (!route.input) return () => undefined;
+  const coerce = queryCoercer(propertiesOf(inputJsonSchema(route)));
+  return (request: FastifyRequest): Record<string, unknown> => {
+    const params = request.params as Record<string, string>;
+    let rest: Record<string, unknown>;
+    if (route.method === 'GET') {
+      rest = coerce(request.query as QueryString);
+    } else if (request.body === undefined || request.body === null) {
+      rest = {};
+    } else if (isPlainObject(request.body)) {
+      rest = request.body;
+    } else {
+      throw new InputError('', 'The body must be a JSON object');
+    }
+    const input: Record<string, unknown> = { ...rest };
+    for (const name of route.params) {
+      if (name in rest) {
+        const where = route.method === 'GET' ? 'query string' : 'body';
+        throw new InputError(name, `Given by the URL path; leave it out of the ${where}`);
+      }
+      input[name] = params[name];
+    }
+    return input;
+  };
+}
+
+/** Answers a procedure's error as tRPC would (status, message, field errors), REST-shaped. */
+function sendProcedureError(
+  router: AnyTRPCRouter,
+  route: ResolvedRoute,
+  cause: unknown,
+  call: { input: unknown; ctx: Context | undefined; request: FastifyRequest; reply: FastifyReply },
+) {
+  const error = getTRPCErrorFromUnknown(cause);
+  if (error.code === 'INTERNAL_SERVER_ERROR') {
+    call.request.log.error(
+      { err: error.cause ?? error, path: route.procedure },
+      'procedure failed',
+    );
+  }
+  const shape = getTRPCErrorShape({
+    config: router._def._config,
+    error,
+    type: route.type,
+    path: route.procedure,
+    input: call.input,
+    ctx: call.ctx,
+  }) as { message: string; data: TrellisErrorData };
+  const { httpStatus, fieldErrors, code } = shape.data;
+  return sendRestError(call.reply, httpStatus, shape.message, fieldErrors, code);
+}
+
+function serve(
+  router: AnyTRPCRouter,
+  route: ResolvedRoute,
+  contexts: RequestContexts,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  const readInput = inputReader(route);
+  return async (request, reply) => {
+    let input: unknown;
+    let ctx: Context | undefined;
+    try {
+      input = readInput(request);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      const fieldErrors = { [error.field]: [error.message] };
+      return sendRestError(reply, 400, `Invalid input: ${error.message}`, fieldErrors);
+    }
+    try {
+      ctx = contexts.create(request, reply);
+      const data: unknown = await callTRPCProcedure({
+        router,
+        path: route.procedure,
+        type: route.type,
+        ctx,
+        getRawInput: async () => input,
+        signal: undefined,
+        batchIndex: 0,
+      });
+      return reply.status(route.status).send(data);
+    } catch (cause) {
+      return sendProcedureError(router, route, cause, { input, ctx, request, reply });
+    }
+  };
+}
+
+/**
+ * Serves the routes inside the scope it is registered in (prefix `/api/v1`). JSON is the
+ * only body type: anything else is 415, like /trpc. Unknown paths answer 404 in the REST
+ * error shape.
+ */
+export async function restRoutesPlugin(
+  scope: FastifyInstance,
+  { router, routes, contexts }: RestHandlerOptions,
+): Promise<void> {
+  const jsonParser = scope.getDefaultJsonParser('error', 'error');
+  scope.removeAllContentTypeParsers();
+  // An empty JSON body is no body (e.g. POST /projects/{id}/archive with a content type).
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else jsonParser(request, body.toString(), done);
+  });
+  scope.setErrorHandler(handleRestFrameworkError);
+  scope.setNotFoundHandler((request, reply) =>
+    sendRestError(
+      reply,
+      404,
+      `No route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`,
+    ),
+  );
+  for (const route of routes) {
+    scope.route({
+      method: route.method,
+      url: fastifyPath(route.path),
+      handler: serve(router, route, contexts),
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import type { JsonSchema } from './procedures.js';
+
+// A query string holds only strings; procedures expect numbers, booleans, arrays and
+// nulls. Each parameter is converted by the type the input's JSON Schema gives it (the
+// same schema the OpenAPI document publishes), and only when the text is unambiguous: a
+// value that does not look like its type stays a string, so the procedure's own zod
+// schema answers with a field error, exactly as it does over tRPC.
+
+type Scalar = 'number' | 'boolean' | 'other';
+
+/** How one query parameter is converted. */
+interface Conversion {
+  scalar: Scalar;
+  nullable: boolean;
+  /** Repeated keys (`status=a&status=b`) form an array; a single one, an array of one. */
+  array: boolean;
+}
+
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+
+/** The JSON Schema types a schema allows, looking through `anyOf`. */
+function typesOf(schema: JsonSchema): string[] {
+  const { type, anyOf } = schema;
+  if (typeof type === 'string') return [type];
+  if (Array.isArray(type)) return type.filter((t): t is string => typeof t === 'string');
+  if (Array.isArray(anyOf)) return (anyOf as JsonSchema[]).flatMap(typesOf);
+  if ('const' in schema) return [typeof schema.const];
+  return [];
+}
+
+function scalarOf(types: string[]): Scalar {
+  if (types.includes('string')) return 'other';
+  if (types.includes('integer') || types.includes('number')) return 'number';
+  if (types.includes('boolean')) return 'boolean';
+  return 'other';
+}
+
+function conversionOf(schema: JsonSchema): Conversion {
+  const types = typesOf(schema);
+  const nullable = types.includes('null');
+  if (types.includes('array')) {
+    const items = (schema.items ?? {}) as JsonSchema;
+    return { scalar: scalarOf(typesOf(items)), nullable, array: true };
+  }
+  return { scalar: scalarOf(types), nullable, array: false };
+}
+
+function convert(text: string, scalar: Scalar): unknown {
+  if (scalar === 'number' && NUMBER.test(text)) return Number(text);
+  if (scalar === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
+  return text;
+}
+
+/** A parsed query string: Fastify gives repeated keys as arrays. */
+export type QueryString = Record<string, string | string[] | undefined>;
+
+/**
+ * Builds the converter of one route's query string from its input's object properties.
+ * Unknown parameters pass through untouched, for the strict input schema to refuse. An
+ * empty value of a nullable parameter is null (`assigneeId=` lists unassigned tasks).
+ */
+export function queryCoercer(properties: Record<string, JsonSchema>) {
+  const conversions = new Map(
+    Object.entries(properties).map(([name, schema]) => [name, conversionOf(schema)]),
+  );
+  const converted = (name: string, raw: string | string[]): unknown => {
+    const conversion = conversions.get(name);
+    if (!conversion) return raw;
+    if (conversion.array) {
+      return (Array.isArray(raw) ? raw : [raw]).map((text) => convert(text, conversion.scalar));
+    }
+    // Repeated but not a list: left as is, for the schema to refuse as a field error.
+    if (Array.isArray(raw)) return raw;
+    if (conversion.nullable && raw === '') return null;
+    return convert(raw, conversion.scalar);
+  };
+  // fromEntries defines own properties, so a `__proto__` parameter is just an unknown key.
+  return (query: QueryString): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(query).flatMap(([name, raw]) =>
+        raw === undefined ? [] : [[name, converted(name, raw)]],
+      ),
+    );
+}

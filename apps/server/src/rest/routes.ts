@@ -1,0 +1,280 @@
+// The REST face of the procedures: one row per query or mutation, mapped onto a
+// resource-style path under /api/v1. Path parameters and the query string (GET) or JSON
+// body (everything else) are merged into the procedure's input, so a route's body is the
+// procedure's input minus its path parameters. The OpenAPI document and the docs page
+// are generated from this table too.
+
+/** An HTTP method REST routes use. */
+export type RestMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** One REST route and the procedure behind it. */
+export interface RestRoute {
+  method: RestMethod;
+  /** OpenAPI-style template below /api/v1, e.g. `/tasks/{taskId}`. */
+  path: string;
+  /** The tRPC procedure path, e.g. `tasks.get`. */
+  procedure: string;
+  summary: string;
+  tag: RestTag;
+  /** The success status: 201 for creates, 200 otherwise (deletes answer `{ok: true}`). */
+  status: 200 | 201;
+  /** Callable without a session or token (sign-up, sign-in). */
+  public?: boolean;
+  /** Can answer 409 (duplicates, stale versions, last owner, archived project). */
+  conflicts?: boolean;
+  /** Can answer 404 without a path parameter (e.g. an unknown invite token). */
+  notFound?: boolean;
+  /** Can answer 429 (rate-limited: sign-up, sign-in, invites). */
+  rateLimited?: boolean;
+}
+
+/** Groups of routes in the document, in reading order, with what each is about. */
+export const REST_TAGS = {
+  auth: 'Accounts, sign-in and sessions.',
+  workspaces: 'Workspaces the caller belongs to.',
+  members: 'Members and invites (admins manage them).',
+  apiTokens: 'API tokens for programs (admins manage them).',
+  projects: 'Projects group tasks and give them their key (`ENG-12`).',
+  tasks: 'Tasks: create, list with filters and cursors, update with optimistic versions.',
+  comments: 'Comments on tasks, stored and returned verbatim.',
+  activity: 'The append-only log of who did what when.',
+  search: 'Full-text search over tasks and their comments.',
+  stats: 'Dashboard numbers.',
+} as const;
+
+/** The name of a group of routes. */
+export type RestTag = keyof typeof REST_TAGS;
+
+type Row = [RestMethod, string, string, string, Partial<RestRoute>?];
+
+const tag = (name: RestTag, rows: Row[]): RestRoute[] =>
+  rows.map(([method, path, procedure, summary, extra]) => ({
+    method,
+    path,
+    procedure,
+    summary,
+    tag: name,
+    status: 200,
+    ...extra,
+  }));
+
+const created = { status: 201 } as const;
+
+/** Every REST route, in documentation order. */
+export const REST_ROUTES: readonly RestRoute[] = [
+  ...tag('auth', [
+    [
+      'POST',
+      '/auth/sign-up',
+      'auth.signUp',
+      'Create an account and sign in',
+      {
+        ...created,
+        public: true,
+        conflicts: true,
+        rateLimited: true,
+      },
+    ],
+    [
+      'POST',
+      '/auth/sign-in',
+      'auth.signIn',
+      'Sign in with email and password',
+      {
+        public: true,
+        rateLimited: true,
+      },
+    ],
+    ['POST', '/auth/sign-out', 'auth.signOut', 'End this session'],
+    [
+      'POST',
+      '/auth/sign-out-everywhere',
+      'auth.signOutEverywhere',
+      'End every session of this account',
+    ],
+    ['GET', '/me', 'auth.me', 'Who is signed in, and their workspaces'],
+    ['GET', '/me/sessions', 'auth.sessions.list', 'List my sessions'],
+    ['DELETE', '/me/sessions/{sessionId}', 'auth.sessions.revoke', 'End one of my sessions'],
+  ]),
+  ...tag('workspaces', [
+    [
+      'POST',
+      '/workspaces',
+      'workspaces.create',
+      'Create a workspace (you become its owner)',
+      {
+        ...created,
+        conflicts: true,
+      },
+    ],
+    ['GET', '/workspaces', 'workspaces.list', 'List my workspaces with my role'],
+    ['GET', '/workspaces/{workspaceId}', 'workspaces.get', 'Get a workspace'],
+    ['PATCH', '/workspaces/{workspaceId}', 'workspaces.update', 'Rename a workspace (owner)'],
+    [
+      'DELETE',
+      '/workspaces/{workspaceId}',
+      'workspaces.delete',
+      'Delete a workspace and everything in it (owner)',
+    ],
+  ]),
+  ...tag('members', [
+    ['GET', '/workspaces/{workspaceId}/members', 'members.list', 'List members'],
+    [
+      'PATCH',
+      '/workspaces/{workspaceId}/members/{userId}',
+      'members.updateRole',
+      "Change a member's role (admin)",
+      {
+        conflicts: true,
+      },
+    ],
+    [
+      'DELETE',
+      '/workspaces/{workspaceId}/members/{userId}',
+      'members.remove',
+      'Remove a member (admin)',
+      {
+        conflicts: true,
+      },
+    ],
+    [
+      'POST',
+      '/workspaces/{workspaceId}/leave',
+      'members.leave',
+      'Leave a workspace',
+      {
+        conflicts: true,
+      },
+    ],
+    [
+      'POST',
+      '/workspaces/{workspaceId}/invites',
+      'members.invite',
+      'Invite someone by email (admin)',
+      {
+        ...created,
+        conflicts: true,
+        rateLimited: true,
+      },
+    ],
+    ['GET', '/workspaces/{workspaceId}/invites', 'members.invites', 'List pending invites (admin)'],
+    [
+      'DELETE',
+      '/workspaces/{workspaceId}/invites/{inviteId}',
+      'members.revokeInvite',
+      'Revoke a pending invite (admin)',
+    ],
+    [
+      'POST',
+      '/invites/accept',
+      'members.acceptInvite',
+      'Accept an invite sent to my email',
+      {
+        ...created,
+        notFound: true,
+        conflicts: true,
+      },
+    ],
+  ]),
+  ...tag('apiTokens', [
+    [
+      'POST',
+      '/workspaces/{workspaceId}/api-tokens',
+      'apiTokens.create',
+      'Create an API token (admin; the token is shown once)',
+      created,
+    ],
+    ['GET', '/workspaces/{workspaceId}/api-tokens', 'apiTokens.list', 'List API tokens (admin)'],
+    [
+      'DELETE',
+      '/workspaces/{workspaceId}/api-tokens/{tokenId}',
+      'apiTokens.revoke',
+      'Revoke an API token (admin)',
+    ],
+  ]),
+  ...tag('projects', [
+    [
+      'POST',
+      '/workspaces/{workspaceId}/projects',
+      'projects.create',
+      'Create a project (admin)',
+      {
+        ...created,
+        conflicts: true,
+      },
+    ],
+    ['GET', '/workspaces/{workspaceId}/projects', 'projects.list', 'List projects'],
+    ['GET', '/projects/{projectId}', 'projects.get', 'Get a project'],
+    ['PATCH', '/projects/{projectId}', 'projects.update', 'Rename a project (admin)'],
+    [
+      'POST',
+      '/projects/{projectId}/archive',
+      'projects.archive',
+      'Archive a project (admin; idempotent)',
+    ],
+  ]),
+  ...tag('tasks', [
+    [
+      'POST',
+      '/projects/{projectId}/tasks',
+      'tasks.create',
+      'Create a task',
+      {
+        ...created,
+        conflicts: true,
+      },
+    ],
+    ['GET', '/workspaces/{workspaceId}/tasks', 'tasks.list', 'List tasks (filters, sort, cursor)'],
+    ['GET', '/tasks/{taskId}', 'tasks.get', 'Get a task'],
+    [
+      'PATCH',
+      '/tasks/{taskId}',
+      'tasks.update',
+      'Update a task at an expected version',
+      {
+        conflicts: true,
+      },
+    ],
+    ['DELETE', '/tasks/{taskId}', 'tasks.delete', 'Delete a task'],
+  ]),
+  ...tag('comments', [
+    ['POST', '/tasks/{taskId}/comments', 'comments.create', 'Comment on a task', created],
+    ['GET', '/tasks/{taskId}/comments', 'comments.list', "List a task's comments, oldest first"],
+    ['PATCH', '/comments/{commentId}', 'comments.update', 'Edit my comment'],
+    [
+      'DELETE',
+      '/comments/{commentId}',
+      'comments.delete',
+      'Delete a comment (its author or an admin)',
+    ],
+  ]),
+  ...tag('activity', [
+    [
+      'GET',
+      '/workspaces/{workspaceId}/activity',
+      'activity.list',
+      'Read the activity log, newest first',
+    ],
+  ]),
+  ...tag('search', [
+    ['GET', '/workspaces/{workspaceId}/search', 'search.tasks', 'Search tasks and comments'],
+  ]),
+  ...tag('stats', [
+    [
+      'GET',
+      '/workspaces/{workspaceId}/stats',
+      'stats.overview',
+      'Counts by status, priority, assignee and day',
+    ],
+  ]),
+];
+
+/** The parameter names of a path template, in order (`/a/{x}/b/{y}` → x, y). */
+export function pathParams(path: string): string[] {
+  return Array.from(path.matchAll(/\{(\w+)\}/g), (match) => match[1] ?? '');
+}
+
+/** The template in Fastify's syntax (`/tasks/{taskId}` → `/tasks/:taskId`). */
+export function fastifyPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}

@@ -1,0 +1,204 @@
+import { API_TOKEN_SCOPES, ROLES, TASK_STATUSES } from '@trellis/db';
+import { z } from 'zod';
+
+// What procedures answer, as zod schemas (`.output(...)` on every query and mutation).
+// tRPC parses every answer with them, so they are deliberately lean: types only, no
+// refinements or transforms. Plain `z.object` strips unknown keys, so a column added to a
+// query never leaks by accident. Keys are listed in the order the procedures have always
+// sent them, because parsing rebuilds each object in schema order.
+
+/** An ISO-8601 UTC timestamp, as the database stores it. */
+export const zTimestamp = z.string();
+const zRole = z.enum(ROLES);
+
+/** `{ ok: true }`: what mutations that return nothing else answer. */
+export const okOutput = z.object({ ok: z.literal(true) });
+
+/** A user as they see themselves: never a password hash. */
+export const userOutput = z.object({ id: z.string(), email: z.string(), name: z.string() });
+
+/** A new session: its bearer token (the cookie carries the same) and when it expires. */
+export const signedInOutput = z.object({
+  user: userOutput,
+  session: z.object({ token: z.string(), expiresAt: zTimestamp }),
+});
+
+/** auth.me: who is signed in, and their workspaces with their role in each. */
+export const meOutput = z.object({
+  user: userOutput,
+  workspaces: z.array(
+    z.object({ id: z.string(), name: z.string(), slug: z.string(), role: zRole }),
+  ),
+});
+
+/** One of the caller's sessions; `current` marks the one making the request. */
+export const sessionOutput = z.object({
+  id: z.string(),
+  createdAt: zTimestamp,
+  lastVerifiedAt: zTimestamp,
+  expiresAt: zTimestamp,
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+  current: z.boolean(),
+});
+
+/** How many sessions a sign-out everywhere ended. */
+export const revokedOutput = z.object({ revoked: z.int() });
+
+/** A workspace with the caller's role in it. */
+export const workspaceOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  role: zRole,
+  createdAt: zTimestamp,
+  updatedAt: zTimestamp,
+});
+
+/** A workspace member. */
+export const memberOutput = z.object({
+  userId: z.string(),
+  name: z.string(),
+  email: z.string(),
+  role: zRole,
+  joinedAt: zTimestamp,
+});
+
+/** A new invite; `inviteToken` is shown this once. */
+export const inviteCreatedOutput = z.object({
+  inviteId: z.string(),
+  inviteToken: z.string(),
+  email: z.string(),
+  role: zRole,
+  expiresAt: zTimestamp,
+});
+
+/** A pending invite (never its token). `invitedBy` is null once that account is gone. */
+export const inviteOutput = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: zRole,
+  invitedBy: z.string().nullable(),
+  createdAt: zTimestamp,
+  expiresAt: zTimestamp,
+});
+
+/** The membership an accepted invite created. */
+export const membershipOutput = z.object({
+  workspaceId: z.string(),
+  userId: z.string(),
+  role: zRole,
+  joinedAt: zTimestamp,
+  workspace: z.object({ id: z.string(), name: z.string(), slug: z.string() }),
+});
+
+const apiTokenFields = {
+  id: z.string(),
+  name: z.string(),
+  scope: z.enum(API_TOKEN_SCOPES),
+  createdBy: z.string(),
+  createdAt: zTimestamp,
+  expiresAt: zTimestamp.nullable(),
+  lastUsedAt: zTimestamp.nullable(),
+  revokedAt: zTimestamp.nullable(),
+};
+
+/** An API token as listed: never its secret nor its hash. */
+export const apiTokenOutput = z.object(apiTokenFields);
+
+/** A new API token with its secret `token`, shown this once. */
+export const apiTokenCreatedOutput = z.object({ ...apiTokenFields, token: z.string() });
+
+/** A project; `archivedAt` is null while it takes new tasks. */
+export const projectOutput = z.object({
+  id: z.string(),
+  workspaceId: z.string(),
+  key: z.string(),
+  name: z.string(),
+  archivedAt: zTimestamp.nullable(),
+  createdAt: zTimestamp,
+  updatedAt: zTimestamp,
+});
+
+/** A task; `key` is the project key and number (`ENG-12`). */
+export const taskOutput = z.object({
+  id: z.string(),
+  workspaceId: z.string(),
+  projectId: z.string(),
+  number: z.int(),
+  title: z.string(),
+  description: z.string(),
+  status: z.enum(TASK_STATUSES),
+  priority: z.int(),
+  assigneeId: z.string().nullable(),
+  dueAt: zTimestamp.nullable(),
+  version: z.int(),
+  createdBy: z.string(),
+  createdAt: zTimestamp,
+  updatedAt: zTimestamp,
+  completedAt: zTimestamp.nullable(),
+  key: z.string(),
+  labels: z.array(z.string()),
+});
+
+/** One page of a list and the cursor of the next (null on the last page). */
+function page<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+/** A page of tasks (tasks.list). */
+export const taskPageOutput = page(taskOutput);
+
+/** A comment; the body is exactly what its author sent. */
+export const commentOutput = z.object({
+  id: z.string(),
+  taskId: z.string(),
+  authorId: z.string().nullable(),
+  authorName: z.string().nullable(),
+  body: z.string(),
+  createdAt: zTimestamp,
+  updatedAt: zTimestamp,
+  edited: z.boolean(),
+});
+
+/** A page of a task's comments, oldest first. */
+export const commentPageOutput = page(commentOutput);
+
+/** One entry of the activity log; `data` depends on `type`. */
+export const activityOutput = z.object({
+  id: z.string(),
+  type: z.string(),
+  actor: z.object({ userId: z.string(), name: z.string() }).nullable(),
+  apiTokenId: z.string().nullable(),
+  projectId: z.string().nullable(),
+  taskId: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: zTimestamp,
+});
+
+/** A page of the activity log, newest first. */
+export const activityPageOutput = page(activityOutput);
+
+/** Search results, best first. */
+export const searchOutput = z.object({
+  items: z.array(z.object({ task: taskOutput, rank: z.number(), snippet: z.string().optional() })),
+});
+
+const dayCount = z.object({ day: z.string(), count: z.int() });
+
+/** A workspace's dashboard numbers. */
+export const statsOutput = z.object({
+  byStatus: z.object(
+    Object.fromEntries(TASK_STATUSES.map((status) => [status, z.int()])) as Record<
+      (typeof TASK_STATUSES)[number],
+      z.ZodInt
+    >,
+  ),
+  byPriority: z.array(z.object({ priority: z.int(), count: z.int() })),
+  openByAssignee: z.array(
+    z.object({ assigneeId: z.string().nullable(), name: z.string().nullable(), count: z.int() }),
+  ),
+  createdPerDay: z.array(dayCount),
+  completedPerDay: z.array(dayCount),
+  totals: z.object({ tasks: z.int(), open: z.int(), overdue: z.int() }),
+});
