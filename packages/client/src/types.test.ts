@@ -1,10 +1,14 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   createClient,
+  type FieldErrors,
+  isTrellisError,
   type RouterInputs,
   type RouterOutputs,
   type TaskChange,
   type TrellisClient,
+  type TrellisErrorCode,
+  withIdempotencyKey,
 } from './index.js';
 
 // These assertions are checked by the compiler (`pnpm typecheck` runs tsc over test files):
@@ -28,6 +32,14 @@ function compileTimeOnly() {
   client.tasks.onChange.subscribe({ workspaceId: 'w', lastEventId: 1 }, {});
   // @ts-expect-error: subscriptions are not queries
   void client.tasks.onChange.query({ workspaceId: 'w' });
+  // @ts-expect-error: onUnauthorized receives the error
+  createClient({ url: 'http://localhost:3000', onUnauthorized: (e: string) => e });
+  // @ts-expect-error: an idempotency key is a string
+  withIdempotencyKey(42);
+  void client.tasks.create.mutate(
+    { projectId: 'p', title: 'T' },
+    { ...withIdempotencyKey('k'), signal: new AbortController().signal },
+  );
   client.tasks.onChange.subscribe(
     { workspaceId: 'w' },
     { onData: (event) => expectTypeOf(event).toEqualTypeOf<TaskChange>() },
@@ -49,6 +61,17 @@ describe('client types', () => {
       token: string;
       expiresAt: string;
     }>();
+  });
+
+  it('types errors: the contract code, field errors and HTTP status', () => {
+    const error: unknown = new Error('x');
+    if (isTrellisError(error)) {
+      expectTypeOf(error.code).toEqualTypeOf<TrellisErrorCode | undefined>();
+      expectTypeOf(error.fieldErrors).toEqualTypeOf<FieldErrors | undefined>();
+      expectTypeOf(error.status).toEqualTypeOf<number | undefined>();
+    }
+    expectTypeOf<'BAD_REQUEST'>().toExtend<TrellisErrorCode>();
+    expectTypeOf<'TEAPOT'>().not.toExtend<TrellisErrorCode>();
   });
 
   it('types live task events: an id, and the change it tracks', () => {

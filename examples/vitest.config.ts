@@ -1,0 +1,3 @@
+import { trellisVitestConfig } from '@trellis/vitest-config';
+
+export default trellisVitestConfig();

@@ -1,0 +1,50 @@
+// Rolls build/types/{index,react}.d.ts (tsc's per-file declarations) into dist/, with the
+// declarations of the unpublished workspace packages they reference (@trellis/api and what
+// its router type names from @trellis/db and @trellis/auth) copied in. The published
+// package then carries its router types without server code; every import left in the
+// bundles must be a dependency (or peer) of this package, or the build fails.
+import { readFileSync } from 'node:fs';
+import { rollup } from 'rollup';
+import { dts } from 'rollup-plugin-dts';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const provided = [
+  pkg.name,
+  ...Object.keys(pkg.dependencies ?? {}),
+  ...Object.keys(pkg.peerDependencies ?? {}),
+];
+const isProvided = (id) => provided.some((name) => id === name || id.startsWith(`${name}/`));
+const isWorkspace = (id) => id.startsWith('@trellis/') && !isProvided(id);
+const isPath = (id) => id.startsWith('.') || id.startsWith('/');
+
+async function bundleTypes(entry) {
+  const bundle = await rollup({
+    input: `build/types/${entry}.d.ts`,
+    external: (id) => !isPath(id) && !isWorkspace(id),
+    plugins: [
+      dts({
+        respectExternal: true,
+        // Resolve @trellis/* through their built `types`, not the @trellis/source condition.
+        tsconfig: 'tsconfig.build.json',
+      }),
+    ],
+    onwarn(warning) {
+      // Declarations have no execution order, so a re-export cycle between modules of
+      // @trellis/api (index.d.ts ⇄ root.d.ts, through `import("./index.js")` types) is
+      // harmless here; any other warning fails the build.
+      if (warning.code === 'CYCLIC_CROSS_CHUNK_REEXPORT') return;
+      throw new Error(`type bundle ${entry}: ${warning.message}`);
+    },
+  });
+  const options = { file: `dist/${entry}.d.ts`, format: 'es', inlineDynamicImports: true };
+  const { output } = await bundle.generate(options);
+  const undeclared = output.flatMap((chunk) => chunk.imports ?? []).filter((id) => !isProvided(id));
+  if (undeclared.length > 0) {
+    throw new Error(`dist/${entry}.d.ts imports undeclared packages: ${undeclared.join(', ')}`);
+  }
+  await bundle.write(options);
+  await bundle.close();
+}
+
+await bundleTypes('index');
+await bundleTypes('react');

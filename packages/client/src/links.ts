@@ -1,0 +1,69 @@
+import type { AppRouter } from '@trellis/api';
+import {
+  httpBatchLink,
+  httpLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCLink,
+} from '@trpc/client';
+import { EventSource } from 'eventsource';
+import { trellisErrorLink } from './errors.js';
+import { statusAwareFetch } from './http-error.js';
+import { idempotencyKeyOf } from './idempotency.js';
+import type { ClientOptions } from './options.js';
+import { trellisRetryLink } from './retry.js';
+
+/** The server accepts at most this many calls in one batch (`MAX_BATCH_SIZE`, default 50). */
+export const MAX_BATCH_ITEMS = 50;
+
+/**
+ * Longest URL a batch of queries may use; longer batches are split. 2083 characters is
+ * the lowest limit common proxies and CDNs enforce, well under the server's own.
+ */
+export const MAX_URL_LENGTH = 2083;
+
+/**
+ * The links every Trellis client uses, outermost first: typed errors, query retries, then
+ * the transport (server-sent events for subscriptions, one request per idempotent call,
+ * batches for the rest).
+ */
+export function trellisLinks(options: ClientOptions): TRPCLink<AppRouter>[] {
+  const { token, headers, onUnauthorized } = options;
+  const allHeaders = { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const url = `${options.url.replace(/\/+$/, '')}/trpc`;
+  const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const fetch = statusAwareFetch(send);
+  return [
+    trellisErrorLink(onUnauthorized),
+    trellisRetryLink(),
+    splitLink({
+      condition: (op) => op.type === 'subscription',
+      // A native EventSource cannot send headers; this one fetches through `send`, so the
+      // bearer token rides along (and so does the browser's cookie, same-origin).
+      true: httpSubscriptionLink({
+        url,
+        EventSource,
+        eventSourceOptions: {
+          fetch: (input, init) =>
+            send(input, { ...init, headers: { ...init.headers, ...allHeaders } }),
+        },
+      }),
+      false: splitLink({
+        // The key is a header, so it must belong to exactly one call: no batching.
+        condition: (op) => idempotencyKeyOf(op) !== undefined,
+        true: httpLink({
+          url,
+          fetch,
+          headers: ({ op }) => ({ ...allHeaders, 'idempotency-key': idempotencyKeyOf(op) ?? '' }),
+        }),
+        false: httpBatchLink({
+          url,
+          fetch,
+          maxItems: MAX_BATCH_ITEMS,
+          maxURLLength: MAX_URL_LENGTH,
+          headers: () => allHeaders,
+        }),
+      }),
+    }),
+  ];
+}

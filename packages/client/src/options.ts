@@ -1,0 +1,18 @@
+import type { TrellisError } from './errors.js';
+
+/** How to reach a Trellis server. */
+export interface ClientOptions {
+  /** The server's base URL, e.g. `http://localhost:3000`. */
+  url: string;
+  /** A session or API token, sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Extra headers for every request. */
+  headers?: Record<string, string>;
+  /** A fetch implementation (defaults to the global one). */
+  fetch?: typeof fetch;
+  /**
+   * Called once for each call the server refuses with `UNAUTHORIZED` (e.g. to send the
+   * user to sign in); the call still rejects with that error.
+   */
+  onUnauthorized?: (error: TrellisError) => void;
+}
