@@ -1,0 +1,10 @@
+// `pnpm api:check`: the router's public surface against packages/api/api-surface.json.
+import { fileURLToPath } from 'node:url';
+import { appRouter } from '../src/root.js';
+import { apiCheckCli } from '../src/surface/cli.js';
+
+process.exitCode = apiCheckCli(process.argv.slice(2), {
+  router: appRouter,
+  snapshotPath: fileURLToPath(new URL('../api-surface.json', import.meta.url)),
+  changelogPath: fileURLToPath(new URL('../../../CHANGELOG.md', import.meta.url)),
+});
