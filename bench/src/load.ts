@@ -18,8 +18,6 @@ export interface LoadSettings {
 /** One workload against one server. */
 export interface Measurement {
   reqPerSec: number;
-  /** How long the measured run(s) lasted, in seconds. */
-  seconds: number;
   p50Ms: number;
   p99Ms: number;
   requests: number;
@@ -162,7 +160,6 @@ export async function measure(
     }
     return {
       reqPerSec: result.requests.total / result.duration,
-      seconds: result.duration,
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       requests: result.requests.total,
@@ -173,26 +170,4 @@ export async function measure(
   } finally {
     sampler.stop();
   }
-}
-
-/**
- * One measurement from two runs of the same workload on the same server: req/s over both,
- * p50 weighted by requests, the worse p99, the higher peaks.
- */
-export function combine(a: Measurement, b: Measurement): Measurement {
-  const requests = a.requests + b.requests;
-  const seconds = a.seconds + b.seconds;
-  return {
-    reqPerSec: requests / seconds,
-    seconds,
-    p50Ms: requests === 0 ? 0 : (a.p50Ms * a.requests + b.p50Ms * b.requests) / requests,
-    p99Ms: Math.max(a.p99Ms, b.p99Ms),
-    requests,
-    non2xx: a.non2xx + b.non2xx,
-    rss: {
-      perProcessMb: Math.max(a.rss.perProcessMb, b.rss.perProcessMb),
-      totalMb: Math.max(a.rss.totalMb, b.rss.totalMb),
-    },
-    othersCpu: Math.max(a.othersCpu, b.othersCpu),
-  };
 }

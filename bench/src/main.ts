@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { signIn } from './client.js';
 import { updateDoc } from './doc.js';
 import { DEMO_PASSWORD, type Fixture, readFixture } from './fixture.js';
-import { combine, type LoadSettings, measure } from './load.js';
+import { type LoadSettings, measure } from './load.js';
 import { type Options, parseOptions, USAGE, UsageError } from './options.js';
 import { paths } from './paths.js';
 import { busyShare } from './proc.js';
@@ -84,16 +84,9 @@ async function runComparison(options: Options, dir: string): Promise<Partial<Run
   progress('checking that both servers answer alike…');
   await verifySameAnswers(trellis, baseline, workloads, settings.token);
   const comparisons: Comparison[] = [];
-  // Each server is measured twice for half the duration, in the order Trellis, baseline,
-  // baseline, Trellis: whatever drifts during a workload (CPU clock, the other tenants of
-  // the machine, the page cache) weighs on both alike instead of on the one measured last.
-  const half = { ...settings, durationS: settings.durationS / 2 };
-  const again = { ...half, warmupS: 0 };
   for (const workload of workloads) {
-    const oursFirst = await measure(trellis, workload, 'trellis', half);
-    const theirsFirst = await measure(baseline, workload, 'baseline', half);
-    const theirs = combine(theirsFirst, await measure(baseline, workload, 'baseline', again));
-    const ours = combine(oursFirst, await measure(trellis, workload, 'trellis', again));
+    const ours = await measure(trellis, workload, 'trellis', settings);
+    const theirs = await measure(baseline, workload, 'baseline', settings);
     const ratio = ours.reqPerSec / theirs.reqPerSec;
     comparisons.push({ ...workload, trellis: ours, baseline: theirs, ratio });
     progress(`${workload.name}: ${ratio.toFixed(2)} × the baseline's req/s`);

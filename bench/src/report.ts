@@ -16,7 +16,7 @@ function table(headers: string[], rows: string[][]): string {
 /** req/s, marked † when other programs took CPU time during the measurement. */
 const rate = (m: Measurement) =>
   `${Math.round(m.reqPerSec).toLocaleString('en-US')}${m.othersCpu > BUSY_OTHERS ? ' †' : ''}`;
-const lat = (m: Measurement) => `${Math.round(m.p50Ms)} / ${m.p99Ms} ms`;
+const lat = (m: Measurement) => `${m.p50Ms} / ${m.p99Ms} ms`;
 const rss = (mb: number) => `${mb.toFixed(0)} MB`;
 const times = (ratio: number) => `${ratio.toFixed(2)} ×`;
 const seconds = (s: number | null | undefined) =>
