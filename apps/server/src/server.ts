@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { type AppRouter, appRouter, deleteExpiredIdempotencyKeys } from '@trellis/api';
 import { deleteExpiredRateLimits, deleteExpiredSessions } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { ServerConfig } from './config.js';
 import { frameworkErrorOptions, registerErrorHandlers, sendError } from './errors.js';
 import { configuredProviders, registerOAuthRoutes } from './oauth.js';
@@ -47,7 +47,9 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
     logger: { level: config.logLevel },
     // Fastify's "incoming request" / "request completed" lines are at info: above it they
     // would be dropped anyway, so their per-response listeners are not installed at all.
-    disableRequestLogging: !REQUEST_LOG_LEVELS.has(config.logLevel),
+    logController: new LogController({
+      disableRequestLogging: !REQUEST_LOG_LEVELS.has(config.logLevel),
+    }),
     // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
     trustProxy:
       typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
