@@ -40,6 +40,15 @@ export function zCursor<T>(shape: z.ZodType<T>, what = 'cursor') {
     });
 }
 
+/**
+ * The `direction` tRPC's infinite queries (`infiniteQueryOptions`, `useInfiniteQuery`) put
+ * beside `cursor` in the input. Pages only go forward; accepting the key lets those helpers
+ * call the strict list inputs, and a request for earlier pages is refused by name.
+ */
+export const zPageDirection = z
+  .literal('forward', { error: 'Pages only go forward: pass back nextCursor' })
+  .optional();
+
 /** A position in the activity log (its `seq`): activity cursors and live event ids. */
 export const logPosition = z
   .object({ seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) })

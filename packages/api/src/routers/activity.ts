@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { zPageDirection } from '../cursor.js';
 import { activityPageOutput } from '../outputs.js';
 import { listActivity, zActivityCursor } from '../queries/activity.js';
 import { zId } from '../schemas.js';
@@ -16,6 +17,7 @@ export const activityRouter = {
         .extend({
           taskId: zId.optional(),
           cursor: zActivityCursor.optional(),
+          direction: zPageDirection,
           limit: z.number().int().min(1).max(100).default(50),
         })
         .strict(),

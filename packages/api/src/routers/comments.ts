@@ -2,6 +2,7 @@ import { type Database, isoNow, type Kysely, newId } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { recordActivity } from '../activity.js';
+import { zPageDirection } from '../cursor.js';
 import { commentOutput, commentPageOutput, okOutput } from '../outputs.js';
 import { type CommentView, getComment, listComments, zCommentCursor } from '../queries/comments.js';
 import { roleAtLeast } from '../roles.js';
@@ -94,6 +95,7 @@ export const commentsRouter = {
         .object({
           taskId: zId,
           cursor: zCommentCursor.optional(),
+          direction: zPageDirection,
           limit: z.number().int().min(1).max(100).default(50),
         })
         .strict(),

@@ -562,6 +562,27 @@ describe('tasks.list input', () => {
     }
   });
 
+  it('takes `direction: "forward"` (tRPC infinite queries send it) and refuses backward', async () => {
+    const { owner, acme } = await world();
+    const workspaceId = acme.id;
+    const first = await owner.api.tasks.list({ workspaceId, sort: 'priority', limit: 3 });
+    const next = await owner.api.tasks.list({
+      workspaceId,
+      sort: 'priority',
+      limit: 3,
+      cursor: first.nextCursor ?? '',
+      direction: 'forward',
+    });
+    expect(next.items.map((task) => task.id)).not.toContain(first.items[0]?.id);
+
+    const input = { workspaceId, direction: 'backward' } as unknown as ListInput;
+    const error = await rejection(owner.api.tasks.list(input));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(fieldErrorsOf(error.cause)).toEqual({
+      direction: ['Pages only go forward: pass back nextCursor'],
+    });
+  });
+
   it('refuses a cursor from a different sort, order or filter', async () => {
     const { owner, acme, web } = await world();
     const workspaceId = acme.id;

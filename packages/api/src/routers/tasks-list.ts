@@ -3,7 +3,7 @@ import { type Database, type Kysely, TASK_STATUSES, toFtsQuery } from '@trellis/
 import { TRPCError } from '@trpc/server';
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, zPageDirection } from '../cursor.js';
 import { taskPageOutput } from '../outputs.js';
 import { loadTaskViews, type TaskView } from '../queries/tasks.js';
 import { zId } from '../schemas.js';
@@ -28,6 +28,7 @@ const taskListFields = workspaceInput
     sort: z.enum(TASK_SORTS).default('created'),
     order: z.enum(['asc', 'desc']).default('desc'),
     cursor: z.string().min(1).max(512).optional(),
+    direction: zPageDirection,
     limit: z.number().int().min(1).max(100).default(50),
   })
   .strict();
