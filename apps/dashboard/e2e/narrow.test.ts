@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Browser,
+  expectHeading,
+  horizontalOverflow,
+  inBrowser,
+  launchBrowser,
+  NARROW,
+  person,
+  signIn,
+  signUpOutsideBrowser,
+  startServer,
+  type TestServer,
+} from './harness.js';
+
+// A phone's width (390 px): every main page fits without sideways scrolling of the page
+// (a wide part may scroll inside its own box, like the board's columns).
+
+let server: TestServer;
+let browser: Browser;
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the dashboard at 390 px', () => {
+  it('shows the main pages without horizontal overflow', () =>
+    inBrowser(browser, server.url, 'narrow pages', async (session) => {
+      const lin = person('Lin');
+      const api = await signUpOutsideBrowser(server.url, lin);
+      const workspace = await api.workspaces.create.mutate({
+        name: 'Narrow Workspace With A Rather Long Name',
+        slug: 'narrow',
+      });
+      const project = await api.projects.create.mutate({
+        workspaceId: workspace.id,
+        name: 'Mobile',
+        key: 'MOB',
+      });
+      const long = 'A task title long enough to wrap several times on a small phone screen';
+      const task = await api.tasks.create.mutate({
+        projectId: project.id,
+        title: long,
+        description: `See https://example.com/${'a-long-unbroken-path-segment'.repeat(4)}`,
+        labels: ['mobile', 'layout'],
+      });
+      await api.tasks.create.mutate({ projectId: project.id, title: 'Second', status: 'done' });
+
+      const page = await session.newPage('lin', NARROW);
+      // Every page is measured before failing, so one run names all that overflow.
+      const overflowing: string[] = [];
+      const fits = async (label: string) => {
+        await session.shot(page, label);
+        const size = await horizontalOverflow(page);
+        if (size.scroll > size.inner) {
+          overflowing.push(`${label}: ${size.scroll} px wide (${size.culprits.join(', ')})`);
+        }
+      };
+
+      await page.goto('/sign-in');
+      await expectHeading(page, 'Sign in to Trellis');
+      await fits('sign-in');
+      await page.goto('/sign-up');
+      await expectHeading(page, 'Create your Trellis account');
+      await fits('sign-up');
+
+      await signIn(page, lin);
+      await expectHeading(page, workspace.name);
+      await fits('overview');
+      const pages: [label: string, path: string, heading: string][] = [
+        ['projects', '/w/narrow/projects', 'Projects'],
+        ['tasks', '/w/narrow/tasks', 'Tasks'],
+        ['task-detail', `/w/narrow/tasks/${task.id}`, `MOB-1 ${long}`],
+        ['board', '/w/narrow/board', 'Board'],
+        ['members', '/w/narrow/members', 'Members'],
+        ['tokens', '/w/narrow/tokens', 'API tokens'],
+      ];
+      for (const [label, path, heading] of pages) {
+        await page.goto(path);
+        await expectHeading(page, heading);
+        await fits(label);
+      }
+      expect(overflowing).toEqual([]);
+    }));
+});

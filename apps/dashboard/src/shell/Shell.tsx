@@ -1,0 +1,66 @@
+import type { ReactNode } from 'react';
+import { Link } from '../app/router';
+import { paths, type Route } from '../app/routes';
+import { useWorkspace, type Workspace } from '../app/workspace';
+import { useLiveTasks } from '../live/useLiveTasks';
+import { SignOutButton } from './SignOutButton';
+import { WorkspaceSwitcher } from './WorkspaceSwitcher';
+
+const NAV = [
+  { label: 'Overview', page: 'overview', to: paths.overview },
+  { label: 'Projects', page: 'projects', to: paths.projects },
+  { label: 'Tasks', page: 'tasks', to: (slug: string) => paths.tasks(slug) },
+  { label: 'Board', page: 'board', to: paths.board },
+  { label: 'Members', page: 'members', to: paths.members },
+  { label: 'API tokens', page: 'tokens', to: paths.tokens },
+] as const;
+
+/** The frame of every workspace page: header (switcher, user, sign out), navigation, and
+ * the live feed of task changes that keeps every page current. */
+export function Shell({
+  user,
+  workspaces,
+  route,
+  children,
+}: {
+  user: { name: string; email: string };
+  workspaces: Workspace[];
+  route: Route;
+  children: ReactNode;
+}) {
+  const workspace = useWorkspace();
+  const live = useLiveTasks(workspace.id);
+  const current = route.page === 'task' ? 'tasks' : route.page;
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <Link to={paths.overview(workspace.slug)} className="brand">
+          Trellis
+        </Link>
+        <WorkspaceSwitcher workspaces={workspaces} current={workspace} />
+        <span className={`live-dot ${live}`} title={`Live updates: ${live}`}>
+          <span className="visually-hidden">Live updates: {live}</span>
+        </span>
+        <span className="user" title={user.email}>
+          {user.name}
+        </span>
+        <SignOutButton />
+      </header>
+      <nav className="nav" aria-label="Main">
+        <ul>
+          {NAV.map((item) => (
+            <li key={item.page}>
+              <Link
+                to={item.to(workspace.slug)}
+                aria-current={current === item.page ? 'page' : undefined}
+              >
+                {item.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="page">{children}</main>
+    </div>
+  );
+}
