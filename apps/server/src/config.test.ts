@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_RATE_LIMITS } from '@trellis/auth';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
@@ -21,8 +23,14 @@ describe('loadConfig', () => {
       trustProxy: false,
       publicUrl: 'http://localhost:3000',
       oauth: { github: null, google: null, oidc: null },
+      dashboardDir: fileURLToPath(new URL('../../dashboard/dist', import.meta.url)),
       rateLimits: DEFAULT_RATE_LIMITS,
     });
+  });
+
+  it('reads DASHBOARD_DIR relative to the working directory', () => {
+    expect(loadConfig({ DASHBOARD_DIR: '/srv/dashboard' }).dashboardDir).toBe('/srv/dashboard');
+    expect(loadConfig({ DASHBOARD_DIR: 'web' }).dashboardDir).toBe(resolve('web'));
   });
 
   it('reads every variable, treating empty ones as unset', () => {

@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_RATE_LIMITS } from '@trellis/auth';
 import { z } from 'zod';
 
@@ -38,6 +40,13 @@ const trustProxy = z
     }
     return list;
   });
+
+/**
+ * The dashboard's build output (apps/dashboard/dist). This module runs from apps/server/src
+ * (tsx, tests), apps/server/dist/config.js (tsc) or apps/server/dist/main.js (the esbuild
+ * bundle): one level below the package in each case, so one relative URL serves all three.
+ */
+const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 
 const envSchema = z
   .object({
@@ -100,6 +109,8 @@ const envSchema = z
     OIDC_ISSUER: z.url().optional(),
     /** What the sign-in button for the OIDC issuer says. */
     OIDC_NAME: z.string().min(1).max(50).default('Single sign-on'),
+    /** The built dashboard (index.html + assets), served at `/`; relative to the working directory. */
+    DASHBOARD_DIR: z.string().optional(),
   })
   .superRefine((e, ctx) => {
     const pairs = [
@@ -154,6 +165,7 @@ const envSchema = z
             }
           : null,
     },
+    dashboardDir: e.DASHBOARD_DIR === undefined ? DEFAULT_DASHBOARD_DIR : resolve(e.DASHBOARD_DIR),
     /** Not read from the environment: the defaults suit every deployment we know of. */
     rateLimits: DEFAULT_RATE_LIMITS,
   }));

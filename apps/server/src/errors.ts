@@ -73,18 +73,30 @@ export const frameworkErrorOptions = {
   },
 };
 
+/** The 404 for a request no route matched, in the procedures' error shape. */
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(
+    reply,
+    404,
+    `No route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`,
+  );
+}
+
 /**
  * Errors Fastify raises before a procedure runs (body too large, unsupported content
  * type, unknown route) answer in the procedures' error shape; anything else is a bug,
  * logged in full and answered without details.
  */
-export function registerErrorHandlers(app: FastifyInstance): void {
+export function registerErrorHandlers(
+  app: FastifyInstance,
+  /** Gets unmatched requests first (the dashboard's pages and files); undefined passes. */
+  notFoundFallback?: (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) => FastifyReply | Promise<FastifyReply> | undefined,
+): void {
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      404,
-      `No route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`,
-    ),
+  app.setNotFoundHandler(
+    (request, reply) => notFoundFallback?.(request, reply) ?? sendNotFound(request, reply),
   );
 }

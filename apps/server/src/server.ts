@@ -4,6 +4,7 @@ import { deleteExpiredRateLimits, deleteExpiredSessions } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { ServerConfig } from './config.js';
+import { serveDashboard } from './dashboard.js';
 import { frameworkErrorOptions, registerErrorHandlers, sendError } from './errors.js';
 import { configuredProviders, registerOAuthRoutes } from './oauth.js';
 import { requestContexts } from './request-context.js';
@@ -58,7 +59,8 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
     routerOptions: { maxParamLength: 8192 },
     ...frameworkErrorOptions,
   });
-  registerErrorHandlers(app);
+  // Unmatched GETs outside the API's prefixes are the dashboard's (files, or its pages).
+  registerErrorHandlers(app, serveDashboard(app, config.dashboardDir));
 
   // Expired sessions are deleted when presented; abandoned ones (and finished rate-limit
   // windows, and idempotency keys past their 24 hours) are swept here.
