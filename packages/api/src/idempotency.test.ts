@@ -1,5 +1,5 @@
 import { isoNow } from '@trellis/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContext, type RequestInfo } from './context.js';
 import {
   canonicalJson,
@@ -8,11 +8,10 @@ import {
 } from './idempotency.js';
 import { createCaller } from './root.js';
 import {
-  createHarness,
   type Harness,
+  harnessForEachTest,
   rejection,
   type TestClock,
-  testClock,
   testConfig,
   testRequest,
 } from './test/harness.js';
@@ -25,13 +24,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 let harness: Harness;
 let clock: TestClock;
 
-beforeEach(async () => {
-  clock = testClock(START);
-  harness = await createHarness({ clock: clock.now });
-});
-
-afterEach(async () => {
-  await harness.destroy();
+harnessForEachTest(START, (fresh, freshClock) => {
+  harness = fresh;
+  clock = freshClock;
 });
 
 /** A workspace with its owner, a member and project ENG. */

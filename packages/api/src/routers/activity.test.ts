@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ActivityEntry, recordActivity } from '../activity.js';
 import { encodeCursor } from '../cursor.js';
 import { fieldErrorsOf } from '../errors.js';
 import { activityQuery } from '../queries/activity.js';
 import { appRouter } from '../root.js';
-import {
-  createHarness,
-  type Harness,
-  rejection,
-  type TestClock,
-  testClock,
-} from '../test/harness.js';
+import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
 
 const START = new Date('2030-06-01T09:00:00.000Z');
 const SECOND_MS = 1000;
@@ -18,13 +12,9 @@ const SECOND_MS = 1000;
 let harness: Harness;
 let clock: TestClock;
 
-beforeEach(async () => {
-  clock = testClock(START);
-  harness = await createHarness({ clock: clock.now });
-});
-
-afterEach(async () => {
-  await harness.destroy();
+harnessForEachTest(START, (fresh, freshClock) => {
+  harness = fresh;
+  clock = freshClock;
 });
 
 type SignedUp = Awaited<ReturnType<Harness['signUpUser']>>;

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ApiTokenScope } from '@trellis/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContext } from '../context.js';
 import {
-  createHarness,
   type Harness,
+  harnessForEachTest,
   rejection,
   type TestClock,
-  testClock,
   testConfig,
   testRequest,
 } from '../test/harness.js';
@@ -22,13 +21,9 @@ const ID_END = 'trl_'.length + 24;
 let harness: Harness;
 let clock: TestClock;
 
-beforeEach(async () => {
-  clock = testClock(START);
-  harness = await createHarness({ clock: clock.now });
-});
-
-afterEach(async () => {
-  await harness.destroy();
+harnessForEachTest(START, (fresh, freshClock) => {
+  harness = fresh;
+  clock = freshClock;
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();

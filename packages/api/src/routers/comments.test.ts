@@ -1,27 +1,17 @@
 import { type Database, type Kysely, newId } from '@trellis/db';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
-import {
-  createHarness,
-  type Harness,
-  rejection,
-  type TestClock,
-  testClock,
-} from '../test/harness.js';
+import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
 
 const START = new Date('2030-06-01T09:00:00.000Z');
 
 let harness: Harness;
 let clock: TestClock;
 
-beforeEach(async () => {
-  clock = testClock(START);
-  harness = await createHarness({ clock: clock.now });
-});
-
-afterEach(async () => {
-  await harness.destroy();
+harnessForEachTest(START, (fresh, freshClock) => {
+  harness = fresh;
+  clock = freshClock;
 });
 
 /** A project with one task, written directly: these tests are about comments. */

@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 import { issueToken } from '@trellis/auth';
 import type { Role } from '@trellis/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createHarness,
-  type Harness,
-  rejection,
-  type TestClock,
-  testClock,
-} from '../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
 
 const START = new Date('2030-06-01T09:00:00.000Z');
 const MINUTE_MS = 60 * 1000;
@@ -20,13 +14,9 @@ const ID_END = 'tri_'.length + 24;
 let harness: Harness;
 let clock: TestClock;
 
-beforeEach(async () => {
-  clock = testClock(START);
-  harness = await createHarness({ clock: clock.now });
-});
-
-afterEach(async () => {
-  await harness.destroy();
+harnessForEachTest(START, (fresh, freshClock) => {
+  harness = fresh;
+  clock = freshClock;
 });
 
 type SignedUp = Awaited<ReturnType<Harness['signUpUser']>>;

@@ -1,12 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
-import {
-  createHarness,
-  type Harness,
-  rejection,
-  type TestClock,
-  testClock,
-} from '../test/harness.js';
+import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
 
 const START = new Date('2030-06-01T09:00:00.000Z');
 const MINUTE_MS = 60 * 1000;
@@ -14,13 +8,9 @@ const MINUTE_MS = 60 * 1000;
 let harness: Harness;
 let clock: TestClock;
 
-beforeEach(async () => {
-  clock = testClock(START);
-  harness = await createHarness({ clock: clock.now });
-});
-
-afterEach(async () => {
-  await harness.destroy();
+harnessForEachTest(START, (fresh, freshClock) => {
+  harness = fresh;
+  clock = freshClock;
 });
 
 /** An owner's workspace with an admin, a member and a viewer, and one outsider. */

@@ -1,13 +1,7 @@
 import { newId, type TaskStatus } from '@trellis/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { statsDays, statsQueries } from '../queries/stats.js';
-import {
-  createHarness,
-  type Harness,
-  rejection,
-  type TestClock,
-  testClock,
-} from '../test/harness.js';
+import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
 
 // Mid-morning UTC, so that "today" reaches both before and after the clock.
 const NOW = new Date('2030-06-15T10:00:00.000Z');
@@ -16,13 +10,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 let harness: Harness;
 let clock: TestClock;
 
-beforeEach(async () => {
-  clock = testClock(NOW);
-  harness = await createHarness({ clock: clock.now });
-});
-
-afterEach(async () => {
-  await harness.destroy();
+harnessForEachTest(NOW, (fresh, freshClock) => {
+  harness = fresh;
+  clock = freshClock;
 });
 
 /** An owner's workspace with one project. */

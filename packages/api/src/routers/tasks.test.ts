@@ -1,14 +1,8 @@
 import { newId } from '@trellis/db';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
-import {
-  createHarness,
-  type Harness,
-  rejection,
-  type TestClock,
-  testClock,
-} from '../test/harness.js';
+import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
 
 const START = new Date('2030-06-01T09:00:00.000Z');
 const MINUTE_MS = 60 * 1000;
@@ -17,13 +11,9 @@ const at = (minutes: number) => new Date(START.getTime() + minutes * MINUTE_MS).
 let harness: Harness;
 let clock: TestClock;
 
-beforeEach(async () => {
-  clock = testClock(START);
-  harness = await createHarness({ clock: clock.now });
-});
-
-afterEach(async () => {
-  await harness.destroy();
+harnessForEachTest(START, (fresh, freshClock) => {
+  harness = fresh;
+  clock = freshClock;
 });
 
 type SignedUp = Awaited<ReturnType<Harness['signUpUser']>>;

@@ -1,7 +1,7 @@
 import type { Role } from '@trellis/db';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import { TRPCError } from '@trpc/server';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { type ApiConfig, createContext, type RequestInfo } from '../context.js';
 import { createCaller } from '../root.js';
 
@@ -115,6 +115,26 @@ export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise
     destroy: () => database.destroy(),
   };
   return harness;
+}
+
+/**
+ * A fresh harness, with its clock at `start`, for every test of the calling file (and
+ * destroyed after it): `use` hands them to the file's own `harness` and `clock` variables.
+ */
+export function harnessForEachTest(
+  start: Date,
+  use: (harness: Harness, clock: TestClock) => void,
+): void {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    const clock = testClock(start);
+    current = await createHarness({ clock: clock.now });
+    use(current, clock);
+  });
+  afterEach(async () => {
+    await current?.destroy();
+    current = undefined;
+  });
 }
 
 /** Awaits a call that must fail and returns the TRPCError it failed with. */
