@@ -6,70 +6,28 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './test/server.js';
+import {
+  type AuthResult,
+  dataOf,
+  type ErrorShape,
+  errorIn,
+  expectError,
+  isRecord,
+  PASSWORD,
+  parseJson,
+  type Reply,
+  type User,
+  type Workspace,
+} from './test/wire.js';
 
 // ---------------------------------------------------------------------------------------
 // Wire types
 // ---------------------------------------------------------------------------------------
 
-interface ErrorData {
-  code: string;
-  httpStatus: number;
-  path?: string;
-  fieldErrors?: Record<string, string[]>;
-}
-
-interface ErrorShape {
-  message: string;
-  code: number;
-  data: ErrorData;
-}
-
-interface User {
-  id: string;
-  email: string;
-  name: string;
-}
-
-interface AuthResult {
-  user: User;
-  session: { token: string; expiresAt: string };
-}
-
 interface Me {
   user: User;
   workspaces: { id: string; name: string; slug: string; role: string }[];
 }
-
-interface Workspace {
-  id: string;
-  name: string;
-  slug: string;
-  role: string;
-}
-
-/** One HTTP exchange as the tests see it. */
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
-  json: unknown;
-}
-
-/** tRPC's JSON-RPC numbers for each error code, as they appear in `error.code`. */
-const RPC_CODES: Record<string, number> = {
-  PARSE_ERROR: -32700,
-  BAD_REQUEST: -32600,
-  UNAUTHORIZED: -32001,
-  FORBIDDEN: -32003,
-  NOT_FOUND: -32004,
-  METHOD_NOT_SUPPORTED: -32005,
-  CONFLICT: -32009,
-  PAYLOAD_TOO_LARGE: -32013,
-  UNSUPPORTED_MEDIA_TYPE: -32015,
-};
-
-const PASSWORD = 'correct horse battery staple';
 
 // ---------------------------------------------------------------------------------------
 // Server and transport helpers
@@ -90,14 +48,6 @@ afterAll(async () => {
 
 function port(): number {
   return Number(new URL(server.url).port);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function record(request: string, reply: Reply): Reply {
@@ -223,42 +173,6 @@ function rawSocket(payload: string): Promise<Reply> {
 // ---------------------------------------------------------------------------------------
 // Assertion helpers
 // ---------------------------------------------------------------------------------------
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Asserts a single-call success and returns `result.data`. */
-function dataOf<T>(reply: Reply): T {
-  expect(reply.status, reply.text).toBe(200);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = reply.json;
-  if (!isRecord(body) || !isRecord(body.result) || !('data' in body.result)) {
-    throw new Error(`not a tRPC success body: ${reply.text}`);
-  }
-  return body.result.data as T;
-}
-
-/** Asserts an error envelope `{error:{message,code,data:{code,httpStatus}}}` inside `value`. */
-function errorIn(value: unknown, status: number, code: string): ErrorShape {
-  if (!isRecord(value) || !isRecord(value.error)) {
-    throw new Error(`not an error body: ${JSON.stringify(value)}`);
-  }
-  const error = value.error as unknown as ErrorShape;
-  expect(typeof error.message).toBe('string');
-  expect(error.data.code).toBe(code);
-  expect(error.data.httpStatus).toBe(status);
-  expect(error.code).toBe(RPC_CODES[code]);
-  expect(JSON.stringify(error)).not.toMatch(/stack|at .*\.ts:\d+/);
-  return error;
-}
-
-/** Asserts an error reply with this HTTP status and tRPC code, and returns its `error`. */
-function expectError(reply: Reply, status: number, code: string): ErrorShape {
-  expect(reply.status, reply.text).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
-  return errorIn(reply.json, status, code);
-}
 
 /** The `error` of a batch reply: either one envelope for the whole batch or one per call. */
 function batchErrors(reply: Reply, status: number, code: string): ErrorShape[] {

@@ -4,41 +4,21 @@
 // Nothing here imports the API's code: plain fetch, JSON in, status codes and JSON out.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './test/server.js';
+import {
+  type AuthResult,
+  dataOf,
+  errorIn,
+  expectError,
+  PASSWORD,
+  parseJson,
+  type Reply,
+  type User,
+  type Workspace,
+} from './test/wire.js';
 
 // ---------------------------------------------------------------------------------------
 // Wire types
 // ---------------------------------------------------------------------------------------
-
-interface ErrorData {
-  code: string;
-  httpStatus: number;
-  path?: string;
-  fieldErrors?: Record<string, string[]>;
-}
-
-interface ErrorShape {
-  message: string;
-  code: number;
-  data: ErrorData;
-}
-
-interface User {
-  id: string;
-  email: string;
-  name: string;
-}
-
-interface AuthResult {
-  user: User;
-  session: { token: string; expiresAt: string };
-}
-
-interface Workspace {
-  id: string;
-  name: string;
-  slug: string;
-  role: string;
-}
 
 interface Project {
   id: string;
@@ -126,25 +106,6 @@ interface TaskChange {
   task: Task;
 }
 
-/** One HTTP exchange as the tests see it. */
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
-  json: unknown;
-}
-
-/** tRPC's JSON-RPC numbers for each error code, as they appear in `error.code`. */
-const RPC_CODES: Record<string, number> = {
-  BAD_REQUEST: -32600,
-  UNAUTHORIZED: -32001,
-  FORBIDDEN: -32003,
-  NOT_FOUND: -32004,
-  CONFLICT: -32009,
-};
-
-const PASSWORD = 'correct horse battery staple';
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -164,14 +125,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** A fetch to the test server, recorded in `seen`. */
 async function send(path: string, init: RequestInit = {}): Promise<Reply> {
@@ -220,42 +173,6 @@ function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
 // ---------------------------------------------------------------------------------------
 // Assertion helpers
 // ---------------------------------------------------------------------------------------
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Asserts a single-call success and returns `result.data`. */
-function dataOf<T>(reply: Reply): T {
-  expect(reply.status, reply.text.slice(0, 500)).toBe(200);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = reply.json;
-  if (!isRecord(body) || !isRecord(body.result) || !('data' in body.result)) {
-    throw new Error(`not a tRPC success body: ${reply.text}`);
-  }
-  return body.result.data as T;
-}
-
-/** Asserts an error envelope `{error:{message,code,data:{code,httpStatus}}}` inside `value`. */
-function errorIn(value: unknown, status: number, code: string): ErrorShape {
-  if (!isRecord(value) || !isRecord(value.error)) {
-    throw new Error(`not an error body: ${JSON.stringify(value)}`);
-  }
-  const error = value.error as unknown as ErrorShape;
-  expect(typeof error.message).toBe('string');
-  expect(error.data.code).toBe(code);
-  expect(error.data.httpStatus).toBe(status);
-  expect(error.code).toBe(RPC_CODES[code]);
-  expect(JSON.stringify(error)).not.toMatch(/stack|at .*\.ts:\d+/);
-  return error;
-}
-
-/** Asserts an error reply with this HTTP status and tRPC code, and returns its `error`. */
-function expectError(reply: Reply, status: number, code: string): ErrorShape {
-  expect(reply.status, reply.text.slice(0, 500)).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
-  return errorIn(reply.json, status, code);
-}
 
 /** Asserts a 400 whose field errors name exactly `fields`. */
 function expectFieldErrors(reply: Reply, fields: string[]): Record<string, string[]> {
