@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type Browser,
   expectHeading,
   expectTexts,
   inBrowser,
-  launchBrowser,
   type Page,
   person,
+  serverAndBrowserForFile,
   signIn,
   signUpOutsideBrowser,
-  startServer,
   type TestServer,
   textsOf,
   visible,
@@ -22,12 +21,9 @@ import {
 
 let server: TestServer;
 let browser: Browser;
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+serverAndBrowserForFile((started, launched) => {
+  server = started;
+  browser = launched;
 });
 
 /** Creates a task with the "New task" form on the tasks page; waits for it to say `key`. */

@@ -11,7 +11,7 @@ import {
   type Locator,
   type Page,
 } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 // Imported by path, as examples/ does: @trellis/server exports no test helpers, and a
 // package dependency on it would be a cycle (the server depends on the dashboard's build).
 import { startTestServer, type TestServer } from '../../server/src/test/server.js';
@@ -39,6 +39,23 @@ export async function startServer(): Promise<TestServer> {
     );
   }
   return startTestServer({ dashboardDir: DASHBOARD_DIR });
+}
+
+/**
+ * One server and one browser for all the tests of the calling file, closed after them:
+ * `use` hands them to the file's own variables.
+ */
+export function serverAndBrowserForFile(use: (server: TestServer, browser: Browser) => void) {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    use(server, browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }
 
 /** Chromium as installed by apt (never a downloaded browser), headless. */

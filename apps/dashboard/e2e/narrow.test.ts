@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type Browser,
   expectHeading,
   horizontalOverflow,
   inBrowser,
-  launchBrowser,
   NARROW,
   person,
+  serverAndBrowserForFile,
   signIn,
   signUpOutsideBrowser,
-  startServer,
   type TestServer,
 } from './harness.js';
 
@@ -18,12 +17,9 @@ import {
 
 let server: TestServer;
 let browser: Browser;
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+serverAndBrowserForFile((started, launched) => {
+  server = started;
+  browser = launched;
 });
 
 describe('the dashboard at 390 px', () => {

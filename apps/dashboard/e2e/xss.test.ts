@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type Browser,
   expectHeading,
   inBrowser,
-  launchBrowser,
   person,
+  serverAndBrowserForFile,
   signIn,
   signUpOutsideBrowser,
-  startServer,
   type TestServer,
   visible,
   WAIT_MS,
@@ -22,12 +21,9 @@ const SCRIPT_PAYLOAD = '<script>alert(2)</script>';
 
 let server: TestServer;
 let browser: Browser;
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+serverAndBrowserForFile((started, launched) => {
+  server = started;
+  browser = launched;
 });
 
 describe('user text in the dashboard', () => {
