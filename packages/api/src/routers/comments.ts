@@ -1,13 +1,13 @@
 import { type Database, isoNow, type Kysely, newId } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { recordActivity } from '../activity.js';
+import { type ActivityType, recordActivity } from '../activity.js';
 import { zPageDirection } from '../cursor.js';
 import { commentOutput, commentPageOutput, okOutput } from '../outputs.js';
 import { type CommentView, getComment, listComments, zCommentCursor } from '../queries/comments.js';
 import { roleAtLeast } from '../roles.js';
 import { zId } from '../schemas.js';
-import { locate, workspaceProcedure } from '../trpc.js';
+import { type Actor, locate, workspaceProcedure } from '../trpc.js';
 
 // Who may do what (API.md "Roles"): viewers read; members (and write tokens) comment;
 // only the author edits a comment, even admins may not put words in someone's mouth;
@@ -45,6 +45,33 @@ async function taskOf(trx: Kysely<Database>, workspaceId: string, taskId: string
   return task;
 }
 
+/** Logs a comment event on its task (call it inside the change's transaction). */
+function recordCommentEvent(
+  trx: Kysely<Database>,
+  event: {
+    workspaceId: string;
+    actor: Actor;
+    type: Extract<ActivityType, `comment.${string}`>;
+    task: { id: string; projectId: string };
+    data: { commentId: string } & Record<string, unknown>;
+  },
+  now: Date,
+) {
+  const { workspaceId, actor, type, task, data } = event;
+  return recordActivity(
+    trx,
+    {
+      workspaceId,
+      actor,
+      type,
+      projectId: task.projectId,
+      taskId: task.id,
+      data: { ...data, taskId: task.id },
+    },
+    now,
+  );
+}
+
 async function reload(trx: Kysely<Database>, workspaceId: string, id: string) {
   const comment = await getComment(trx, workspaceId, id);
   if (!comment) throw commentNotFound();
@@ -73,15 +100,14 @@ export const commentsRouter = {
             updated_at: isoNow(now),
           })
           .execute();
-        await recordActivity(
+        await recordCommentEvent(
           trx,
           {
             workspaceId,
             actor: ctx.actor,
             type: 'comment.created',
-            projectId: task.projectId,
-            taskId: task.id,
-            data: { commentId: id, taskId: task.id, excerpt: excerpt(input.body) },
+            task,
+            data: { commentId: id, excerpt: excerpt(input.body) },
           },
           now,
         );
@@ -130,15 +156,14 @@ export const commentsRouter = {
           .where('id', '=', comment.id)
           .execute();
         const task = await taskOf(trx, workspaceId, comment.taskId);
-        await recordActivity(
+        await recordCommentEvent(
           trx,
           {
             workspaceId,
             actor: ctx.actor,
             type: 'comment.updated',
-            projectId: task.projectId,
-            taskId: task.id,
-            data: { commentId: comment.id, taskId: task.id, excerpt: excerpt(input.body) },
+            task,
+            data: { commentId: comment.id, excerpt: excerpt(input.body) },
           },
           now,
         );
@@ -166,17 +191,15 @@ export const commentsRouter = {
           .where('id', '=', comment.id)
           .execute();
         const task = await taskOf(trx, workspaceId, comment.taskId);
-        await recordActivity(
+        await recordCommentEvent(
           trx,
           {
             workspaceId,
             actor: ctx.actor,
             type: 'comment.deleted',
-            projectId: task.projectId,
-            taskId: task.id,
+            task,
             data: {
               commentId: comment.id,
-              taskId: task.id,
               authorId: comment.authorId,
               excerpt: excerpt(comment.body),
             },
