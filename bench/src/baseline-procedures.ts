@@ -8,6 +8,7 @@ import {
   listTaskPage,
   loadTaskViews,
   locate,
+  procedureSchemas,
   recordActivity,
   roleAtLeast,
   statsOverview,
@@ -16,7 +17,7 @@ import {
 } from '@trellis/api';
 import { type AuthUser, validateSessionToken } from '@trellis/auth';
 import { type Database, isoNow, type Kysely, newId, type Role, type TaskStatus } from '@trellis/db';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 // The procedures the benchmark drives, as plain functions: the same authentication, the
 // same workspace and role check, the same zod schemas (taken from the procedures
@@ -33,21 +34,16 @@ export class HttpError extends Error {
   }
 }
 
-/** The zod schema a procedure checks its input with, read from the procedure. */
-function inputSchema<T>(procedure: { _def: { inputs: unknown[] } }): z.ZodType<T> {
-  const [schema, ...more] = procedure._def.inputs;
-  if (!(schema instanceof z.ZodType) || more.length > 0) {
-    throw new Error('expected a procedure with one zod input schema');
-  }
-  return schema as z.ZodType<T>;
-}
+const declared = procedureSchemas(appRouter);
 
-/** The zod schema a procedure checks its answer with (`.output(...)`), read from the procedure. */
-function outputSchema<T>(procedure: { _def: object }): z.ZodType<T> {
-  const schema = 'output' in procedure._def ? procedure._def.output : undefined;
-  if (!(schema instanceof z.ZodType))
-    throw new Error('expected a procedure with a zod output schema');
-  return schema as z.ZodType<T>;
+/** The zod schemas a procedure validates with, read from the procedure itself. */
+function schemasOf<In, Out>(path: string): { input: z.ZodType<In>; output: z.ZodType<Out> } {
+  const schemas = declared.get(path);
+  const [input, ...more] = schemas?.inputs ?? [];
+  if (!input || more.length > 0 || !schemas?.output) {
+    throw new Error(`${path}: expected one zod input and a zod output schema`);
+  }
+  return { input: input as z.ZodType<In>, output: schemas.output as z.ZodType<Out> };
 }
 
 /** tasks.create's input after validation (defaults applied). */
@@ -62,19 +58,14 @@ interface CreateTaskInput {
   dueAt: string | null;
 }
 
+// tRPC parses every input and answer with the procedure's own schemas; so does the baseline.
 const schemas = {
-  get: inputSchema<{ taskId: string }>(appRouter.tasks.get),
-  list: inputSchema<TaskListInput>(appRouter.tasks.list),
-  create: inputSchema<CreateTaskInput>(appRouter.tasks.create),
-  stats: inputSchema<{ workspaceId: string }>(appRouter.stats.overview),
-};
-
-// tRPC parses every answer with the procedure's output schema; so does the baseline.
-const outputs = {
-  get: outputSchema<TaskView>(appRouter.tasks.get),
-  list: outputSchema<Awaited<ReturnType<typeof listTaskPage>>>(appRouter.tasks.list),
-  create: outputSchema<TaskView>(appRouter.tasks.create),
-  stats: outputSchema<Awaited<ReturnType<typeof statsOverview>>>(appRouter.stats.overview),
+  get: schemasOf<{ taskId: string }, TaskView>('tasks.get'),
+  list: schemasOf<TaskListInput, Awaited<ReturnType<typeof listTaskPage>>>('tasks.list'),
+  create: schemasOf<CreateTaskInput, TaskView>('tasks.create'),
+  stats: schemasOf<{ workspaceId: string }, Awaited<ReturnType<typeof statsOverview>>>(
+    'stats.overview',
+  ),
 };
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -112,26 +103,28 @@ export type Handler = (db: Kysely<Database>, user: AuthUser, rawInput: unknown) 
 
 async function getTask(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {
   const workspace = await workspaceOf(db, user, locate.task, rawInput, 'viewer');
-  const input = schemas.get.parse(rawInput);
+  const input = schemas.get.input.parse(rawInput);
   const [task] = await loadTaskViews(db, workspace.id, [input.taskId]);
   if (!task) throw new HttpError(404, 'Task not found');
-  return outputs.get.parse(task);
+  return schemas.get.output.parse(task);
 }
 
 async function listTasks(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {
   const workspace = await workspaceOf(db, user, locate.workspace, rawInput, 'viewer');
-  return outputs.list.parse(await listTaskPage(db, workspace.id, schemas.list.parse(rawInput)));
+  return schemas.list.output.parse(
+    await listTaskPage(db, workspace.id, schemas.list.input.parse(rawInput)),
+  );
 }
 
 async function overview(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {
   const workspace = await workspaceOf(db, user, locate.workspace, rawInput, 'viewer');
-  schemas.stats.parse(rawInput);
-  return outputs.stats.parse(await statsOverview(db, workspace.id, new Date()));
+  schemas.stats.input.parse(rawInput);
+  return schemas.stats.output.parse(await statsOverview(db, workspace.id, new Date()));
 }
 
 async function createTask(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {
   const workspace = await workspaceOf(db, user, locate.project, rawInput, 'member');
-  const input = schemas.create.parse(rawInput);
+  const input = schemas.create.input.parse(rawInput);
   const workspaceId = workspace.id;
   const actor: Actor = { userId: user.id, apiTokenId: null };
   const at = new Date();
@@ -152,7 +145,7 @@ async function createTask(db: Kysely<Database>, user: AuthUser, rawInput: unknow
     await recordActivity(trx, { ...entry, data: { task } }, at);
     return task;
   });
-  return outputs.create.parse(created);
+  return schemas.create.output.parse(created);
 }
 
 /** The queries the baseline serves by GET (and in batches). */

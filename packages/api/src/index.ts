@@ -14,6 +14,7 @@ export type { FieldErrors, TrellisErrorData } from './errors.js';
 export { deleteExpiredIdempotencyKeys } from './idempotency.js';
 /** Output schemas of every query and mutation (the OpenAPI document publishes them). */
 export * as outputs from './outputs.js';
+export { type ProcedureSchemas, procedureSchemas } from './procedure-schemas.js';
 export { allocateTaskNumber } from './queries/projects.js';
 export { statsOverview } from './queries/stats.js';
 export { insertTask, isAssignable, loadTaskViews, type TaskView } from './queries/tasks.js';

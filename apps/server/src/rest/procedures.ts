@@ -1,3 +1,4 @@
+import { procedureSchemas } from '@trellis/api';
 import type { AnyTRPCRouter, TRPCProcedureType } from '@trpc/server';
 import { z } from 'zod';
 import { pathParams, type RestRoute } from './routes.js';
@@ -15,12 +16,6 @@ export interface ResolvedRoute extends RestRoute {
   output: z.ZodType;
 }
 
-interface ProcedureDef {
-  type: TRPCProcedureType;
-  inputs: unknown[];
-  output?: unknown;
-}
-
 /**
  * Looks up every route's procedure, failing at startup (not on the first request) when a
  * route names a procedure that does not exist, is a subscription, or lacks zod schemas.
@@ -29,17 +24,17 @@ export function resolveRoutes(
   router: AnyTRPCRouter,
   routes: readonly RestRoute[],
 ): ResolvedRoute[] {
-  const procedures = router._def.procedures as Record<string, { _def: ProcedureDef } | undefined>;
+  const procedures = procedureSchemas(router);
   return routes.map((route) => {
-    const def = procedures[route.procedure]?._def;
+    const def = procedures.get(route.procedure);
     if (!def || def.type === 'subscription') {
       throw new Error(`REST route ${route.path}: no query or mutation ${route.procedure}`);
     }
     const [input, ...more] = def.inputs;
-    if (more.length > 0 || (input !== undefined && !(input instanceof z.ZodType))) {
+    if (more.length > 0) {
       throw new Error(`REST route ${route.path}: ${route.procedure} needs one zod input schema`);
     }
-    if (!(def.output instanceof z.ZodType)) {
+    if (def.output === undefined) {
       throw new Error(`REST route ${route.path}: ${route.procedure} has no zod output schema`);
     }
     const expectsGet = def.type === 'query';

@@ -1,5 +1,6 @@
 import type { AnyTRPCRouter } from '@trpc/server';
 import { z } from 'zod';
+import { procedureSchemas } from '../procedure-schemas.js';
 import {
   type ApiSurface,
   asArray,
@@ -7,35 +8,23 @@ import {
   type JsonSchema,
   type JsonValue,
   type ProcedureSurface,
-  type ProcedureType,
   sortKeys,
 } from './surface.js';
-
-// tRPC keeps a built procedure's parsers on `_def`: `inputs` (one per `.input()`, merged
-// at run time) is typed, `output` (from `.output()`) exists at run time but is not in the
-// built procedure's type, hence this narrow view.
-interface ProcedureDef {
-  type: ProcedureType;
-  inputs: unknown[];
-  output?: unknown;
-}
 
 /** The public surface of `router`: every procedure's kind, input and output schemas. */
 export function extractSurface(router: AnyTRPCRouter): ApiSurface {
   const procedures: Record<string, ProcedureSurface> = {};
-  const defs = router._def.procedures as Record<string, { _def: ProcedureDef }>;
-  for (const path of Object.keys(defs).sort()) {
-    const def = (defs[path] as { _def: ProcedureDef })._def;
-    const surface: ProcedureSurface = { type: def.type };
-    if (def.inputs.length > 0) surface.input = mergeInputs(path, def.inputs);
-    if (def.output !== undefined) surface.output = schemaOf(path, 'output', def.output);
+  for (const [path, { type, inputs, output }] of procedureSchemas(router)) {
+    const surface: ProcedureSurface = { type };
+    if (inputs.length > 0) surface.input = mergeInputs(path, inputs);
+    if (output !== undefined) surface.output = schemaOf(path, 'output', output);
     procedures[path] = surface;
   }
   return { procedures };
 }
 
 /** Several `.input()` objects reach the resolver merged: one object with all their fields. */
-function mergeInputs(path: string, parsers: unknown[]): JsonSchema {
+function mergeInputs(path: string, parsers: z.ZodType[]): JsonSchema {
   const schemas = parsers.map((parser) => schemaOf(path, 'input', parser));
   if (schemas.length === 1) return schemas[0] as JsonSchema;
   if (!schemas.every((schema) => schema.type === 'object')) return { allOf: schemas };
@@ -61,10 +50,7 @@ function mergeInputs(path: string, parsers: unknown[]): JsonSchema {
  * optional), outputs as received. Types JSON Schema cannot express (dates, transforms'
  * results) become `{}` instead of failing, so the surface stays complete.
  */
-function schemaOf(path: string, io: 'input' | 'output', parser: unknown): JsonSchema {
-  if (!isZodSchema(parser)) {
-    throw new Error(`${path}: its ${io} parser is not a zod schema, so its surface is unknown`);
-  }
+function schemaOf(path: string, io: 'input' | 'output', parser: z.ZodType): JsonSchema {
   let schema: JsonSchema;
   try {
     schema = z.toJSONSchema(parser, { io, unrepresentable: 'any' }) as JsonSchema;
@@ -73,8 +59,4 @@ function schemaOf(path: string, io: 'input' | 'output', parser: unknown): JsonSc
   }
   const { $schema: _, ...rest } = schema;
   return sortKeys(rest) as JsonSchema;
-}
-
-function isZodSchema(parser: unknown): parser is z.core.$ZodType {
-  return typeof parser === 'object' && parser !== null && '_zod' in parser;
 }
