@@ -76,19 +76,22 @@ export function listInput(fixture: Fixture, limit = 50) {
 /**
  * Walks tasks.list (100 rows a page; a cursor is bound to the filters, not the limit) and
  * returns up to `max` cursors, so that keyset reads land on pages all through the list.
+ * `target` says which server's route to walk: the benchmark walks both, so that both
+ * have done the same work before they are measured.
  */
 export async function collectCursors(
   serverUrl: string,
   token: string,
   fixture: Fixture,
-  max = 200,
+  { target = 'trellis', max = 200 }: { target?: Target; max?: number } = {},
 ): Promise<string[]> {
   const cursors: string[] = [];
   let cursor: string | undefined;
   const headers = { authorization: `Bearer ${token}` };
   do {
     const input = { ...listInput(fixture, 100), ...(cursor === undefined ? {} : { cursor }) };
-    const answer = await send(`${serverUrl}/trpc/tasks.list?${query(input)}`, { headers });
+    const route = target === 'trellis' ? '/trpc' : '/base';
+    const answer = await send(`${serverUrl}${route}/tasks.list?${query(input)}`, { headers });
     const page = dataOf(answer, 'walking tasks.list') as { nextCursor: string | null };
     cursor = page.nextCursor ?? undefined;
     if (cursor !== undefined) cursors.push(cursor);

@@ -1,4 +1,4 @@
-import cluster, { type Worker } from 'node:cluster';
+import type { Cluster, Worker } from 'node:cluster';
 import { createDatabase, migrateToLatest } from '@trellis/db';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { buildServer } from './server.js';
@@ -6,11 +6,13 @@ import { buildServer } from './server.js';
 /** What the primary sends a worker to make it finish in-flight requests and exit. */
 const SHUTDOWN_MESSAGE = 'trellis:shutdown';
 
-/** Serves in this process: the whole server with WORKERS=1, one worker of several otherwise. */
-async function serve(config: ServerConfig): Promise<void> {
+/**
+ * Serves in this process: the whole server with WORKERS=1, one worker of several otherwise
+ * (`isWorker`: the primary has migrated already, once, before forking).
+ */
+async function serve(config: ServerConfig, isWorker: boolean): Promise<void> {
   const db = createDatabase(config.databaseUrl);
-  // With several workers the primary has migrated already, once, before forking.
-  if (config.migrateOnStart && cluster.isPrimary) await migrateToLatest(db);
+  if (config.migrateOnStart && !isWorker) await migrateToLatest(db);
   const app = buildServer(config, { db });
 
   let closing = false;
@@ -45,7 +47,7 @@ async function serve(config: ServerConfig): Promise<void> {
  * hands them the connections). A worker that dies after it was serving is replaced; one
  * that dies before (a bad port, a broken database) stops them all, instead of looping.
  */
-async function runPrimary(config: ServerConfig): Promise<void> {
+async function runPrimary(config: ServerConfig, cluster: Cluster): Promise<void> {
   if (config.migrateOnStart) {
     const db = createDatabase(config.databaseUrl);
     try {
@@ -93,8 +95,12 @@ async function runPrimary(config: ServerConfig): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  if (config.workers > 1 && cluster.isPrimary) await runPrimary(config);
-  else await serve(config);
+  if (config.workers === 1) return serve(config, false);
+  // Loaded only for several workers: node:cluster brings child_process with it, ~25 ms of
+  // a single process's cold start.
+  const { default: cluster } = await import('node:cluster');
+  if (cluster.isPrimary) await runPrimary(config, cluster);
+  else await serve(config, true);
 }
 
 main().catch((error: unknown) => {

@@ -1,9 +1,12 @@
 import { initTRPC } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
-// tRPC merges each middleware's `next({ ctx })` into the context with a copy helper that
-// patches/@trpc__server@11.22.1.patch replaces with a faster one. These are the properties
-// of that copy the procedures rely on, checked through tRPC's public API.
+// tRPC merges each middleware's `next({ ctx })` into the context, the inputs of chained
+// `.input()` calls into one, and an output parser's result into the call's result, with
+// copies that patches/@trpc__server@11.22.1.patch makes faster (a leaner helper, and
+// spread syntax in the middleware chain). These are the properties of those copies the
+// procedures rely on, checked through tRPC's public API.
 
 const marker = Symbol('marker');
 
@@ -46,6 +49,20 @@ describe('tRPC context merging (patched copy helper)', () => {
       polluted: undefined,
       ownProto: { polluted: true },
       plain: 1,
+    });
+  });
+
+  it('merges chained inputs, later keys winning, and gives the resolver the parsed output', async () => {
+    const t = initTRPC.create();
+    const procedure = t.procedure
+      .input(z.object({ workspaceId: z.string(), shared: z.string() }))
+      .input(z.object({ taskId: z.string(), shared: z.string().transform((s) => `${s}!`) }))
+      .output(z.object({ seen: z.record(z.string(), z.string()) }))
+      .query(({ input }) => ({ seen: input, dropped: 'by the output parser' }));
+    const caller = t.createCallerFactory(t.router({ procedure }))({});
+
+    expect(await caller.procedure({ workspaceId: 'w', taskId: 't', shared: 's' })).toEqual({
+      seen: { workspaceId: 'w', taskId: 't', shared: 's!' },
     });
   });
 });

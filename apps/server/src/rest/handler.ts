@@ -6,6 +6,7 @@ import {
   getTRPCErrorShape,
 } from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { lazy } from '../lazy.js';
 import type { RequestContexts } from '../request-context.js';
 import { handleRestFrameworkError, sendRestError } from './errors.js';
 import { inputJsonSchema, propertiesOf, type ResolvedRoute } from './procedures.js';
@@ -37,12 +38,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** Path parameters, then the query string (GET) or JSON body, as the procedure's input. */
 function inputReader(route: ResolvedRoute) {
   if (!route.input) return () => undefined;
-  const coerce = queryCoercer(propertiesOf(inputJsonSchema(route)));
+  const coerce = lazy(() => queryCoercer(propertiesOf(inputJsonSchema(route))));
   return (request: FastifyRequest): Record<string, unknown> => {
     const params = request.params as Record<string, string>;
     let rest: Record<string, unknown>;
     if (route.method === 'GET') {
-      rest = coerce(request.query as QueryString);
+      rest = coerce()(request.query as QueryString);
     } else if (request.body === undefined || request.body === null) {
       rest = {};
     } else if (isPlainObject(request.body)) {
