@@ -3,8 +3,14 @@ import { z } from 'zod';
 
 // Input building blocks shared by routers. Every string and array is bounded.
 
-/** An opaque ID as issued by the server. */
-export const zId = z.string().min(1).max(64);
+/**
+ * True when `text` holds no control character and no broken UTF-16 (lone surrogate). NUL in
+ * particular: PostgreSQL text cannot hold it, and refuses it even as a query parameter.
+ */
+export const printable = (text: string): boolean => !/[\p{Cc}\p{Cs}]/u.test(text);
+
+/** An opaque ID as issued by the server (never a control character). */
+export const zId = z.string().min(1).max(64).refine(printable, 'Must be an ID as issued');
 
 /** An email address, compared case-insensitively. */
 export const zEmail = z.email().max(254);
@@ -18,7 +24,7 @@ export const zName = z
   .trim()
   .min(1)
   .max(100)
-  .refine((name) => !/[\p{Cc}\p{Cs}]/u.test(name), 'Must not contain control characters');
+  .refine(printable, 'Must not contain control characters');
 
 /** A workspace slug: lowercase letters, digits and single hyphens, 2–48 characters. */
 export const zSlug = z

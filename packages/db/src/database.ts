@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { createPostgresPool } from './postgres-pool.js';
 import type { Database } from './schema.js';
 import { DEFAULT_STATEMENT_CACHE_SIZE, withStatementCache } from './statement-cache.js';
 
@@ -30,12 +31,34 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   return { dialect: 'sqlite', filename: url };
 }
 
-/** Options for tuning the embedded database. */
+/** A PostgreSQL connection pool's counts right now, for metrics. */
+export interface PoolStats {
+  /** Connections open, idle or busy. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+}
+
+const pools = new WeakMap<
+  Kysely<Database>,
+  { totalCount: number; idleCount: number; waitingCount: number }
+>();
+
+/** The connection pool counts of a PostgreSQL database from createDatabase; undefined for SQLite. */
+export function databasePoolStats(db: Kysely<Database>): PoolStats | undefined {
+  const pool = pools.get(db);
+  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+}
+
+/** Options for tuning the database connection(s). */
 export interface DatabaseOptions {
-  /** How long a writer waits for another connection's lock, in ms. */
+  /** PostgreSQL: how many connections the pool may open (default 10). */
+  poolSize?: number;
+  /** SQLite: how long a writer waits for another connection's lock, in ms. */
   busyTimeoutMs?: number;
   /**
-   * How many prepared statements to keep for reuse (default 500, least recently used
+   * SQLite: how many prepared statements to keep for reuse (default 500, least recently used
    * dropped first); 0 compiles every query anew, as Kysely's own driver does.
    */
   statementCacheSize?: number;
@@ -48,7 +71,10 @@ export interface DatabaseOptions {
 export function createDatabase(url: string, options: DatabaseOptions = {}): Kysely<Database> {
   const target = parseDatabaseUrl(url);
   if (target.dialect === 'postgres') {
-    throw new Error('PostgreSQL is not supported yet: use a file: URL for SQLite');
+    const pool = createPostgresPool(target.connectionString, options.poolSize);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pools.set(db, pool);
+    return db;
   }
   const { statementCacheSize = DEFAULT_STATEMENT_CACHE_SIZE } = options;
   // Checked before opening, so that a bad option does not leave a file handle behind.

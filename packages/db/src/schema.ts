@@ -166,14 +166,18 @@ export interface ActivityTable {
   created_at: string;
 }
 
-/** Maps each task to the integer rowid of its full-text document (maintained by triggers). */
+/**
+ * Each task's full-text document, maintained by triggers. SQLite: the integer rowid of its
+ * `task_fts` row. PostgreSQL: also its comments and weighted tsvector (`comments`,
+ * `document`), which only packages/db search.ts reads.
+ */
 export interface TaskSearchDocsTable {
   doc_id: number;
   task_id: string;
   workspace_id: string;
 }
 
-/** The FTS5 index over task titles, descriptions and comments (maintained by triggers). */
+/** SQLite only: the FTS5 index over task titles, descriptions and comments (triggers). */
 export interface TaskFtsTable {
   rowid: number;
   title: string;

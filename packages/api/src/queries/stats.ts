@@ -1,4 +1,10 @@
-import { type Database, type Kysely, TASK_STATUSES, type TaskStatus } from '@trellis/db';
+import {
+  type Database,
+  type Kysely,
+  TASK_STATUSES,
+  type TaskStatus,
+  withoutIndexHint,
+} from '@trellis/db';
 import { sql } from 'kysely';
 
 /** How many days the per-day series cover: today (UTC) and the 29 days before. */
@@ -69,7 +75,7 @@ export function statsQueries(
         tasks
           .select(['assignee_id', count])
           .where('status', 'in', OPEN_STATUSES)
-          .groupBy(sql`+${sql.ref('assignee_id')}`)
+          .groupBy(withoutIndexHint(db, 'assignee_id'))
           .as('open'),
       )
       .leftJoin('users', 'users.id', 'open.assignee_id')
@@ -112,18 +118,24 @@ export async function statsOverview(
   const days = statsDays(now);
   const firstDay = days[0] ?? utcDay(now, 0);
   const dayAfter = utcDay(now, 1);
-  // One read transaction: every number describes the same moment.
-  const rows = await db.transaction().execute(async (trx) => {
-    const q = statsQueries(trx, workspaceId, { firstDay, dayAfter, now: now.toISOString() });
-    return {
-      byStatus: await q.byStatus.execute(),
-      byPriority: await q.byPriority.execute(),
-      openByAssignee: await q.openByAssignee.execute(),
-      createdPerDay: await q.createdPerDay.execute(),
-      completedPerDay: await q.completedPerDay.execute(),
-      overdue: await q.overdue.executeTakeFirstOrThrow(),
-    };
-  });
+  // One read transaction: every number describes the same moment. SQLite's transaction
+  // reads one snapshot as it is; PostgreSQL's default (READ COMMITTED) takes a new one per
+  // statement, so it is asked for REPEATABLE READ (SQLite's driver ignores the setting).
+  const rows = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      const q = statsQueries(trx, workspaceId, { firstDay, dayAfter, now: now.toISOString() });
+      return {
+        byStatus: await q.byStatus.execute(),
+        byPriority: await q.byPriority.execute(),
+        openByAssignee: await q.openByAssignee.execute(),
+        createdPerDay: await q.createdPerDay.execute(),
+        completedPerDay: await q.completedPerDay.execute(),
+        overdue: await q.overdue.executeTakeFirstOrThrow(),
+      };
+    });
   const byStatus = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<
     TaskStatus,
     number

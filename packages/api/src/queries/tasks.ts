@@ -1,5 +1,10 @@
-import type { Database, Kysely, TaskStatus, TaskUpdate } from '@trellis/db';
-import { sql } from 'kysely';
+import {
+  type Database,
+  type Kysely,
+  type TaskStatus,
+  type TaskUpdate,
+  withoutIndexHint,
+} from '@trellis/db';
 
 /** A task as clients see it. `key` is the project key and number, e.g. `ENG-12`. */
 export interface TaskView {
@@ -54,15 +59,15 @@ export async function loadTaskViews(
       'tasks.updated_at as updatedAt',
       'tasks.completed_at as completedAt',
     ])
-    // By id first: the unary + keeps the planner from preferring a workspace-wide index
-    // scan (which it may, without table statistics) over 50 primary-key lookups.
-    .where(sql`+${sql.ref('tasks.workspace_id')}`, '=', workspaceId)
+    // By id first: SQLite's unary + keeps its planner from preferring a workspace-wide
+    // index scan (which it may, without table statistics) over 50 primary-key lookups.
+    .where(withoutIndexHint(db, 'tasks.workspace_id'), '=', workspaceId)
     .where('tasks.id', 'in', taskIds)
     .execute();
   const labels = await db
     .selectFrom('task_labels')
     .select(['task_id', 'label'])
-    .where(sql`+${sql.ref('workspace_id')}`, '=', workspaceId)
+    .where(withoutIndexHint(db, 'workspace_id'), '=', workspaceId)
     .where('task_id', 'in', taskIds)
     .orderBy('label')
     .execute();

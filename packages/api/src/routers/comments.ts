@@ -20,13 +20,15 @@ export const COMMENT_MAX_LENGTH = 10_000;
 const EXCERPT_CODE_POINTS = 200;
 
 // Stored verbatim: no trim, no normalisation, no HTML escaping (clients escape on
-// output). Lone surrogates are refused because SQLite's UTF-8 text would silently
-// replace them, and then the body would no longer be what was sent.
+// output). Lone surrogates are refused because UTF-8 text (SQLite's and PostgreSQL's)
+// would silently replace them, and then the body would no longer be what was sent; NUL
+// because PostgreSQL text cannot hold it (refused on every dialect, so both answer alike).
 const zBody = z
   .string()
   .min(1)
   .max(COMMENT_MAX_LENGTH)
-  .refine((body) => !/\p{Cs}/u.test(body), 'Must not contain broken UTF-16 (lone surrogates)');
+  .refine((body) => !/\p{Cs}/u.test(body), 'Must not contain broken UTF-16 (lone surrogates)')
+  .refine((body) => !body.includes('\u0000'), 'Must not contain NUL characters');
 
 const commentNotFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'Comment not found' });
 

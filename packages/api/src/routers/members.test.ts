@@ -268,6 +268,19 @@ describe('members.invite', () => {
     await grace.api.members.acceptInvite({ inviteToken: second.inviteToken });
     expect((await rolesIn(workspaceId))[grace.user.id]).toBe('member');
   });
+
+  it('keeps one pending invite per address when invites for it are sent at the same time', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+
+    const sent = await Promise.all(
+      Array.from({ length: 8 }, () => invite(admin, workspaceId, grace, 'member')),
+    );
+
+    const pending = await invitesOf(workspaceId);
+    expect(pending).toHaveLength(1);
+    expect(sent.map((result) => result.inviteId)).toContain(pending[0]?.id);
+  });
 });
 
 describe('members.acceptInvite', () => {

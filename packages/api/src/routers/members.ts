@@ -113,6 +113,9 @@ export const membersRouter = {
       const issued = issueToken(INVITE_PREFIX);
       const expiresAt = isoNow(new Date(now.getTime() + INVITE_LIFETIME_MS));
       await ctx.db.transaction().execute(async (trx) => {
+        // Invites to one workspace take turns: two at once for the same address would
+        // each delete the other's (uncommitted, unseen) pending row and both insert.
+        await lockWorkspace(trx, ctx.workspace.id);
         if (await isMemberByEmail(trx, ctx.workspace.id, email)) {
           throw new TRPCError({ code: 'CONFLICT', message: `${email} is already a member` });
         }

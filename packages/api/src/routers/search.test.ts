@@ -90,6 +90,19 @@ describe('search.tasks', () => {
     expect(hit?.snippet).toBe('Mention the telemetry opt-out');
   });
 
+  it('shows a dozen words around a match in a long text, marking the cuts with …', async () => {
+    const { addTask, search } = await workspace();
+    const words = Array.from({ length: 40 }, (_, i) => `w${i}`);
+    words[20] = 'telemetry';
+    await addTask('Long one', words.join(' '));
+    await addTask('Starts well', `Telemetry first, then ${words.slice(0, 19).join(' ')}`);
+    const snippets = (await search('telemetry')).map((hit) => hit.snippet).sort();
+    expect(snippets).toEqual([
+      'Telemetry first, then w0 w1 w2 w3 w4 w5 w6 w7 w8…',
+      '…w15 w16 w17 w18 w19 telemetry w21 w22 w23 w24 w25 w26…',
+    ]);
+  });
+
   it('matches the beginnings of words', async () => {
     const { addTask, idsFor } = await workspace();
     const task = await addTask('Deployment pipeline', 'Production rollout');
@@ -175,6 +188,23 @@ describe('search.tasks', () => {
 
     await harness.db.deleteFrom('tasks').where('id', '=', task).execute();
     expect(await idsFor('wombat')).toEqual([]);
+  });
+
+  it('keeps every comment and edit searchable when they are written at the same time', async () => {
+    // On PostgreSQL each comment's trigger rebuilds the task's document from all its
+    // comments: two transactions at once must not each write a list missing the other's.
+    const { owner, addTask, idsFor } = await workspace();
+    const task = await addTask('Shared task', 'Many hands');
+    const words = Array.from({ length: 12 }, (_, i) => `marmot${String.fromCharCode(97 + i)}`);
+    await Promise.all([
+      ...words.map((word) => owner.api.comments.create({ taskId: task, body: `See ${word}` })),
+      harness.db
+        .updateTable('tasks')
+        .set({ title: 'Shared capybara' })
+        .where('id', '=', task)
+        .execute(),
+    ]);
+    for (const word of [...words, 'capybara']) expect(await idsFor(word), word).toEqual([task]);
   });
 
   it('ignores diacritics and case', async () => {

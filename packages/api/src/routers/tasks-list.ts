@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type Database, type Kysely, TASK_STATUSES, toFtsQuery } from '@trellis/db';
+import { type Database, type Kysely, matchingTaskIds, TASK_STATUSES } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor, zPageDirection } from '../cursor.js';
 import { taskPageOutput } from '../outputs.js';
 import { loadTaskViews, type TaskView } from '../queries/tasks.js';
-import { zId } from '../schemas.js';
+import { printable, zId } from '../schemas.js';
 import { workspaceInput, workspaceProcedure } from '../trpc.js';
 
 /** The orders tasks.list offers; each is a keyset on (sort key, id). */
@@ -23,7 +23,13 @@ const taskListFields = workspaceInput
       .optional(),
     assigneeId: zId.nullable().optional(),
     // Trimmed like the labels tasks.create stores.
-    label: z.string().trim().min(1).max(40).optional(),
+    label: z
+      .string()
+      .trim()
+      .min(1)
+      .max(40)
+      .refine(printable, 'Must not contain control characters')
+      .optional(),
     q: z.string().trim().min(1).max(200).optional(),
     sort: z.enum(TASK_SORTS).default('created'),
     order: z.enum(['asc', 'desc']).default('desc'),
@@ -66,7 +72,11 @@ interface Position {
 }
 
 const cursorPayload = z
-  .object({ f: z.string().max(64), k: z.union([z.string().max(64), z.number().int()]), i: zId })
+  .object({
+    f: z.string().max(64),
+    k: z.union([z.string().max(64).refine(printable), z.number().int()]),
+    i: zId,
+  })
   .strict();
 
 // Binds a cursor to the query that produced it (workspace, filters, sort, order; not the
@@ -137,8 +147,8 @@ export function buildTaskListQuery(
   workspaceId: string,
   input: TaskListInput,
 ) {
-  const match = input.q === undefined ? undefined : toFtsQuery(input.q);
-  if (match === null) return null;
+  const matching = input.q === undefined ? undefined : matchingTaskIds(db, workspaceId, input.q);
+  if (matching === null) return null;
   const key = sortKey(input);
   const { order, after } = input;
   return db
@@ -163,21 +173,7 @@ export function buildTaskListQuery(
           .where('task_labels.label', '=', input.label);
         where.push(eb('tasks.id', 'in', labelled));
       }
-      if (match !== undefined) {
-        const matching = eb
-          .selectFrom('task_search_docs')
-          .select('task_search_docs.task_id')
-          .where('task_search_docs.workspace_id', '=', workspaceId)
-          .where(
-            'task_search_docs.doc_id',
-            'in',
-            eb
-              .selectFrom('task_fts')
-              .select('task_fts.rowid')
-              .where(sql.ref('task_fts'), 'match', match),
-          );
-        where.push(eb('tasks.id', 'in', matching));
-      }
+      if (matching !== undefined) where.push(eb('tasks.id', 'in', matching));
       if (after) {
         // Spelled out rather than as a row value, which SQLite does not match against an
         // expression index: the first half is the index range, the second the tie-break.

@@ -1,5 +1,5 @@
 import { newId } from '@trellis/db';
-import { sql } from 'kysely';
+import { refuseInserts } from '@trellis/db/testing';
 import { describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
 import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
@@ -84,10 +84,10 @@ async function nextNumber(projectId: string) {
 
 /** Makes every insert of an activity entry of `type` fail, as a broken log write would. */
 async function breakActivity(type: string) {
-  await sql
-    .raw(`create trigger break_activity before insert on activity when new.type = '${type}'
-      begin select raise(abort, 'activity write failed'); end`)
-    .execute(harness.db);
+  await refuseInserts(harness.db, 'activity', 'activity write failed', {
+    column: 'type',
+    value: type,
+  });
 }
 
 describe('tasks.create', () => {
@@ -257,6 +257,7 @@ describe('tasks.create', () => {
     ['a title with a line separator', { title: 'a\u2028b' }, 'title'],
     ['a 20,001-character description', { description: 'x'.repeat(20_001) }, 'description'],
     ['a description with a lone surrogate', { description: 'bad \uD800 half' }, 'description'],
+    ['a description with a NUL', { description: 'bad \u0000 byte' }, 'description'],
     ['an unknown status', { status: 'open' }, 'status'],
     ['priority 5', { priority: 5 }, 'priority'],
     ['priority -1', { priority: -1 }, 'priority'],
@@ -334,6 +335,17 @@ describe('tasks.get', () => {
 
     expect(await viewer.api.tasks.get({ taskId: task.id })).toEqual(task);
     expect(await reader.api.tasks.get({ taskId: task.id })).toEqual(task);
+  });
+
+  it('refuses an ID holding NUL or another control character as a field error', async () => {
+    // PostgreSQL refuses NUL even as a query parameter: without this it would be a 500 there
+    // and a NOT_FOUND on SQLite.
+    const { member } = await team();
+    for (const taskId of ['a\u0000b', '\u0000', 'tab\there']) {
+      const error = await rejection(member.api.tasks.get({ taskId }));
+      expect(error.code, taskId).toBe('BAD_REQUEST');
+      expect(Object.keys(fieldErrorsOf(error.cause) ?? {})).toEqual(['taskId']);
+    }
   });
 
   it('is NOT_FOUND for a task of another workspace, for people and tokens alike', async () => {

@@ -21,13 +21,17 @@ import { listTasks } from './tasks-list.js';
 import { onTaskChange } from './tasks-on-change.js';
 
 // Titles and labels are single lines; descriptions are stored exactly as sent (only
-// broken UTF-16 is refused: SQLite could not store it verbatim).
+// broken UTF-16 and NUL are refused: UTF-8 text cannot store the one verbatim, nor
+// PostgreSQL text the other).
 const singleLine = (text: string) => !/[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/u.test(text);
 const zTitle = z.string().trim().min(1).max(200).refine(singleLine, 'Must be one line of text');
 const zDescription = z
   .string()
   .max(20_000)
-  .refine((text) => !/\p{Cs}/u.test(text), 'Must be valid Unicode');
+  .refine(
+    (text) => !/\p{Cs}/u.test(text) && !text.includes('\u0000'),
+    'Must be valid Unicode without NUL',
+  );
 const zLabels = z
   .array(z.string().trim().min(1).max(40).refine(singleLine, 'Must be one line of text'))
   .max(20)

@@ -1,6 +1,5 @@
 import type { Database, Kysely } from '@trellis/db';
-import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
-import { sql } from 'kysely';
+import { createTestDatabase, refuseInserts, type TestDatabase } from '@trellis/db/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../passwords.js';
 import { authenticateWithPassword, createPasswordUser } from '../users.js';
@@ -359,10 +358,7 @@ describe('signInWithOAuthIdentity: racing first sign-ins', () => {
 describe('signInWithOAuthIdentity: failures', () => {
   it('creates no user when linking it fails (one transaction)', async () => {
     // Make the database refuse the link, which is written after the new user.
-    await sql`
-      CREATE TRIGGER refuse_links BEFORE INSERT ON oauth_accounts
-      BEGIN SELECT RAISE(ABORT, 'links refused'); END
-    `.execute(db);
+    await refuseInserts(db, 'oauth_accounts', 'links refused');
 
     const error = await signInWithOAuthIdentity(db, 'github', identity(), T0).catch(
       (caught: unknown) => caught,

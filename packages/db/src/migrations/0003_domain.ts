@@ -1,10 +1,13 @@
 import { type Kysely, sql } from 'kysely';
+import { dialectOf } from '../dialect.js';
+import * as postgresSearch from './postgres/0003_search.js';
 
 // Frozen in time, like every migration: no imports of the app's schema types.
-// SQLite-specific parts (AUTOINCREMENT, FTS5, triggers) are marked; the PostgreSQL
-// equivalents (identity, tsvector + GIN) arrive with the PostgreSQL dialect.
+// SQLite-specific parts (AUTOINCREMENT, FTS5, triggers) are marked; their PostgreSQL
+// equivalents (identity, tsvector + GIN + plpgsql triggers) are in postgres/0003_search.ts.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  const postgres = dialectOf(db) === 'postgres';
   await db.schema
     .createTable('comments')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -27,7 +30,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // clients only ever see `id` and opaque cursors.
   await db.schema
     .createTable('activity')
-    .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement()) // SQLite
+    .addColumn('seq', postgres ? 'bigint' : 'integer', (c) =>
+      postgres ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement(),
+    )
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('workspace_id', 'text', (c) =>
       c.notNull().references('workspaces.id').onDelete('cascade'),
@@ -70,6 +75,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['project_id', 'created_at', 'id'])
     .execute();
 
+  if (postgres) {
+    await postgresSearch.up(db);
+    return;
+  }
   // Full-text search (SQLite FTS5): one document per task holding its title,
   // description and all its comments, kept in sync by triggers so that no write path
   // can forget it. `task_search_docs` gives each task a stable integer rowid (a table's
@@ -116,6 +125,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  if (dialectOf(db) === 'postgres') await postgresSearch.down(db);
+  else await downSqliteSearch(db);
+  for (const index of ['tasks_project_created_idx', 'tasks_ws_due_idx', 'tasks_ws_priority_idx']) {
+    await db.schema.dropIndex(index).ifExists().execute();
+  }
+  await db.schema.dropTable('activity').ifExists().execute();
+  await db.schema.dropTable('comments').ifExists().execute();
+}
+
+async function downSqliteSearch(db: Kysely<unknown>): Promise<void> {
   for (const trigger of [
     'comments_search_delete',
     'comments_search_update',
@@ -128,9 +147,4 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   }
   await sql`drop table if exists task_fts`.execute(db);
   await sql`drop table if exists task_search_docs`.execute(db);
-  for (const index of ['tasks_project_created_idx', 'tasks_ws_due_idx', 'tasks_ws_priority_idx']) {
-    await db.schema.dropIndex(index).ifExists().execute();
-  }
-  await db.schema.dropTable('activity').ifExists().execute();
-  await db.schema.dropTable('comments').ifExists().execute();
 }
