@@ -30,7 +30,11 @@ const CHROMIUM = '/usr/bin/chromium';
 /** How long a condition may take to hold before a test fails. */
 export const WAIT_MS = 10_000;
 
-/** The real server on a temp SQLite file, serving the built dashboard at `/`. */
+/**
+ * The real server on a fresh test database, serving the built dashboard at `/`. Run on
+ * SQLite only: `pnpm test`'s PostgreSQL pass leaves the browser tests out (scripts/test.mjs),
+ * since the API they drive is covered on PostgreSQL by apps/server's suite.
+ */
 export async function startServer(): Promise<TestServer> {
   if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) {
     throw new Error(

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createClient, isTrellisError, type TaskChange, type TrellisClient } from '@trellis/client';
+import { createClient, isTrellisError, type TaskChange } from '@trellis/client';
 import { newId } from '@trellis/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './test/server.js';
+import { subscribe, within } from './test/subscription.js';
 
 // Live updates as a TypeScript program sees them: @trellis/client subscribing over
 // server-sent events to a real server, while other users change tasks through the API.
@@ -52,60 +53,6 @@ async function team(role: 'member' | 'viewer' = 'member', target: TestServer = s
     .execute();
   const createTask = (title: string) => owner.client.tasks.create.mutate({ projectId, title });
   return { owner, mate, workspaceId, projectId, createTask };
-}
-
-/** Rejects unless `promise` settles within `ms`: a liveness bound, not a speed test. */
-function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A subscription whose events are read one at a time, in order. */
-function subscribe(client: TrellisClient, input: { workspaceId: string; lastEventId?: string }) {
-  const received: TaskChange[] = [];
-  let waiting: (() => void) | null = null;
-  let resolveStarted: () => void = () => {};
-  let resolveEnded: (how: { completed: true } | { error: unknown }) => void = () => {};
-  const started = new Promise<void>((resolve) => {
-    resolveStarted = resolve;
-  });
-  const ended = new Promise<{ completed: true } | { error: unknown }>((resolve) => {
-    resolveEnded = resolve;
-  });
-  const subscription = client.tasks.onChange.subscribe(input, {
-    onStarted: () => resolveStarted(),
-    onData: (event) => {
-      received.push(event);
-      waiting?.();
-    },
-    onError: (error) => resolveEnded({ error }),
-    onComplete: () => resolveEnded({ completed: true }),
-  });
-  return {
-    /** Resolves once the server is listening: changes made after it are delivered. */
-    started: within(started, 'connected'),
-    /** How the subscription ended, when it does. */
-    ended,
-    /** The next event (waits for it). */
-    async next(): Promise<TaskChange> {
-      while (received.length === 0) {
-        await within(
-          new Promise<void>((resolve) => {
-            waiting = resolve;
-          }),
-          'the next event',
-          10_000,
-        );
-      }
-      const event = received.shift();
-      if (!event) throw new Error('unreachable');
-      return event;
-    },
-    unsubscribe: () => subscription.unsubscribe(),
-  };
 }
 
 const summary = ({ data }: TaskChange) => [data.type, data.task.title, data.task.version];

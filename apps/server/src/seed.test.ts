@@ -1,34 +1,29 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authenticateWithPassword } from '@trellis/auth';
-import { createDatabase, type Database, type Kysely } from '@trellis/db';
+import { type Database, type Kysely, matchingTaskIds } from '@trellis/db';
+import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, DEMO_USERS } from './seed-data.js';
 
 // seed.ts as a developer runs it (`pnpm seed`): a child process configured through the
-// environment, checked by what it leaves in the database.
+// environment, checked by what it leaves in the database (the dialect under test).
 
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const seedScript = fileURLToPath(new URL('./seed.ts', import.meta.url));
 
-let dir: string;
+let database: TestDatabase;
 let databaseUrl: string;
-let db: Kysely<Database> | undefined;
 
-/** A fresh temp folder for the database; `cleanUp` closes and deletes it. */
-function useFreshDatabase() {
-  dir = mkdtempSync(join(tmpdir(), 'trellis-seed-'));
-  databaseUrl = `file:${join(dir, 'data', 'trellis.db')}`;
+/** A fresh, empty database; `cleanUp` deletes it. */
+async function useFreshDatabase() {
+  database = await createTestDatabase();
+  databaseUrl = database.url;
 }
 
 async function cleanUp() {
-  await db?.destroy();
-  db = undefined;
-  rmSync(dir, { recursive: true, force: true });
+  await database.destroy();
 }
 
 /** Runs the seed script with `args`; resolves with its exit code and output. */
@@ -47,8 +42,7 @@ function runSeed(...args: string[]): Promise<{ code: number; stdout: string; std
 }
 
 function openDatabase(): Kysely<Database> {
-  db ??= createDatabase(databaseUrl);
-  return db;
+  return database.db;
 }
 
 async function workspaceBySlug(slug: string) {
@@ -78,7 +72,7 @@ function projectNumbers(workspaceId: string) {
 }
 
 async function countOf(
-  table: 'tasks' | 'comments' | 'activity' | 'memberships',
+  table: 'tasks' | 'comments' | 'activity' | 'memberships' | 'task_search_docs',
   workspaceId: string,
 ) {
   const { count } = await openDatabase()
@@ -94,7 +88,7 @@ describe('pnpm seed --tasks 300 on a fresh database', () => {
   let seededAt: number;
 
   beforeAll(async () => {
-    useFreshDatabase();
+    await useFreshDatabase();
     seededAt = Date.now();
     run = await runSeed('--tasks', '300');
   });
@@ -165,27 +159,19 @@ describe('pnpm seed --tasks 300 on a fresh database', () => {
   });
 
   it('makes the tasks searchable', async () => {
-    const database = openDatabase();
-    const task = await database
+    const db = openDatabase();
+    const task = await db
       .selectFrom('tasks')
-      .select(['id', 'title'])
+      .select(['id', 'title', 'workspace_id'])
       .orderBy('number')
       .executeTakeFirstOrThrow();
     const word = task.title.split(' ').at(-1) ?? '';
 
-    const hits = await database
-      .selectFrom('task_fts')
-      .innerJoin('task_search_docs', 'task_search_docs.doc_id', 'task_fts.rowid')
-      .select('task_search_docs.task_id')
-      .where(sql<boolean>`task_fts match ${`"${word}"`}`)
-      .execute();
+    // The search index of the dialect under test (FTS5 on SQLite, tsvector on PostgreSQL).
+    const hits = await matchingTaskIds(db, task.workspace_id, word)?.execute();
 
-    expect(hits.map((hit) => hit.task_id)).toContain(task.id);
-    const { count } = await database
-      .selectFrom('task_fts')
-      .select(sql<number>`count(*)`.as('count'))
-      .executeTakeFirstOrThrow();
-    expect(count).toBe(300);
+    expect(hits?.map((hit) => hit.task_id)).toContain(task.id);
+    expect(await countOf('task_search_docs', task.workspace_id)).toBe(300);
   });
 
   it('creates demo users who can sign in with the printed password', async () => {
@@ -220,7 +206,7 @@ describe('pnpm seed', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: pnpm seed \[--tasks N\]/);
     expect(run.stdout).toContain('--tasks N');
-    expect(existsSync(join(dir, 'data'))).toBe(false);
+    expect(await openDatabase().selectFrom('users').select('id').execute()).toEqual([]);
   });
 
   it.each([

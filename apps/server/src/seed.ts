@@ -27,6 +27,14 @@ const CHUNK = 500;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The database URL as printed: a PostgreSQL URL's password stays off the terminal. */
+function printableUrl(url: string): string {
+  if (!/^postgres(ql)?:\/\//.test(url)) return url;
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
 /** A mistake in the command line: reported with a hint, exit code 2. */
 class UsageError extends Error {}
 
@@ -191,7 +199,7 @@ async function main(): Promise<void> {
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     const { name, slug } = result.workspace;
     console.log(
-      `Seeded workspace "${name}" (${slug}) in ${config.databaseUrl} in ${seconds} s: ` +
+      `Seeded workspace "${name}" (${slug}) in ${printableUrl(config.databaseUrl)} in ${seconds} s: ` +
         `${DEMO_PROJECTS.length} projects, ${result.tasks} tasks, ${result.comments} comments, ` +
         `${result.activity} activity entries.`,
     );

@@ -547,12 +547,15 @@ async function clientStory(link: LinkFactory, side: Side, tag: string): Promise<
   const url = `${side.server.url}/trpc`;
   const anonymous: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({ links: [link(url)] });
   const seen: unknown[] = [];
+  // Each outcome in the order the calls were made: concurrent calls may finish in any
+  // order (on PostgreSQL they run on separate connections).
   const settle = async (promise: Promise<unknown>) => {
+    const slot = seen.push(undefined) - 1;
     try {
-      seen.push({ ok: await promise });
+      seen[slot] = { ok: await promise };
     } catch (error) {
       if (!(error instanceof TRPCClientError)) throw error;
-      seen.push({ error: error.message, data: error.data as unknown });
+      seen[slot] = { error: error.message, data: error.data as unknown };
     }
   };
   const email = `story-${tag}@example.com`;

@@ -1,10 +1,18 @@
 import { EventEmitter } from 'node:events';
-import { type Database, isoNow, type Kysely, newId } from '@trellis/db';
+import { type Database, dialectOf, isoNow, type Kysely, newId } from '@trellis/db';
+import { sql } from 'kysely';
 import type { Actor } from './trpc.js';
 
 // The append-only activity log. Every change writes its entry in the SAME transaction as
 // the change itself, so the log never misses a change and never tells of one that was
 // rolled back. Live streams (tasks.onChange) replay from it.
+
+/** The PostgreSQL channel a write announces its workspace's new activity on (payload: the
+ * workspace id); every server process listens on it (activity-listener.ts). */
+export const ACTIVITY_CHANNEL = 'trellis_activity';
+
+/** The first key of the per-workspace advisory lock: keeps it apart from other locks. */
+const ACTIVITY_LOCK_CLASS = 0x74726c61; // 'trla'
 
 /** What happened. Task events carry `data.task` (the task after the change; for
  * `task.deleted`, as it was) and `task.updated` also `data.changes`. */
@@ -40,12 +48,31 @@ export interface ActivityEntry {
   data: Record<string, unknown>;
 }
 
+/** PostgreSQL: waits for the workspace's activity lock (held to commit) and queues the
+ * notification to other processes, in one round trip. */
+function lockAndAnnounce(workspaceId: string) {
+  const lock = sql`pg_advisory_xact_lock(${sql.lit(ACTIVITY_LOCK_CLASS)}, hashtext(${workspaceId}))`;
+  return sql`select ${lock}, pg_notify(${ACTIVITY_CHANNEL}, ${workspaceId})`;
+}
+
 /** Appends an entry (call it inside the change's transaction); returns its id and seq. */
 export async function recordActivity(
   db: Kysely<Database>,
   entry: ActivityEntry,
   now: Date,
 ): Promise<{ id: string; seq: number }> {
+  if (dialectOf(db) === 'postgres') {
+    // The lock below lasts until commit: outside a transaction it would end at once.
+    if (!db.isTransaction) {
+      return db.transaction().execute((trx) => recordActivity(trx, entry, now));
+    }
+    // PostgreSQL hands out seq values before commit, so two writers could commit out of
+    // order, and a stream that has read seq 12 never looks back for 11. One writer per
+    // workspace from here to commit makes seq order the commit order within a workspace,
+    // which is the order streams read. The notification is delivered at commit (and
+    // dropped with a rollback), when the entry is there to be read.
+    await lockAndAnnounce(entry.workspaceId).execute(db);
+  }
   const id = newId();
   const { seq } = await db
     .insertInto('activity')
@@ -69,8 +96,9 @@ export async function recordActivity(
 /**
  * Wakes live streams of a workspace when its log grows. Listeners re-read the log from
  * their last position, so a wake-up for a write that is not committed yet (or is rolled
- * back) costs a read and loses nothing. In-process only: other processes' writes are
- * picked up by the streams' periodic re-read.
+ * back) costs a read and loses nothing. Within the process, recordActivity rings it; on
+ * PostgreSQL, other processes' writes ring it through LISTEN (activity-listener.ts); on
+ * SQLite they are picked up by the streams' periodic re-read.
  */
 export class ActivityBus {
   readonly #emitter = new EventEmitter().setMaxListeners(0);
@@ -79,6 +107,13 @@ export class ActivityBus {
   notify(workspaceId: string): void {
     // After the current transaction's statements: listeners' reads queue behind it.
     setImmediate(() => this.#emitter.emit(workspaceId));
+  }
+
+  /** Tells every listener that its log may have grown (after news may have been missed). */
+  notifyAll(): void {
+    setImmediate(() => {
+      for (const workspaceId of this.#emitter.eventNames()) this.#emitter.emit(workspaceId);
+    });
   }
 
   /** Calls `listener` on every notification for `workspaceId`; returns the unsubscribe. */

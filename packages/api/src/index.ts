@@ -2,6 +2,7 @@
 // locators, cursors) for bench/'s baseline, which runs exactly these behind plain routes
 // so that the benchmark's comparison measures the transport and nothing else.
 export { recordActivity } from './activity.js';
+export { type ActivityFanOut, startActivityFanOut } from './activity-listener.js';
 export type {
   ApiConfig,
   Context,

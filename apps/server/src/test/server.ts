@@ -24,7 +24,8 @@ export const TEST_TRPC_HANDLER: ServerConfig['trpcHandler'] = loadConfig({
   TRPC_HANDLER: process.env.TRELLIS_TRPC_HANDLER,
 }).trpcHandler;
 
-/** A real Trellis server on a random loopback port, over a temp SQLite file. */
+/** A real Trellis server on a random loopback port, over a fresh test database (SQLite, or
+ * PostgreSQL when TRELLIS_TEST_DIALECT=postgres). */
 export interface TestServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;

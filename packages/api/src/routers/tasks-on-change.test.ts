@@ -1,4 +1,5 @@
 import { newId } from '@trellis/db';
+import { testDatabaseDialect } from '@trellis/db/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordActivity } from '../activity.js';
 import { createContext } from '../context.js';
@@ -266,5 +267,125 @@ describe('tasks.onChange', () => {
     const unknown = await rejection(owner.api.tasks.onChange({ workspaceId, lastEventId: future }));
     expect(unknown.code).toBe('BAD_REQUEST');
     expect(Object.keys(fieldErrorsOf(unknown.cause) ?? {})).toEqual(['lastEventId']);
+  });
+});
+
+// PostgreSQL takes seq values before commit, so transactions can commit out of seq order;
+// recordActivity serializes each workspace's writers from the insert to the commit. On
+// SQLite there is one writer at a time and a read waits for it: the order holds by
+// construction (and these tests, which read while a write is open, would wait forever).
+describe.runIf(testDatabaseDialect() === 'postgres')('tasks.onChange on PostgreSQL', () => {
+  type Stream = Awaited<ReturnType<typeof subscribe>>;
+
+  function recordTaskUpdate(
+    db: Harness['db'],
+    workspaceId: string,
+    task: TaskView,
+    version: number,
+  ) {
+    const data = { task: { ...task, version } };
+    const entry = { workspaceId, actor: null, type: 'task.updated' as const, data };
+    return recordActivity(db, { ...entry, projectId: task.projectId, taskId: task.id }, new Date());
+  }
+
+  /** A transaction that records `version` of `task` and stays open until `commit()`. */
+  async function openWrite(workspaceId: string, task: TaskView, version: number) {
+    let commit: () => void = () => {};
+    const committing = new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+    let recorded: () => void = () => {};
+    const inserted = new Promise<void>((resolve) => {
+      recorded = resolve;
+    });
+    const done = harness.db.transaction().execute(async (trx) => {
+      await recordTaskUpdate(trx, workspaceId, task, version);
+      recorded();
+      await committing;
+    });
+    await inserted;
+    return { commit, done };
+  }
+
+  /** The task versions of the next `count` events, read from now on: the stream is busy
+   * reading while the writers race, not parked at an event until they are done. */
+  async function collect(stream: Stream, count: number): Promise<number[]> {
+    const versions: number[] = [];
+    while (versions.length < count) versions.push((await stream.next()).task.version);
+    return versions;
+  }
+
+  it('delivers an entry whose transaction commits after a later writer started', async () => {
+    const { owner, workspaceId, createTask } = await workspaceWithProject();
+    const stream = await subscribe(owner.api, { workspaceId });
+    const task = await createTask('Raced');
+    expect(summary(await stream.next())).toEqual(['created', 'Raced', 1]);
+    const received = collect(stream, 2);
+
+    const first = await openWrite(workspaceId, task, 2);
+    // Without the per-workspace lock this one would take a higher seq and commit first,
+    // and the stream, reading it, would move past the first one's seq for good.
+    const second = recordTaskUpdate(harness.db, workspaceId, task, 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    first.commit();
+    await Promise.all([first.done, second]);
+
+    expect(await within(received, 'both entries')).toEqual([2, 3]);
+    await stream.close();
+  });
+
+  it("starts after the workspace's newest entry, not another workspace's", async () => {
+    const mine = await workspaceWithProject('mine');
+    const theirs = await workspaceWithProject('theirs');
+    const task = await mine.createTask('Mine');
+    const open = await openWrite(mine.workspaceId, task, 2);
+    // Committed with a higher seq while mine is still open.
+    await theirs.createTask('Theirs');
+
+    const stream = await subscribe(mine.owner.api, { workspaceId: mine.workspaceId });
+    open.commit();
+    await open.done;
+
+    const event = await within(stream.next(), 'the entry committed after subscribing');
+    await stream.close();
+    expect(summary(event)).toEqual(['updated', 'Mine', 2]);
+  });
+
+  it('gives a subscriber every entry of 40 concurrent writers once, in seq order', async () => {
+    const { owner, workspaceId, createTask } = await workspaceWithProject();
+    const stream = await subscribe(owner.api, { workspaceId });
+    const task = await createTask('Busy');
+    expect(summary(await stream.next())).toEqual(['created', 'Busy', 1]);
+    const received = collect(stream, 41);
+
+    // Each writer dawdles between its insert and its commit, so that commits interleave.
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        harness.db.transaction().execute(async (trx) => {
+          await recordTaskUpdate(trx, workspaceId, task, i + 2);
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+        }),
+      ),
+    );
+    await recordTaskUpdate(harness.db, workspaceId, task, 1000);
+
+    const versions = await within(received, 'every entry');
+    await stream.close();
+    const logged = await harness.db
+      .selectFrom('activity')
+      .select('data')
+      .where('workspace_id', '=', workspaceId)
+      .where('type', '=', 'task.updated')
+      .orderBy('seq')
+      .execute();
+    const inSeqOrder = logged.map(
+      (row) => (JSON.parse(row.data) as { task: TaskView }).task.version,
+    );
+    expect(versions).toEqual(inSeqOrder);
+    // Every writer's entry, once; the marker written last comes last.
+    expect([...versions].sort((x, y) => x - y)).toEqual([
+      ...Array.from({ length: 40 }, (_, i) => i + 2),
+      1000,
+    ]);
   });
 });

@@ -30,20 +30,20 @@ const TASK_ACTIVITY = Object.keys(EVENT_TYPES) as (keyof typeof EVENT_TYPES)[];
 
 /** Log entries read per query, while replaying or catching up. */
 const BATCH_SIZE = 500;
-/** Re-read the log (and re-check access) at least this often: catches other processes'
- * writes and revoked credentials, which the in-process bus does not announce. */
+/** Re-read the log (and re-check access) at least this often: catches revoked
+ * credentials, which nothing announces, and other processes' writes on SQLite (on
+ * PostgreSQL their notifications ring the bus: activity-listener.ts). */
 const POLL_MS = 1000;
 
 // Event ids are log positions, opaque like every cursor (and free of the characters an
 // SSE `id:` line cannot carry).
 const zEventId = zCursor(logPosition, 'event id').transform(({ seq }) => seq);
 
-/** The newest position in the whole log (0 when empty). */
-async function latestSeq(db: Kysely<Database>): Promise<number> {
-  const row = await db
-    .selectFrom('activity')
-    .select((eb) => eb.fn.max('seq').as('seq'))
-    .executeTakeFirst();
+/** The newest position in the log, or in one workspace's part of it (0 when empty). */
+async function latestSeq(db: Kysely<Database>, workspaceId?: string): Promise<number> {
+  let query = db.selectFrom('activity').select((eb) => eb.fn.max('seq').as('seq'));
+  if (workspaceId !== undefined) query = query.where('workspace_id', '=', workspaceId);
+  const row = await query.executeTakeFirst();
   return row?.seq ?? 0;
 }
 
@@ -171,11 +171,18 @@ export const onTaskChange = workspaceProcedure('viewer')
   // position is fixed before the client hears "connected", so nothing written after
   // that can be missed.
   .subscription(async ({ ctx, input, signal }) => {
-    const newest = await latestSeq(ctx.db);
-    if (input.lastEventId !== undefined && input.lastEventId > newest) {
+    if (input.lastEventId !== undefined && input.lastEventId > (await latestSeq(ctx.db))) {
       const message = 'Unknown event id: pass back an id as received';
       const issue = { code: 'custom' as const, path: ['lastEventId'], message, input: null };
       throw new TRPCError({ code: 'BAD_REQUEST', message, cause: new z.ZodRealError([issue]) });
     }
-    return taskChanges(ctx, input.lastEventId ?? newest, signal);
+    // From now means after the workspace's newest committed entry, not the whole log's: on
+    // PostgreSQL another workspace's entry may commit first with a higher seq than one of
+    // this workspace's still in flight (seq order is commit order per workspace only:
+    // recordActivity).
+    return taskChanges(
+      ctx,
+      input.lastEventId ?? (await latestSeq(ctx.db, ctx.workspace.id)),
+      signal,
+    );
   });
