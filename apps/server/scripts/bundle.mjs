@@ -15,7 +15,8 @@ await build({
   format: 'esm',
   // Workspace packages from their TypeScript sources, as in development.
   conditions: ['@trellis/source'],
-  external: ['better-sqlite3', '@node-rs/argon2'],
+  // pg-native is pg's optional libpq binding, required only if asked for (we never do).
+  external: ['better-sqlite3', '@node-rs/argon2', 'pg-native'],
   // CommonJS dependencies (Fastify, pino) call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __trellisRequire } from 'node:module'; const require = __trellisRequire(import.meta.url);",

@@ -18,6 +18,9 @@ describe('loadConfig', () => {
       bodyLimitBytes: 1024 * 1024,
       maxBatchSize: 50,
       workers: 1,
+      databasePoolSize: 10,
+      shutdownTimeoutMs: 10_000,
+      metricsToken: null,
       trpcHandler: 'lean',
       sessionSweepIntervalMs: 60 * 60 * 1000,
       trustProxy: false,
@@ -70,12 +73,48 @@ describe('loadConfig', () => {
     }
   });
 
-  it('names every invalid variable in one error', () => {
+  it('names every invalid variable in one error of one line', () => {
     const load = () =>
       loadConfig({ PORT: '70000', TRUSTED_ORIGINS: 'not a url', LOG_LEVEL: 'loud' });
 
     expect(load).toThrow(ConfigError);
-    expect(load).toThrow(/PORT: .*\n.*LOG_LEVEL: .*\n.*TRUSTED_ORIGINS/s);
+    expect(load).toThrow(
+      /^Invalid configuration: PORT: [^\n]*; LOG_LEVEL: [^\n]*; TRUSTED_ORIGINS[^\n]*$/,
+    );
+  });
+
+  it('refuses a DATABASE_URL that names no database it can open', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://db.internal/trellis' }).databaseUrl).toBe(
+      'postgres://db.internal/trellis',
+    );
+    for (const bad of ['mysql://db/trellis', 'file:']) {
+      expect(() => loadConfig({ DATABASE_URL: bad })).toThrow(
+        /^Invalid configuration: DATABASE_URL: /,
+      );
+    }
+  });
+
+  it('reads the operations settings: pool size, shutdown deadline, metrics token', () => {
+    const config = loadConfig({
+      DATABASE_POOL_SIZE: '25',
+      SHUTDOWN_TIMEOUT_MS: '30000',
+      METRICS_TOKEN: 'a-long-enough-metrics-token',
+    });
+    expect(config).toMatchObject({
+      databasePoolSize: 25,
+      shutdownTimeoutMs: 30_000,
+      metricsToken: 'a-long-enough-metrics-token',
+    });
+    for (const [name, bad] of [
+      ['DATABASE_POOL_SIZE', '0'],
+      ['DATABASE_POOL_SIZE', 'ten'],
+      ['SHUTDOWN_TIMEOUT_MS', '-1'],
+      ['SHUTDOWN_TIMEOUT_MS', '1.5'],
+      ['METRICS_TOKEN', 'short'],
+      ['METRICS_TOKEN', 'has spaces in the middle of it'],
+    ] as const) {
+      expect(() => loadConfig({ [name]: bad })).toThrow(new RegExp(`${name}: `));
+    }
   });
 
   it('reads TRUST_PROXY as a flag, a hop count or a list of proxy addresses', () => {

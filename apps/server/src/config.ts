@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RATE_LIMITS } from '@trellis/auth';
+import { parseDatabaseUrl } from '@trellis/db';
 import { z } from 'zod';
 
 const booleanFlag = z
@@ -52,7 +53,18 @@ const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
-    DATABASE_URL: z.string().min(1).default('file:./data/trellis.db'),
+    /** `file:<path>` (SQLite) or `postgres://…`; checked here so a typo fails at start. */
+    DATABASE_URL: z
+      .string()
+      .min(1)
+      .default('file:./data/trellis.db')
+      .superRefine((url, ctx) => {
+        try {
+          parseDatabaseUrl(url);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }),
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -81,6 +93,27 @@ const envSchema = z
     MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
     /** Server processes sharing the port (node:cluster); 1 serves without a cluster. */
     WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+    /** Connections each process keeps to PostgreSQL (ignored on SQLite). */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+    /**
+     * How long SIGTERM waits for in-flight requests before cutting them off (and exiting 1
+     * instead of 0).
+     */
+    SHUTDOWN_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60 * 60 * 1000)
+      .default(10_000),
+    /**
+     * When set, `/metrics` answers only `Authorization: Bearer <token>`; when not, only
+     * requests from a loopback address.
+     */
+    METRICS_TOKEN: z
+      .string()
+      .min(16, 'use at least 16 characters (e.g. openssl rand -hex 32)')
+      .regex(/^[\x21-\x7e]+$/, 'use printable characters without spaces')
+      .optional(),
     /**
      * `lean`: queries and mutations are served by our own tRPC handler (trpc-handler.ts);
      * `official`: by tRPC's Fastify adapter. Subscriptions always use the adapter.
@@ -148,6 +181,9 @@ const envSchema = z
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxBatchSize: e.MAX_BATCH_SIZE,
     workers: e.WORKERS,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN ?? null,
     trpcHandler: e.TRPC_HANDLER,
     sessionSweepIntervalMs: e.SESSION_SWEEP_INTERVAL_MS,
     trustProxy: e.TRUST_PROXY,
@@ -177,7 +213,10 @@ function clientSettings(clientId: string | undefined, clientSecret: string | und
 /** The server's whole configuration, validated. */
 export type ServerConfig = z.output<typeof envSchema>;
 
-/** Thrown when the environment holds an invalid setting; the message names each one. */
+/**
+ * Thrown when the environment holds an invalid setting; the message, one line, names each
+ * one (operators read it in a service manager's status line).
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -188,8 +227,10 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.join('.')}: ${i.message.replace(/\s+/g, ' ')}`,
+    );
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   return parsed.data;
 }

@@ -1,6 +1,9 @@
 import type { Cluster, Worker } from 'node:cluster';
 import { createDatabase, migrateToLatest } from '@trellis/db';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
+import { clusterMetricsClient, serveClusterMetrics } from './ops/cluster-metrics.js';
+import { shutDownGracefully } from './ops/shutdown.js';
+import { checkDatabase, StartupError, startupStep } from './ops/startup.js';
 import { buildServer } from './server.js';
 
 /** What the primary sends a worker to make it finish in-flight requests and exit. */
@@ -11,9 +14,14 @@ const SHUTDOWN_MESSAGE = 'trellis:shutdown';
  * (`isWorker`: the primary has migrated already, once, before forking).
  */
 async function serve(config: ServerConfig, isWorker: boolean): Promise<void> {
-  const db = createDatabase(config.databaseUrl);
-  if (config.migrateOnStart && !isWorker) await migrateToLatest(db);
-  const app = buildServer(config, { db });
+  const db = await openDatabase(config);
+  if (config.migrateOnStart && !isWorker) {
+    await startupStep('migrate the database', () => migrateToLatest(db));
+  }
+  const app = buildServer(config, {
+    db,
+    clusterMetrics: isWorker ? clusterMetricsClient() : undefined,
+  });
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -23,8 +31,8 @@ async function serve(config: ServerConfig, isWorker: boolean): Promise<void> {
     }
     closing = true;
     app.log.info(`${signal}: finishing in-flight requests, then exiting`);
-    app.close().then(
-      () => process.exit(0),
+    shutDownGracefully(app, config.shutdownTimeoutMs).then(
+      ({ forced }) => process.exit(forced ? 1 : 0),
       (error: unknown) => {
         app.log.error({ err: error }, 'shutdown failed');
         process.exit(1);
@@ -39,7 +47,18 @@ async function serve(config: ServerConfig, isWorker: boolean): Promise<void> {
     if (message === SHUTDOWN_MESSAGE && !closing) shutdown('shutdown request from the primary');
   });
 
-  await app.listen({ port: config.port, host: config.host });
+  await startupStep(`listen on ${config.host} port ${config.port}`, () =>
+    app.listen({ port: config.port, host: config.host }),
+  );
+}
+
+/** Opens the configured database and checks that it answers (and takes writes). */
+async function openDatabase(config: ServerConfig) {
+  const db = await startupStep('open the database (DATABASE_URL)', () =>
+    createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }),
+  );
+  await startupStep('use the database (DATABASE_URL)', () => checkDatabase(db));
+  return db;
 }
 
 /**
@@ -49,13 +68,14 @@ async function serve(config: ServerConfig, isWorker: boolean): Promise<void> {
  */
 async function runPrimary(config: ServerConfig, cluster: Cluster): Promise<void> {
   if (config.migrateOnStart) {
-    const db = createDatabase(config.databaseUrl);
+    const db = await openDatabase(config);
     try {
-      await migrateToLatest(db);
+      await startupStep('migrate the database', () => migrateToLatest(db));
     } finally {
       await db.destroy();
     }
   }
+  serveClusterMetrics(cluster);
   const serving = new WeakSet<Worker>();
   let stopping = false;
   let exitCode = 0;
@@ -104,7 +124,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
+  // What the operator can fix is said in one line; anything else is a bug: its stack helps.
+  if (error instanceof ConfigError || error instanceof StartupError) console.error(error.message);
   else console.error('Trellis failed to start:', error);
   process.exit(1);
 });

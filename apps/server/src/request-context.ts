@@ -2,6 +2,7 @@ import { type ApiConfig, type Context, createContext } from '@trellis/api';
 import type { Database, Kysely } from '@trellis/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.js';
+import { watchUser } from './ops/request-user.js';
 
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -21,7 +22,16 @@ export interface RequestContexts {
 /** Everything that does not depend on the request is computed here, once. */
 export function requestContexts(
   config: ServerConfig,
-  { db, now }: { db: Kysely<Database>; now: () => Date },
+  {
+    db,
+    now,
+    onUser,
+  }: {
+    db: Kysely<Database>;
+    now: () => Date;
+    /** Told who made a request once it authenticated (for the request's log line). */
+    onUser?: (request: FastifyRequest, userId: string) => void;
+  },
 ): RequestContexts {
   const apiConfig = (secureCookies: boolean): ApiConfig => ({
     secureCookies,
@@ -38,8 +48,8 @@ export function requestContexts(
 
   return {
     isSecure,
-    create: (request, reply) =>
-      createContext({
+    create: (request, reply) => {
+      const ctx = createContext({
         db,
         config: isSecure(request) ? secureConfig : localConfig,
         req: {
@@ -54,6 +64,9 @@ export function requestContexts(
         },
         setCookie: (value) => reply.header('set-cookie', value),
         setHeader: (name, value) => reply.header(name, value),
-      }),
+      });
+      if (onUser) watchUser(ctx, (userId) => onUser(request, userId));
+      return ctx;
+    },
   };
 }

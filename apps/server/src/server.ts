@@ -1,15 +1,38 @@
-import type { ServerResponse } from 'node:http';
-import { type AppRouter, appRouter, deleteExpiredIdempotencyKeys } from '@trellis/api';
+import {
+  type AppRouter,
+  appRouter,
+  deleteExpiredIdempotencyKeys,
+  startActivityFanOut,
+} from '@trellis/api';
 import { deleteExpiredRateLimits, deleteExpiredSessions } from '@trellis/auth';
-import type { Database, Kysely } from '@trellis/db';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { type Database, databasePoolStats, type Kysely } from '@trellis/db';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.js';
 import { serveDashboard } from './dashboard.js';
 import { frameworkErrorOptions, registerErrorHandlers, sendError } from './errors.js';
 import { configuredProviders, registerOAuthRoutes } from './oauth.js';
+import type { ClusterMetrics } from './ops/cluster-metrics.js';
+import { registerHealthRoutes } from './ops/health.js';
+import { LiveStreams } from './ops/live-streams.js';
+import {
+  type LogStream,
+  loggerOptions,
+  REQUEST_LOG_LEVELS,
+  requestLogController,
+} from './ops/logging.js';
+import { type DatabaseStats, registerMetrics } from './ops/metrics.js';
+import { procedureLabeller } from './ops/procedure-label.js';
+import { REQUEST_ID_HEADER, requestId } from './ops/request-id.js';
 import { requestContexts } from './request-context.js';
 import { restApiPlugin } from './rest/index.js';
 import { type TrpcOptions, trpcPlugin } from './trpc-handler.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who made the request, once it authenticated (set only when requests are logged). */
+    userId: string | null;
+  }
+}
 
 /** What the server is built from besides its configuration. */
 export interface ServerDeps {
@@ -17,10 +40,14 @@ export interface ServerDeps {
   db: Kysely<Database>;
   /** The time source for expiry and rate limits; the system clock when omitted (tests move it). */
   clock?: () => Date;
+  /** Where the JSON log lines go; stdout when omitted (tests capture them). */
+  logStream?: LogStream;
+  /** Set in each worker of several (WORKERS > 1): `/metrics` then shows them all. */
+  clusterMetrics?: ClusterMetrics;
 }
 
-/** Log levels at which Fastify's per-request lines are written. */
-const REQUEST_LOG_LEVELS = new Set<string>(['trace', 'debug', 'info']);
+/** The route tRPC is served at (its procedures' paths are the `path` parameter). */
+const TRPC_ROUTE = '/trpc/:path';
 
 function isEventStream(response: Response): boolean {
   return response.headers.get('content-type')?.startsWith('text/event-stream') === true;
@@ -42,25 +69,58 @@ function trustHops(hops: number) {
  * Builds the HTTP server without listening, so that tests can start it on port 0. Closing
  * it closes the database too.
  */
-export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): FastifyInstance {
+export function buildServer(
+  config: ServerConfig,
+  { db, clock, logStream, clusterMetrics }: ServerDeps,
+): FastifyInstance {
   const now = clock ?? (() => new Date());
+  const labelsOf = procedureLabeller(
+    TRPC_ROUTE,
+    new Set(Object.keys(appRouter._def.procedures)),
+    config.maxBatchSize,
+  );
+  const logsRequests = REQUEST_LOG_LEVELS.has(config.logLevel);
   const app = Fastify({
-    logger: { level: config.logLevel },
-    // Fastify's "incoming request" / "request completed" lines are at info: above it they
-    // would be dropped anyway, so their per-response listeners are not installed at all.
-    logController: new LogController({
-      disableRequestLogging: !REQUEST_LOG_LEVELS.has(config.logLevel),
-    }),
+    logger: loggerOptions(config.logLevel, logStream),
+    logController: requestLogController(config.logLevel, (request) => ({
+      procedure: labelsOf(request).join(','),
+      userId: request.userId,
+    })),
+    genReqId: requestId,
     // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
     trustProxy:
       typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     // Batched calls put every procedure path in one URL segment.
     routerOptions: { maxParamLength: 8192 },
+    // While shutting down, a request that arrives on an open keep-alive connection is
+    // served (with `Connection: close`) rather than refused with a bare 503: it raced the
+    // shutdown like an in-flight one. New connections are refused; /readyz says 503.
+    return503OnClosing: false,
     ...frameworkErrorOptions,
   });
   // Unmatched GETs outside the API's prefixes are the dashboard's (files, or its pages).
   registerErrorHandlers(app, serveDashboard(app, config.dashboardDir));
+
+  app.decorateRequest('userId', null);
+  // Callback-style, as every per-request hook here: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  let databaseOpen = true;
+  registerMetrics(app, {
+    token: config.metricsToken,
+    labelsOf,
+    cluster: clusterMetrics,
+    // PostgreSQL: the pool's counts; SQLite: its one connection.
+    databaseStats: (): DatabaseStats => {
+      const pool = databasePoolStats(db);
+      if (pool) return { open: pool.total, idle: pool.idle, waiting: pool.waiting };
+      return { open: databaseOpen ? 1 : 0 };
+    },
+  });
+  registerHealthRoutes(app, db);
 
   // Expired sessions are deleted when presented; abandoned ones (and finished rate-limit
   // windows, and idempotency keys past their 24 hours) are swept here.
@@ -71,22 +131,37 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
       deleteExpiredIdempotencyKeys(db, now()),
     ]).catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed'));
   const sweep = setInterval(sweepSessions, config.sessionSweepIntervalMs).unref();
+
+  // Other processes' activity wakes this one's live streams at once (PostgreSQL LISTEN;
+  // on SQLite the streams' 1 s re-read of the log is how it arrives).
+  const activityFanOut = startActivityFanOut(db, config.databaseUrl, (error) =>
+    app.log.warn({ err: error }, 'activity listener lost its connection; reconnecting'),
+  );
+  // One hook, in this order: nothing may still use the database when it is closed.
   app.addHook('onClose', async () => {
     clearInterval(sweep);
+    await activityFanOut.close();
+    databaseOpen = false;
     await db.destroy();
   });
 
-  const contexts = requestContexts(config, { db, now });
-
-  // Subscriptions (server-sent events) stay open until the client leaves, and the HTTP
-  // server's close waits for every open response: closing cuts them, and their clients
-  // reconnect with the last event id they received, losing nothing.
-  const liveStreams = new Set<ServerResponse>();
-  app.addHook('preClose', async () => {
-    for (const stream of liveStreams) stream.destroy();
+  const contexts = requestContexts(config, {
+    db,
+    now,
+    // Only the request log line needs to know who called.
+    onUser: logsRequests
+      ? (request, userId) => {
+          request.userId = userId;
+        }
+      : undefined,
   });
 
-  app.get('/healthz', () => ({ status: 'ok' }));
+  // Subscriptions end with a retry hint when the server closes (ops/live-streams.ts).
+  const liveStreams = new LiveStreams();
+  app.addHook('preClose', async () => {
+    liveStreams.endAll();
+  });
+
   registerOAuthRoutes(app, {
     db,
     providers: configuredProviders(config),
@@ -127,14 +202,14 @@ export function buildServer(config: ServerConfig, { db, clock }: ServerDeps): Fa
       // the lean handler leaves to it): an event stream is tracked for closing, and errors
       // raised before a procedure runs (bad batch, missing content type), which carry a
       // JSON body but a text/plain type, are relabelled: clients parse by type.
-      scope.addHook('onSend', (_request, reply, payload, done) => {
+      scope.addHook('onSend', (_request, _reply, payload, done) => {
         if (!(payload instanceof Response)) {
           done(null, payload);
           return;
         }
         if (isEventStream(payload)) {
-          liveStreams.add(reply.raw);
-          reply.raw.once('close', () => liveStreams.delete(reply.raw));
+          done(null, liveStreams.track(payload));
+          return;
         }
         if (payload.headers.get('content-type')?.startsWith('text/plain')) {
           const headers = new Headers(payload.headers);

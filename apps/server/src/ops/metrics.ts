@@ -1,0 +1,157 @@
+import { timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { sendError } from '../errors.js';
+import type { ClusterMetrics } from './cluster-metrics.js';
+
+/** Connection counts of the database, as far as its driver tells them. */
+export interface DatabaseStats {
+  /** Connections open (SQLite: 1 while the database is open). */
+  open: number;
+  /** Open connections not serving a query (a pool's idle count). */
+  idle?: number;
+  /** Queries waiting for a connection (a pool's waiting count). */
+  waiting?: number;
+}
+
+/** What {@link registerMetrics} needs from the server. */
+export interface MetricsOptions {
+  /** `METRICS_TOKEN`: when set, scrapes must send it as a bearer token. */
+  token: string | null;
+  /** The bounded names a request is counted under (one per call of a tRPC batch). */
+  labelsOf(request: FastifyRequest): string[];
+  databaseStats(): DatabaseStats;
+  /** In a worker of several: scrapes show the whole cluster's metrics, through the primary. */
+  cluster?: ClusterMetrics;
+}
+
+/** Seconds; from a cached point read to a slow search or export. */
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Serves `/metrics` (Prometheus text) from a registry of this server's own: tests build
+ * several servers in one process, and each must count only its requests.
+ */
+export function registerMetrics(app: FastifyInstance, options: MetricsOptions): void {
+  const registry = new Registry();
+  const labelNames = ['procedure', 'method', 'status'] as const;
+  const requests = new Counter({
+    name: 'trellis_requests_total',
+    help: 'Calls answered, by procedure (tRPC procedure or route pattern), method and HTTP status; a tRPC batch counts once per call',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'trellis_request_duration_seconds',
+    help: 'Time from request to response, by procedure, method and HTTP status; each call of a tRPC batch observes its whole request; subscriptions observe their stream lifetime',
+    labelNames,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'trellis_db_connections',
+    help: 'Database connections: open, and (PostgreSQL) idle in the pool',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const stats = options.databaseStats();
+      this.set({ state: 'open' }, stats.open);
+      if (stats.idle !== undefined) this.set({ state: 'idle' }, stats.idle);
+    },
+  });
+  new Gauge({
+    name: 'trellis_db_waiting_queries',
+    help: 'Queries waiting for a free database connection (PostgreSQL pool; 0 on SQLite, which has one connection and no measurable queue)',
+    registers: [registry],
+    collect() {
+      this.set(options.databaseStats().waiting ?? 0);
+    },
+  });
+
+  // The counter and histogram of each label set, found once: prom-client hashes the labels
+  // on every inc/observe otherwise, a measurable share of a point read. Bounded, since the
+  // labels are (procedure names, methods, statuses).
+  const series = new Map<string, { inc(): void; observe(seconds: number): void }>();
+  const seriesOf = (procedure: string, method: string, status: number) => {
+    const key = `${procedure} ${method} ${status}`;
+    let found = series.get(key);
+    if (found === undefined) {
+      const labels = { procedure, method, status: String(status) };
+      const counter = requests.labels(labels);
+      const histogram = duration.labels(labels);
+      found = { inc: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      series.set(key, found);
+    }
+    return found;
+  };
+
+  // Callback-style: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
+    const seconds = reply.elapsedTime / 1000;
+    for (const procedure of options.labelsOf(request)) {
+      const each = seriesOf(procedure, request.method, reply.statusCode);
+      each.inc();
+      each.observe(seconds);
+    }
+    done();
+  });
+
+  // Event-loop lag, memory, GC and the like: started by the first scrape, so that the
+  // servers tests build (and never scrape) do not each run an event-loop monitor; in a
+  // cluster at once, since the primary collects from every worker.
+  let defaultsStarted = false;
+  const startDefaults = () => {
+    if (defaultsStarted) return;
+    defaultsStarted = true;
+    collectDefaultMetrics({ register: registry });
+  };
+  const { cluster } = options;
+  if (cluster) {
+    startDefaults();
+    cluster.report(registry);
+  }
+  const allowed = scrapeAccess(options.token);
+  app.get('/metrics', async (request, reply) => {
+    const verdict = allowed(request);
+    if (verdict !== 'ok') {
+      return verdict === 'unauthorized'
+        ? sendError(reply, 401, 'Send the metrics token as a bearer token')
+        : sendError(reply, 404, 'Not found');
+    }
+    startDefaults();
+    const text = cluster ? await cluster.collect() : await registry.metrics();
+    return reply.type(registry.contentType).send(text);
+  });
+}
+
+/**
+ * Who may scrape: with a token, whoever sends it; without, only a client on this machine
+ * that is not a reverse proxy relaying someone else (a proxy on the same host connects from
+ * loopback too, so a forwarded request is refused).
+ */
+function scrapeAccess(
+  token: string | null,
+): (request: FastifyRequest) => 'ok' | 'unauthorized' | 'hidden' {
+  if (token !== null) {
+    const expected = Buffer.from(`Bearer ${token}`);
+    return (request) => {
+      const given = Buffer.from(request.headers.authorization ?? '');
+      return given.length === expected.length && timingSafeEqual(given, expected)
+        ? 'ok'
+        : 'unauthorized';
+    };
+  }
+  return (request) => {
+    const forwarded =
+      request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+    return !forwarded && isLoopback(request.socket.remoteAddress) ? 'ok' : 'hidden';
+  };
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  return address === '::1';
+}
