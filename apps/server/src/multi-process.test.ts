@@ -130,6 +130,32 @@ describe('two server processes on one database', () => {
     expect(numbers).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
+  it('concurrent updates of one version on A and B: one wins, the others get CONFLICT', async () => {
+    const owner = await signUp(a);
+    const { projectId } = await workspaceWithProject(owner.client, 'OCC');
+    const clients = [owner.client, createClient({ url: b, token: owner.token })];
+    const task = await owner.client.tasks.create.mutate({ projectId, title: 'Contended' });
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        outcome(
+          (clients[i % 2] as TrellisClient).tasks.update.mutate({
+            taskId: task.id,
+            expectedVersion: 1,
+            patch: { title: `Writer ${i}` },
+          }),
+        ),
+      ),
+    );
+
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'CONFLICT')).toHaveLength(9);
+    const after = await clients[1]?.tasks.get.query({ taskId: task.id });
+    expect(after?.version).toBe(2);
+    const winner = outcomes.indexOf('ok');
+    expect(after?.title).toBe(`Writer ${winner}`);
+  });
+
   it('an Idempotency-Key used on A is answered from the first answer on B', async () => {
     const owner = await signUp(a);
     const { projectId } = await workspaceWithProject(owner.client, 'ONCE');
