@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,31 +8,14 @@ import { createDatabase } from '@trellis/db';
 import { createTestDatabase, type TestDatabase, testDatabaseDialect } from '@trellis/db/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MainProcess, startMainProcess } from './test/main-process.js';
+import { type MainProcess, runSource, startMainProcess } from './test/main-process.js';
 
 // `pnpm db:backup` (src/backup.ts) against a database a real server process is writing
 // to: the copy passes SQLite's integrity check and holds every task acknowledged before
 // the backup began.
 
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-const cli = fileURLToPath(new URL('./backup.ts', import.meta.url));
-
 function backup(args: string[], env: Record<string, string>) {
-  const child = spawn(tsx, ['--conditions=@trellis/source', cli, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
+  return runSource('backup.ts', args, env);
 }
 
 /** A backup file, opened as the server would open it. */

@@ -1,29 +1,15 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '@trellis/db/testing';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { startMainProcess } from './test/main-process.js';
 
 // `trellis <command>` as an operator types it (from the TypeScript sources, as in dev).
 
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-
 function trellis(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(tsx, ['--conditions=@trellis/source', cli, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const server = startMainProcess(env, { script: 'cli.ts', args });
   onTestFinished(() => {
-    child.kill('SIGKILL');
+    server.child.kill('SIGKILL');
   });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { child, exited, output: () => output };
+  return server;
 }
 
 describe('trellis CLI', () => {

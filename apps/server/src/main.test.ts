@@ -1,50 +1,26 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDatabase, pendingMigrations } from '@trellis/db';
 import { createTestDatabase } from '@trellis/db/testing';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { type MainProcess, startMainProcess } from './test/main-process.js';
 
 // main.ts as an operator runs it: configuration from the environment, migrate, listen,
 // and a clean exit on SIGTERM / SIGINT.
 
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const dirs: string[] = [];
-const children: ChildProcess[] = [];
+const started: MainProcess[] = [];
 
 afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const server of started.splice(0)) server.child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function startMain(env: Record<string, string>) {
-  const child = spawn(tsx, ['--conditions=@trellis/source', main], {
-    env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const listening = new Promise<string>((resolve, reject) => {
-    const check = () => {
-      const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-      if (url) resolve(url);
-    };
-    child.stdout?.on('data', check);
-    exited.then(() => reject(new Error(`exited before listening:\n${output}`)));
-  });
-  // Marked handled here: a test that expects a failed start never awaits it.
-  listening.catch(() => undefined);
-  return { child, listening, exited, output: () => output };
+function startMain(env: Record<string, string>): MainProcess {
+  const server = startMainProcess(env);
+  started.push(server);
+  return server;
 }
 
 function tempDatabaseUrl(): string {

@@ -1,19 +1,16 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDatabase, migrateToLatest } from '@trellis/db';
 import { testDatabaseDialect } from '@trellis/db/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { finished, spawnSource } from '../test/main-process.js';
 
 // A start that cannot succeed (bad settings, a port in use, a database file it cannot open
 // or write) prints ONE line to stderr saying what and why, no stack, and exits non-zero.
 // The real main.ts, spawned as an operator runs it.
 
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
 // File permissions do not bind root: as root, the server runs as `nobody` for those cases.
 const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
@@ -32,23 +29,14 @@ function tempDir(): string {
 
 /** Runs main.ts until it exits; resolves with its exit code and what it printed. */
 function run(env: Record<string, string>, options: { uid?: number; gid?: number } = {}) {
-  const child = spawn(tsx, ['--conditions=@trellis/source', main], {
-    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...options,
-  });
-  cleanups.push(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  const child = spawnSource(
+    'main.ts',
+    [],
+    { LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
+    options,
   );
+  cleanups.push(() => child.kill('SIGKILL'));
+  return finished(child);
 }
 
 /** Expects a failed start whose stderr is one line matching `line`. */

@@ -1,14 +1,60 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-// main.ts as an operator runs it, in a process of its own: configured through the
-// environment, from the TypeScript sources, so no build is needed first.
+// The server's scripts (main.ts, cli.ts, backup.ts) as an operator runs them, each in a
+// process of its own, from the TypeScript sources, so no build is needed first.
 
 // tsx's loader in node itself rather than the tsx command, which runs node as a child of
 // its own: a signal (SIGKILL above all) would reach the wrapper and orphan the server.
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+/** Starts `script` (a path under apps/server/src) with `args`, `env` on top of ours. */
+export function spawnSource(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): ChildProcess & { stdout: NonNullable<ChildProcess['stdout']> } {
+  const path = fileURLToPath(new URL(`../${script}`, import.meta.url));
+  const child = spawn(
+    process.execPath,
+    ['--import', tsxLoader, '--conditions=@trellis/source', path, ...args],
+    { env: { ...process.env, ...env }, ...options, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (!child.stdout || !child.stderr) throw new Error('spawned without output pipes');
+  return child as ChildProcess & { stdout: NonNullable<ChildProcess['stdout']> };
+}
+
+/** What a script that ran to its end printed, and its exit code. */
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Resolves when `child` has exited and closed its output, with what it printed. */
+export function finished(child: ReturnType<typeof spawnSource>): Promise<Finished> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Runs `script` to its end (see {@link spawnSource}). */
+export function runSource(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): Promise<Finished> {
+  return finished(spawnSource(script, args, env, options));
+}
 
 /** A running `main.ts`. */
 export interface MainProcess {
@@ -24,18 +70,20 @@ export interface MainProcess {
 }
 
 /**
- * Starts main.ts on 127.0.0.1 and a free port with `env` on top of this process's
- * environment (LOG_LEVEL info: the listening line is how its URL is found).
+ * Starts main.ts (or `script` with `args`, e.g. `cli.ts serve`) on 127.0.0.1 and a free port
+ * with `env` on top of this process's environment (LOG_LEVEL info: the listening line is how
+ * its URL is found).
  */
-export function startMainProcess(env: Record<string, string>): MainProcess {
-  const child = spawn(
-    process.execPath,
-    ['--import', tsxLoader, '--conditions=@trellis/source', main],
-    {
-      env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+export function startMainProcess(
+  env: Record<string, string>,
+  { script = 'main.ts', args = [] }: { script?: string; args?: string[] } = {},
+): MainProcess {
+  const child = spawnSource(script, args, {
+    LOG_LEVEL: 'info',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  });
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
