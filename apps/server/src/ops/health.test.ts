@@ -1,4 +1,6 @@
 import { createDatabase, migrateDown, migrateToLatest } from '@trellis/db';
+import { testDatabaseDialect } from '@trellis/db/testing';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { buildServer } from '../server.js';
@@ -61,4 +63,48 @@ describe('/healthz and /readyz', () => {
       await app.close();
     }
   });
+
+  // A probe under way when the shutdown begins must not be told "ready". Holding a lock on
+  // the migrations table keeps /readyz inside its check while the server starts closing;
+  // PostgreSQL only, since SQLite's readers never wait for a lock under WAL.
+  it.runIf(testDatabaseDialect() === 'postgres')(
+    'answer 503 "shutting down" to a probe that was under way when the shutdown began',
+    async () => {
+      const server = await start();
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked = () => {};
+      const lockTaken = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const holder = server.db.connection().execute(async (connection) => {
+        await sql`begin`.execute(connection);
+        await sql`lock table kysely_migration in access exclusive mode`.execute(connection);
+        locked();
+        await held;
+        await sql`rollback`.execute(connection);
+      });
+      await lockTaken;
+
+      const probe = fetch(`${server.url}/readyz`);
+      // Until the probe waits for the lock, inside the readiness check.
+      await expect
+        .poll(async () => {
+          const { rows } = await sql<{ waiting: number }>`
+            select count(*)::int as waiting from pg_locks where not granted`.execute(server.db);
+          return rows[0]?.waiting;
+        })
+        .toBeGreaterThan(0);
+      const closed = server.app.close();
+      release();
+      await holder;
+
+      const answer = await probe;
+      expect(answer.status).toBe(503);
+      expect(await answer.json()).toEqual({ status: 'unavailable', reason: 'shutting down' });
+      await closed;
+    },
+  );
 });
