@@ -171,9 +171,19 @@ function unfill(text: string, values: Record<string, string>): string {
 }
 
 /** What a client can observe of an answer, with this side's random values named. */
+/**
+ * A streamed batch (JSON lines) sends its head, then one line per call as each call
+ * finishes: in whatever order the database answers (on PostgreSQL, concurrent calls finish
+ * in any order). The lines after the head are compared as a set.
+ */
+function withChunksSorted(text: string): string {
+  const [head, ...chunks] = text.split('\n');
+  return chunks.length < 2 ? text : [head, ...chunks.filter(Boolean).sort(), ''].join('\n');
+}
+
 function observe(reply: Raw, values: Record<string, string>) {
   const cookies = reply.headers['set-cookie'];
-  const text = unfill(reply.body, values);
+  const text = withChunksSorted(unfill(reply.body, values));
   let body: unknown = text;
   try {
     body = JSON.parse(text);
