@@ -1,6 +1,5 @@
-import { type Database, type Kysely, pendingMigrations } from '@trellis/db';
+import { type Database, type Kysely, pendingMigrations, pingDatabase } from '@trellis/db';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 
 /** How long `/readyz` waits for the database before calling it unreachable. */
 const DATABASE_CHECK_TIMEOUT_MS = 2000;
@@ -12,7 +11,7 @@ async function notReadyBecause(db: Kysely<Database>): Promise<string | null> {
     timer = setTimeout(() => resolve('timeout'), DATABASE_CHECK_TIMEOUT_MS);
   });
   try {
-    const answer = await Promise.race([sql`select 1`.execute(db), timeout]);
+    const answer = await Promise.race([pingDatabase(db), timeout]);
     if (answer === 'timeout') {
       return `database did not answer within ${DATABASE_CHECK_TIMEOUT_MS} ms`;
     }

@@ -1,5 +1,4 @@
-import { type Database, dialectOf, type Kysely } from '@trellis/db';
-import { sql } from 'kysely';
+import { checkWritable, type Database, type Kysely, pingDatabase } from '@trellis/db';
 
 /** A start that failed for a reason the operator can fix; the message is one line. */
 export class StartupError extends Error {
@@ -61,15 +60,10 @@ export async function startupStep<T>(what: string, run: () => T | Promise<T>): P
 }
 
 /**
- * Checks that the database answers and, on SQLite, accepts writes: a read-only file opens
- * fine and, with its migrations applied, would only fail at the first request that writes.
+ * Checks that the database answers and accepts writes: a read-only SQLite file opens fine
+ * and, with its migrations applied, would only fail at the first request that writes.
  */
 export async function checkDatabase(db: Kysely<Database>): Promise<void> {
-  await sql`select 1`.execute(db);
-  if (dialectOf(db) !== 'sqlite') return;
-  // Takes the write lock without writing anything; the one connection is ours alone here.
-  await db.connection().execute(async (connection) => {
-    await sql`begin immediate`.execute(connection);
-    await sql`rollback`.execute(connection);
-  });
+  await pingDatabase(db);
+  await checkWritable(db);
 }
