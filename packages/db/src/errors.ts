@@ -20,12 +20,6 @@ export function isForeignKeyViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503'; // PostgreSQL foreign_key_violation
 }
 
-/** True when `error` is the database refusing a row that fails a CHECK constraint. */
-export function isCheckViolation(error: unknown): boolean {
-  const code = errorCode(error);
-  return code === 'SQLITE_CONSTRAINT_CHECK' || code === '23514'; // PostgreSQL check_violation
-}
-
 function errorCode(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 }
