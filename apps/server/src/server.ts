@@ -13,6 +13,7 @@ import { frameworkErrorOptions, registerErrorHandlers, sendError } from './error
 import { configuredProviders, registerOAuthRoutes } from './oauth.js';
 import type { ClusterMetrics } from './ops/cluster-metrics.js';
 import { registerHealthRoutes } from './ops/health.js';
+import { lazyRequestLogger } from './ops/lazy-request-logger.js';
 import { LiveStreams } from './ops/live-streams.js';
 import {
   type LogStream,
@@ -87,6 +88,7 @@ export function buildServer(
       userId: request.userId,
     })),
     genReqId: requestId,
+    childLoggerFactory: lazyRequestLogger,
     // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
     trustProxy:
       typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,

@@ -6,7 +6,9 @@ import { z } from 'zod';
 // `.input()` calls into one, and an output parser's result into the call's result, with
 // copies that patches/@trpc__server@11.22.1.patch makes faster (a leaner helper, and
 // spread syntax in the middleware chain). These are the properties of those copies the
-// procedures rely on, checked through tRPC's public API.
+// procedures rely on, checked through tRPC's public API. The patch also parses zod schemas
+// synchronously (falling back to parseAsync for a schema with async parts): the last block
+// pins that both kinds of schema still parse, and fail, as before.
 
 const marker = Symbol('marker');
 
@@ -64,5 +66,48 @@ describe('tRPC context merging (patched copy helper)', () => {
     expect(await caller.procedure({ workspaceId: 'w', taskId: 't', shared: 's' })).toEqual({
       seen: { workspaceId: 'w', taskId: 't', shared: 's!' },
     });
+  });
+});
+
+describe('tRPC input and output parsing (patched to parse zod synchronously)', () => {
+  const t = initTRPC.create();
+  let asyncChecks = 0;
+  const notTaken = z.string().refine(async (name) => {
+    asyncChecks += 1;
+    await Promise.resolve();
+    return name !== 'taken';
+  }, 'taken');
+  const router = t.router({
+    sync: t.procedure
+      .input(z.object({ n: z.number().int() }))
+      .output(z.object({ doubled: z.number() }))
+      .query(({ input }) => ({ doubled: input.n * 2, extra: 'stripped' })),
+    asyncInput: t.procedure.input(z.object({ name: notTaken })).query(({ input }) => input.name),
+    badOutput: t.procedure
+      .output(z.object({ ok: z.literal(true) }))
+      .query(() => JSON.parse('{"ok": false}') as { ok: true }),
+  });
+  const caller = t.createCallerFactory(router)({});
+
+  it('parses a plain schema, and refuses bad input with zod issues as the cause', async () => {
+    expect(await caller.sync({ n: 4 })).toEqual({ doubled: 8 });
+    const error = await caller.sync({ n: 1.5 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(
+      (error as { cause?: { issues?: { path: unknown[] }[] } }).cause?.issues?.[0]?.path,
+    ).toEqual(['n']);
+  });
+
+  it('falls back to the async parse for a schema with an async refinement', async () => {
+    asyncChecks = 0;
+    expect(await caller.asyncInput({ name: 'free' })).toBe('free');
+    expect(asyncChecks).toBeGreaterThan(0);
+    await expect(caller.asyncInput({ name: 'taken' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('still turns an output that fails its schema into INTERNAL_SERVER_ERROR', async () => {
+    await expect(caller.badOutput()).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
   });
 });
