@@ -94,6 +94,39 @@ describe('/metrics', () => {
     expect(
       sample(text, 'trellis_request_duration_seconds_sum', { procedure: 'auth.me' }),
     ).toBeGreaterThan(0);
+    // Buckets are cumulative: never falling as `le` grows, ending at the count.
+    const meBuckets = [
+      ...text.matchAll(/^trellis_request_duration_seconds_bucket\{(.*)\} (\S+)$/gm),
+    ]
+      .filter(([, labels]) => labels?.includes('procedure="auth.me",method="GET",status="200"'))
+      .map(([, labels, value]) => ({
+        le: /le="([^"]+)"/.exec(labels ?? '')?.[1],
+        value: Number(value),
+      }));
+    expect(meBuckets.map((b) => b.le)).toEqual([
+      ...[
+        '0.001',
+        '0.0025',
+        '0.005',
+        '0.01',
+        '0.025',
+        '0.05',
+        '0.1',
+        '0.25',
+        '0.5',
+        '1',
+        '2.5',
+        '5',
+        '10',
+      ],
+      '+Inf',
+    ]);
+    for (let i = 1; i < meBuckets.length; i++) {
+      expect(meBuckets[i]?.value).toBeGreaterThanOrEqual(meBuckets[i - 1]?.value ?? 0);
+    }
+    expect(sample(text, 'trellis_request_duration_seconds_count', { procedure: 'auth.me' })).toBe(
+      2,
+    );
     // No URL a client chose reaches a label.
     expect(text).not.toContain('no-such');
     expect(text).not.toContain('random-page');

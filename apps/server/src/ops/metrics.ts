@@ -1,9 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { sendError } from '../errors.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
+import { RequestSeries } from './request-series.js';
 
 /** Connection counts of the database, as far as its driver tells them. */
 export interface DatabaseStats {
@@ -35,19 +36,13 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
  */
 export function registerMetrics(app: FastifyInstance, options: MetricsOptions): void {
   const registry = new Registry();
-  const labelNames = ['procedure', 'method', 'status'] as const;
-  const requests = new Counter({
-    name: 'trellis_requests_total',
-    help: 'Calls answered, by procedure (tRPC procedure or route pattern), method and HTTP status; a tRPC batch counts once per call',
-    labelNames,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'trellis_request_duration_seconds',
-    help: 'Time from request to response, by procedure, method and HTTP status; each call of a tRPC batch observes its whole request; subscriptions observe their stream lifetime',
-    labelNames,
-    buckets: DURATION_BUCKETS,
-    registers: [registry],
+  const requests = new RequestSeries(DURATION_BUCKETS, registry, {
+    counter: 'trellis_requests_total',
+    counterHelp:
+      'Calls answered, by procedure (tRPC procedure or route pattern), method and HTTP status; a tRPC batch counts once per call',
+    histogram: 'trellis_request_duration_seconds',
+    histogramHelp:
+      'Time from request to response, by procedure, method and HTTP status; each call of a tRPC batch observes its whole request; subscriptions observe their stream lifetime',
   });
   new Gauge({
     name: 'trellis_db_connections',
@@ -69,30 +64,11 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions): 
     },
   });
 
-  // The counter and histogram of each label set, found once: prom-client hashes the labels
-  // on every inc/observe otherwise, a measurable share of a point read. Bounded, since the
-  // labels are (procedure names, methods, statuses).
-  const series = new Map<string, { inc(): void; observe(seconds: number): void }>();
-  const seriesOf = (procedure: string, method: string, status: number) => {
-    const key = `${procedure} ${method} ${status}`;
-    let found = series.get(key);
-    if (found === undefined) {
-      const labels = { procedure, method, status: String(status) };
-      const counter = requests.labels(labels);
-      const histogram = duration.labels(labels);
-      found = { inc: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
-      series.set(key, found);
-    }
-    return found;
-  };
-
   // Callback-style: no promise per request.
   app.addHook('onResponse', (request, reply, done) => {
     const seconds = reply.elapsedTime / 1000;
     for (const procedure of options.labelsOf(request)) {
-      const each = seriesOf(procedure, request.method, reply.statusCode);
-      each.inc();
-      each.observe(seconds);
+      requests.record(procedure, request.method, reply.statusCode, seconds);
     }
     done();
   });
