@@ -1,8 +1,8 @@
-// `pnpm test`: build, type-check, lint, every test and the API check on SQLite, then every
-// test again on PostgreSQL — the same suite on both dialects. PostgreSQL is the one
-// TRELLIS_TEST_POSTGRES_URL names, or a throwaway cluster started here when PostgreSQL is
-// installed; without either, the second pass is skipped (Node and npm alone give a full
-// SQLite run). Exits non-zero when either pass fails.
+// `pnpm test`: build, type-check, lint, every test and the API check on SQLite; the
+// reliability suites (`pnpm test:reliability`); then every test again on PostgreSQL — the
+// same suite on both dialects. PostgreSQL is the one TRELLIS_TEST_POSTGRES_URL names, or a
+// throwaway cluster started here when PostgreSQL is installed; without either, that pass is
+// skipped (Node and npm alone give a full SQLite run). Exits non-zero when any pass fails.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -113,7 +113,7 @@ const started = Date.now();
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
 removeOldReports();
 
-console.log('\n== pass 1/2: build, typecheck, lint, test and api:check on SQLite');
+console.log('\n== pass 1/3: build, typecheck, lint, test and api:check on SQLite');
 const sqliteStarted = Date.now();
 const sqlite = await runTurbo(
   ['run', 'build', 'typecheck', 'lint', 'test', 'api:check', '--continue'],
@@ -122,7 +122,22 @@ const sqlite = await runTurbo(
   },
 );
 console.log(
-  `== pass 1/2 (SQLite) ${sqlite === 0 ? 'passed' : 'FAILED'} in ${seconds(sqliteStarted)}`,
+  `== pass 1/3 (SQLite) ${sqlite === 0 ? 'passed' : 'FAILED'} in ${seconds(sqliteStarted)}`,
+);
+
+// The reliability suites (apps/server/reliability: fuzzing, protocol abuse, slow clients,
+// kill -9, disk full, soak) after the others rather than beside them: they measure time and
+// memory, which other suites running at once would disturb. SQLite only: crash safety and
+// disk handling are about the embedded database's file, and the fuzzing exercises the
+// procedures, whose PostgreSQL behaviour the second pass already tests.
+console.log('\n== pass 2/3: reliability suites on SQLite (pnpm test:reliability)');
+const reliabilityStarted = Date.now();
+const reliability = await runTurbo(
+  ['run', 'test:reliability', '--filter=@trellis/server', '--output-logs=new-only'],
+  { TRELLIS_TEST_DIALECT: 'sqlite' },
+);
+console.log(
+  `== pass 2/3 (reliability) ${reliability === 0 ? 'passed' : 'FAILED'} in ${seconds(reliabilityStarted)}`,
 );
 
 let postgres = 0;
@@ -142,7 +157,7 @@ if ('skipped' in database) {
     });
   }
   try {
-    console.log(`\n== pass 2/2: tests on PostgreSQL at ${redacted(database.url)}`);
+    console.log(`\n== pass 3/3: tests on PostgreSQL at ${redacted(database.url)}`);
     console.log(`   (${SQLITE_ONLY.join(' and ')} run on SQLite only: see scripts/test.mjs)`);
     const postgresStarted = Date.now();
     if (!(await reachable(database.url))) {
@@ -156,13 +171,12 @@ if ('skipped' in database) {
       });
     }
     const verdict = postgres === 0 ? 'passed' : 'FAILED';
-    console.log(`== pass 2/2 (PostgreSQL) ${verdict} in ${seconds(postgresStarted)}`);
+    console.log(`== pass 3/3 (PostgreSQL) ${verdict} in ${seconds(postgresStarted)}`);
   } finally {
     database.stop();
   }
 }
 
-console.log(
-  `\n== pnpm test: ${sqlite === 0 && postgres === 0 ? 'passed' : 'FAILED'} in ${seconds(started)}`,
-);
-process.exit(sqlite === 0 && postgres === 0 ? 0 : 1);
+const passed = sqlite === 0 && reliability === 0 && postgres === 0;
+console.log(`\n== pnpm test: ${passed ? 'passed' : 'FAILED'} in ${seconds(started)}`);
+process.exit(passed ? 0 : 1);

@@ -1,3 +1,4 @@
 import { trellisVitestConfig } from '@trellis/vitest-config';
 
-export default trellisVitestConfig();
+// reliability/ has its own run (vitest.reliability.config.ts, `pnpm test:reliability`).
+export default trellisVitestConfig({ include: ['src/**/*.test.ts'] });

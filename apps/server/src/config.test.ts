@@ -17,6 +17,10 @@ describe('loadConfig', () => {
       cookieSecure: 'auto',
       bodyLimitBytes: 1024 * 1024,
       maxBatchSize: 50,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      maxStreamsPerUser: 16,
+      sqliteSynchronous: 'normal',
       workers: 1,
       databasePoolSize: 10,
       shutdownTimeoutMs: 10_000,
@@ -115,6 +119,34 @@ describe('loadConfig', () => {
     ] as const) {
       expect(() => loadConfig({ [name]: bad })).toThrow(new RegExp(`${name}: `));
     }
+  });
+
+  it('reads the reliability settings: client timeouts, streams per user, SQLite sync', () => {
+    expect(
+      loadConfig({
+        HEADERS_TIMEOUT_MS: '2000',
+        REQUEST_TIMEOUT_MS: '4000',
+        MAX_STREAMS_PER_USER: '3',
+        SQLITE_SYNCHRONOUS: 'full',
+      }),
+    ).toMatchObject({
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 4000,
+      maxStreamsPerUser: 3,
+      sqliteSynchronous: 'full',
+    });
+    for (const [name, bad] of [
+      ['HEADERS_TIMEOUT_MS', '50'],
+      ['REQUEST_TIMEOUT_MS', 'soon'],
+      ['MAX_STREAMS_PER_USER', '0'],
+      ['SQLITE_SYNCHRONOUS', 'off'],
+    ] as const) {
+      expect(() => loadConfig({ [name]: bad })).toThrow(new RegExp(`${name}: `));
+    }
+    // Node cuts a request off at whichever comes first; a longer header deadline is a mistake.
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '40000' })).toThrow(
+      /HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS \(30000\)/,
+    );
   });
 
   it('reads TRUST_PROXY as a flag, a hop count or a list of proxy addresses', () => {

@@ -91,6 +91,24 @@ const envSchema = z
       .min(1024)
       .default(1024 * 1024),
     MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+    /**
+     * How long a client may take to send a request's headers: slow-header (slowloris)
+     * connections are cut off after it with 408.
+     */
+    HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    /** How long a client may take to send a whole request, body included (408 after). */
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    /**
+     * Live-update streams (subscriptions) one user may hold open at once, over all of their
+     * sessions and tokens, in this process; one more is refused with 429.
+     */
+    MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(16),
+    /**
+     * SQLite's `synchronous` setting. `normal` (WAL): a committed write survives the
+     * process crashing; a power loss can lose the last commits (never corrupts). `full`:
+     * a commit also survives power loss, at the cost of an fsync per commit.
+     */
+    SQLITE_SYNCHRONOUS: z.enum(['normal', 'full']).default('normal'),
     /** Server processes sharing the port (node:cluster); 1 serves without a cluster. */
     WORKERS: z.coerce.number().int().min(1).max(64).default(1),
     /** Connections each process keeps to PostgreSQL (ignored on SQLite). */
@@ -161,6 +179,13 @@ const envSchema = z
         });
       }
     }
+    if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HEADERS_TIMEOUT_MS'],
+        message: `must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS})`,
+      });
+    }
     if ((e.OIDC_ISSUER === undefined) !== (e.OIDC_CLIENT_ID === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -180,6 +205,10 @@ const envSchema = z
     cookieSecure: e.COOKIE_SECURE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxBatchSize: e.MAX_BATCH_SIZE,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    maxStreamsPerUser: e.MAX_STREAMS_PER_USER,
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     workers: e.WORKERS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -55,7 +55,10 @@ async function serve(config: ServerConfig, isWorker: boolean): Promise<void> {
 /** Opens the configured database and checks that it answers (and takes writes). */
 async function openDatabase(config: ServerConfig) {
   const db = await startupStep('open the database (DATABASE_URL)', () =>
-    createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }),
+    createDatabase(config.databaseUrl, {
+      poolSize: config.databasePoolSize,
+      synchronous: config.sqliteSynchronous,
+    }),
   );
   await startupStep('use the database (DATABASE_URL)', () => checkDatabase(db));
   return db;

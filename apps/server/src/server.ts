@@ -93,6 +93,15 @@ export function buildServer(
     trustProxy:
       typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
+    // Slow clients (headers or a body dribbled a byte at a time) are cut off with 408, so
+    // they cannot hold connections and memory for long. Node checks these deadlines every
+    // `connectionsCheckingInterval` (30 s by default): checked every second instead.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
     // Batched calls put every procedure path in one URL segment.
     routerOptions: { maxParamLength: 8192 },
     // While shutting down, a request that arrives on an open keep-alive connection is

@@ -72,6 +72,13 @@ describe.runIf(testDatabaseDialect() === 'sqlite')('createDatabase on a file', (
     expect(await pragma('busy_timeout')).toBe(5000);
     await db.destroy();
   });
+
+  it('syncs every commit to disk with synchronous: full (SQLITE_SYNCHRONOUS=full)', async () => {
+    const db = createDatabase(tempUrl(), { synchronous: 'full' });
+    const rows = (await sql.raw('pragma synchronous').execute(db)).rows;
+    expect(Object.values(rows[0] as object)[0]).toBe(2); // FULL
+    await db.destroy();
+  });
 });
 
 describe('createDatabase for PostgreSQL', () => {

@@ -62,6 +62,12 @@ export interface DatabaseOptions {
    * dropped first); 0 compiles every query anew, as Kysely's own driver does.
    */
   statementCacheSize?: number;
+  /**
+   * SQLite: `normal` (default; under WAL a commit survives the process crashing, and a power
+   * loss can lose the last commits but never corrupts the file) or `full` (a commit also
+   * survives power loss, at an fsync per commit).
+   */
+  synchronous?: 'normal' | 'full';
 }
 
 /**
@@ -87,13 +93,16 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
   return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
 }
 
-function openSqlite(filename: string, { busyTimeoutMs = 5000 }: DatabaseOptions): SQLite.Database {
+function openSqlite(
+  filename: string,
+  { busyTimeoutMs = 5000, synchronous = 'normal' }: DatabaseOptions,
+): SQLite.Database {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const sqlite = new SQLite(filename);
   // WAL lets readers run beside the one writer; NORMAL sync under WAL survives a
   // process crash (not a power cut) at a fraction of FULL's fsync cost.
   if (filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   // Lets SQLite gather the table statistics its planner needs (what SQLite recommends on

@@ -1,0 +1,19 @@
+/**
+ * How hard the reliability suites push: the `ci` profile (what `pnpm test` and
+ * `pnpm test:reliability` run, each suite bounded to about a minute) or `nightly`
+ * (`TRELLIS_RELIABILITY=nightly`: more cases, more kills, a longer soak).
+ */
+export interface ReliabilityProfile {
+  name: 'ci' | 'nightly';
+  /** Generated inputs per procedure in the fuzzing suite. */
+  fuzzRunsPerProcedure: number;
+  /** SIGKILLs in the crash suite. */
+  kills: number;
+  /** Seconds of mixed traffic in the soak. */
+  soakSeconds: number;
+}
+
+export const profile: ReliabilityProfile =
+  process.env.TRELLIS_RELIABILITY === 'nightly'
+    ? { name: 'nightly', fuzzRunsPerProcedure: 1000, kills: 100, soakSeconds: 300 }
+    : { name: 'ci', fuzzRunsPerProcedure: 200, kills: 20, soakSeconds: 60 };

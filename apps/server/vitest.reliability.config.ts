@@ -1,0 +1,10 @@
+import { trellisVitestConfig } from '@trellis/vitest-config';
+
+// The reliability suites (`pnpm test:reliability`): one file at a time, since several
+// measure time or memory and would disturb one another; each bounds its own run time.
+export default trellisVitestConfig({
+  include: ['reliability/**/*.test.ts'],
+  fileParallelism: false,
+  testTimeout: 300_000,
+  hookTimeout: 120_000,
+});
