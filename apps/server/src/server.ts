@@ -24,6 +24,7 @@ import {
 import { type DatabaseStats, registerMetrics } from './ops/metrics.js';
 import { procedureLabeller } from './ops/procedure-label.js';
 import { REQUEST_ID_HEADER, requestId } from './ops/request-id.js';
+import { streamGate } from './ops/stream-limits.js';
 import { requestContexts } from './request-context.js';
 import { restApiPlugin } from './rest/index.js';
 import { type TrpcOptions, trpcPlugin } from './trpc-handler.js';
@@ -53,6 +54,13 @@ const TRPC_ROUTE = '/trpc/:path';
 function isEventStream(response: Response): boolean {
   return response.headers.get('content-type')?.startsWith('text/event-stream') === true;
 }
+
+/** Procedures served as event streams: only their requests are watched for the stream cap. */
+const SUBSCRIPTIONS = new Set(
+  Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
+    .filter(([, procedure]) => procedure._def.type === 'subscription')
+    .map(([path]) => path),
+);
 
 /** How many calls a batched tRPC path (`a,b,c`) names, without splitting it. */
 function callCount(path: string): number {
@@ -169,6 +177,8 @@ export function buildServer(
 
   // Subscriptions end with a retry hint when the server closes (ops/live-streams.ts).
   const liveStreams = new LiveStreams();
+  // At most MAX_STREAMS_PER_USER open streams per user (ops/stream-limits.ts).
+  const streams = streamGate(config.maxStreamsPerUser);
   app.addHook('preClose', async () => {
     liveStreams.endAll();
   });
@@ -183,7 +193,12 @@ export function buildServer(
   const trpcOptions: TrpcOptions<AppRouter> = {
     router: appRouter,
     maxBatchSize: config.maxBatchSize,
-    createContext: ({ req, res }) => contexts.create(req, res),
+    createContext: ({ req, res }) => {
+      const ctx = contexts.create(req, res);
+      const { path } = req.params as { path?: string };
+      if (path !== undefined && SUBSCRIPTIONS.has(path)) streams.watch(req, ctx);
+      return ctx;
+    },
     onError: ({ error, path, req }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         req.log.error({ err: error.cause ?? error, path }, 'procedure failed');
@@ -210,16 +225,18 @@ export function buildServer(
         done();
       });
       // Only tRPC's own adapter answers with a Fetch Response (subscriptions, and whatever
-      // the lean handler leaves to it): an event stream is tracked for closing, and errors
+      // the lean handler leaves to it): an event stream is admitted under its user's stream
+      // cap (or replaced by a 429) and tracked for closing, and errors
       // raised before a procedure runs (bad batch, missing content type), which carry a
       // JSON body but a text/plain type, are relabelled: clients parse by type.
-      scope.addHook('onSend', (_request, _reply, payload, done) => {
+      scope.addHook('onSend', (request, _reply, payload, done) => {
         if (!(payload instanceof Response)) {
           done(null, payload);
           return;
         }
         if (isEventStream(payload)) {
-          done(null, liveStreams.track(payload));
+          const admitted = streams.admit(request, payload);
+          done(null, isEventStream(admitted) ? liveStreams.track(admitted) : admitted);
           return;
         }
         if (payload.headers.get('content-type')?.startsWith('text/plain')) {

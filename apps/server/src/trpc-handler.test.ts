@@ -476,6 +476,11 @@ const CASES: Record<string, Case> = {
     method: 'GET',
     path: `/trpc/tasks.onChange?input=${q({ workspaceId: '{ws}' })}`,
   },
+  'TRACE, a method Fetch forbids': {
+    method: 'TRACE',
+    path: '/trpc/auth.me',
+    headers: owner,
+  },
   'subscription in a batch': {
     method: 'GET',
     path: `/trpc/tasks.onChange?batch=1&input=${q({ 0: { workspaceId: '{ws}' } })}`,
@@ -501,6 +506,14 @@ describe('the lean handler answers exactly as the official adapter', () => {
       seen[handler] = observe(reply, values);
     }
     expect(seen.lean).toEqual(seen.official);
+  });
+
+  it('answers TRACE with 405, not the 500 of a Fetch Request that cannot be built', async () => {
+    for (const handler of HANDLERS) {
+      const reply = await raw(sides[handler].server, 'TRACE', '/trpc/auth.me');
+      expect([handler, reply.status, reply.headers.allow]).toEqual([handler, 405, 'GET, POST']);
+      expect(JSON.parse(reply.body).error.data.code).toBe('METHOD_NOT_SUPPORTED');
+    }
   });
 
   it('serves queries, mutations and batches itself, not through the adapter', async () => {

@@ -9,6 +9,8 @@ import {
 import { fastifyRequestHandler, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { getHTTPStatusCode } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from './errors.js';
+import { checkedUtf8Stream, utf8Text } from './utf8-body.js';
 
 // A tRPC v11 HTTP handler for queries and mutations that works on Fastify's request and
 // reply directly. The official adapter turns every request into a Fetch Request (URL,
@@ -18,6 +20,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 // trpc-handler.test.ts compare them) and hands every request it does not cover —
 // subscriptions, HEAD and other methods, multipart / octet-stream bodies, JSONL
 // streaming, connection params, unparseable paths or hosts — to the official handler.
+
+/** Methods `new Request()` refuses that reach routes (Node's parser takes CONNECT itself). */
+const FETCH_FORBIDDEN_METHODS = new Set(['TRACE']);
 
 /** Which tRPC HTTP handler serves `/trpc`: the lean one, or tRPC's own Fastify adapter. */
 export type TrpcHandlerKind = 'lean' | 'official';
@@ -57,15 +62,37 @@ export async function trpcPlugin<TRouter extends AnyTRPCRouter>(
   scope: FastifyInstance,
   { handler, trpcOptions }: TrpcPluginOptions<TRouter>,
 ): Promise<void> {
+  // tRPC's adapter builds a Fetch Request, whose constructor throws for the methods Fetch
+  // forbids: a TRACE would be a 500. No tRPC call uses it; it is 405, as PUT is.
+  scope.addHook('onRequest', (request, reply, done) => {
+    if (!FETCH_FORBIDDEN_METHODS.has(request.method)) {
+      done();
+      return;
+    }
+    sendError(reply.header('allow', 'GET, POST'), 405, `Unsupported ${request.method}-request`);
+  });
   if (handler === 'official') {
+    // Its JSON parser decodes bad UTF-8 to U+FFFD; the body is checked on its way in.
+    scope.addHook('preParsing', (request, _reply, payload, done) => {
+      const type = request.headers['content-type'];
+      done(
+        null,
+        type !== undefined && mediaType(type) === JSON_TYPE ? checkedUtf8Stream(payload) : payload,
+      );
+    });
     await scope.register(fastifyTRPCPlugin, { trpcOptions });
     return;
   }
   // The same body parsers the official plugin installs: JSON arrives as a string (tRPC
-  // parses it, so a bad body is a tRPC error, not Fastify's), multipart as the raw stream.
+  // parses it, so a bad body is a tRPC error, not Fastify's), multipart as the raw stream;
+  // but a body that is not UTF-8 is refused (400) rather than decoded to U+FFFD.
   scope.removeContentTypeParser('application/json');
-  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, body);
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, utf8Text(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
   scope.removeContentTypeParser('multipart/form-data');
   scope.addContentTypeParser('multipart/form-data', {}, (_req, body, done) => {

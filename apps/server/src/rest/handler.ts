@@ -8,6 +8,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lazy } from '../lazy.js';
 import type { RequestContexts } from '../request-context.js';
+import { utf8Text } from '../utf8-body.js';
 import { handleRestFrameworkError, sendRestError } from './errors.js';
 import { inputJsonSchema, propertiesOf, type ResolvedRoute } from './procedures.js';
 import { type QueryString, queryCoercer } from './query.js';
@@ -135,9 +136,16 @@ export async function restRoutesPlugin(
   const jsonParser = scope.getDefaultJsonParser('error', 'error');
   scope.removeAllContentTypeParsers();
   // An empty JSON body is no body (e.g. POST /projects/{id}/archive with a content type).
-  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, undefined);
-    else jsonParser(request, body.toString(), done);
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8Text(body as Buffer);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    if (text === '') done(null, undefined);
+    else jsonParser(request, text, done);
   });
   scope.setErrorHandler(handleRestFrameworkError);
   scope.setNotFoundHandler((request, reply) =>

@@ -1,0 +1,131 @@
+import { createClient } from '@trellis/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../test/server.js';
+import { within } from '../test/subscription.js';
+import { isRecord } from '../test/wire.js';
+import { releaseOnEnd, StreamLimits } from './stream-limits.js';
+
+describe('StreamLimits', () => {
+  it('refuses a key at the cap, and a released slot can be taken again once', () => {
+    const limits = new StreamLimits(2);
+    const first = limits.acquire('a');
+    const second = limits.acquire('a');
+    expect(limits.acquire('a')).toBeNull();
+    expect(limits.acquire('b')).not.toBeNull();
+    first?.();
+    first?.(); // releasing twice frees one slot, not two
+    expect(limits.count('a')).toBe(1);
+    expect(limits.acquire('a')).not.toBeNull();
+    expect(limits.acquire('a')).toBeNull();
+    second?.();
+    expect(limits.count('a')).toBe(1);
+  });
+
+  it('releases when the body ends and when it is cancelled', async () => {
+    let released = 0;
+    const ended = releaseOnEnd(new Response('data'), () => {
+      released += 1;
+    });
+    expect(await ended.text()).toBe('data');
+    expect(released).toBe(1);
+    const endless = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}) });
+    const cancelled = releaseOnEnd(new Response(endless), () => {
+      released += 1;
+    });
+    await cancelled.body?.cancel();
+    expect(released).toBe(2);
+  });
+});
+
+// The cap as clients meet it: real SSE streams (tasks.onChange) over HTTP.
+describe('MAX_STREAMS_PER_USER', () => {
+  const CAP = 2;
+  let server: TestServer;
+  const aborts: AbortController[] = [];
+  beforeAll(async () => {
+    server = await startTestServer({ maxStreamsPerUser: CAP });
+  });
+  afterAll(async () => {
+    for (const abort of aborts) abort.abort();
+    await server.close();
+  });
+
+  let seq = 0;
+  async function signUp() {
+    seq += 1;
+    const { session } = await createClient({ url: server.url }).auth.signUp.mutate({
+      email: `streams-${seq}@example.com`,
+      password: 'correct horse battery staple',
+      name: 'Streamer',
+    });
+    const client = createClient({ url: server.url, token: session.token });
+    const workspace = await client.workspaces.create.mutate({ name: 'S', slug: `streams-${seq}` });
+    return { token: session.token, client, workspaceId: workspace.id };
+  }
+
+  /** Opens tasks.onChange; a 200 stream is read up to its first event (connected). */
+  async function open(token: string, workspaceId: string) {
+    const abort = new AbortController();
+    aborts.push(abort);
+    const input = encodeURIComponent(JSON.stringify({ workspaceId }));
+    const response = await fetch(`${server.url}/trpc/tasks.onChange?input=${input}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    if (response.status === 200 && response.body) {
+      await within(response.body.getReader().read(), 'the connected event');
+    }
+    return { response, close: () => abort.abort() };
+  }
+
+  it('refuses one stream over the cap with 429, per user, and frees a slot on close', async () => {
+    const alice = await signUp();
+    const bob = await signUp();
+    const streams = [];
+    for (let i = 0; i < CAP; i += 1) streams.push(await open(alice.token, alice.workspaceId));
+    expect(streams.map((s) => s.response.status)).toEqual([200, 200]);
+
+    const refused = await open(alice.token, alice.workspaceId);
+    expect(refused.response.status).toBe(429);
+    expect(refused.response.headers.get('content-type')).toMatch(/^application\/json/);
+    const body: unknown = await refused.response.json();
+    const error = isRecord(body) && isRecord(body.error) ? body.error : {};
+    expect(error.message).toMatch(`at most ${CAP}`);
+    expect(error.data).toMatchObject({ code: 'TOO_MANY_REQUESTS', httpStatus: 429 });
+
+    // Another user is not affected.
+    expect((await open(bob.token, bob.workspaceId)).response.status).toBe(200);
+
+    // An API token counts for the admin who made it: still over.
+    const { token } = await alice.client.apiTokens.create.mutate({
+      workspaceId: alice.workspaceId,
+      name: 'bot',
+      scope: 'read',
+    });
+    expect((await open(token, alice.workspaceId)).response.status).toBe(429);
+
+    // Closing a stream gives its slot back (once the server sees the socket close).
+    streams[0]?.close();
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const again = await open(alice.token, alice.workspaceId);
+      status = again.response.status;
+    }
+    expect(status).toBe(200);
+    expect((await open(alice.token, alice.workspaceId)).response.status).toBe(429);
+  });
+
+  it('does not hold a slot for a refused credential (its error event ends the stream)', async () => {
+    const alice = await signUp();
+    for (let i = 0; i < CAP + 1; i += 1) {
+      const input = encodeURIComponent(JSON.stringify({ workspaceId: alice.workspaceId }));
+      // tRPC answers a failed subscription with a 200 stream carrying one error event.
+      const response = await fetch(`${server.url}/trpc/tasks.onChange?input=${input}`, {
+        headers: { authorization: 'Bearer bogus', accept: 'text/event-stream' },
+      });
+      expect(await within(response.text(), 'the error event')).toMatch('UNAUTHORIZED');
+    }
+    expect((await open(alice.token, alice.workspaceId)).response.status).toBe(200);
+  });
+});
