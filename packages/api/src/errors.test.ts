@@ -44,6 +44,23 @@ describe('fieldErrorsOf', () => {
     });
   });
 
+  // Found by the fuzzing suite (reliability/fuzz.test.ts): an unknown key named
+  // `__proto__` or `constructor` made the formatter throw, and the client got a 500.
+  it('names unknown keys that are Object members as plain fields', () => {
+    const input = JSON.parse(
+      '{"email":"a@example.com","password":"long enough password","name":"Ada",' +
+        '"__proto__":{"polluted":"yes"},"constructor":1,"toString":2}',
+    );
+    const fields = fieldErrorsOf(zodErrorOf(signUpSchema, input));
+
+    expect(Object.keys(fields ?? {}).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.getOwnPropertyDescriptor(fields, '__proto__')?.value).toEqual([
+      'Unrecognized key',
+    ]);
+    expect(Object.getPrototypeOf(fields)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('names each unknown key as its own field', () => {
     const error = zodErrorOf(signUpSchema, {
       email: 'a@example.com',

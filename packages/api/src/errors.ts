@@ -35,11 +35,13 @@ function pathKey(path: Issue['path']): string {
 export function fieldErrorsOf(cause: unknown): FieldErrors | undefined {
   const issues = issuesOf(cause);
   if (!issues) return undefined;
-  const fields: FieldErrors = {};
+  // A Map, not an object: the keys come from the client (an unknown key is named as sent),
+  // and `fields["__proto__"]` or `fields["constructor"]` would be Object's own members.
+  const fields = new Map<string, string[]>();
   const add = (key: string, message: string) => {
-    const list = fields[key] ?? [];
+    const list = fields.get(key) ?? [];
     list.push(message);
-    fields[key] = list;
+    fields.set(key, list);
   };
   for (const issue of issues) {
     const base = pathKey(issue.path);
@@ -49,7 +51,8 @@ export function fieldErrorsOf(cause: unknown): FieldErrors | undefined {
       add(base, issue.message);
     }
   }
-  return fields;
+  // fromEntries defines own properties, so even `__proto__` stays a plain field name.
+  return Object.fromEntries(fields);
 }
 
 /**

@@ -1,0 +1,239 @@
+import type { IdPool } from './fuzz-arbitrary.js';
+
+// The fuzzing suite's world: a victim workspace the caller is not a member of, and a fresh
+// caller (with a workspace full of rows) per procedure, built through the API itself.
+
+/** Callers' password: in the id pool, so that auth.signIn can succeed. */
+const PASSWORD = 'correct horse battery staple';
+/** The victims' password: never in the pool, so no generated sign-in becomes theirs. */
+const VICTIM_PASSWORD = 'victim secret kept out of every generator';
+let counter = 0;
+
+/** A tRPC call that must succeed during setup (the fuzzing itself goes through fuzz-http). */
+async function call<T>(
+  baseUrl: string,
+  path: string,
+  input: unknown,
+  token?: string,
+  type: 'query' | 'mutation' = 'mutation',
+): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response =
+    type === 'mutation'
+      ? await fetch(`${baseUrl}/trpc/${path}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(input),
+        })
+      : await fetch(
+          `${baseUrl}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`,
+          { headers },
+        );
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`setup ${path} → ${response.status}: ${text}`);
+  return (JSON.parse(text) as { result: { data: T } }).result.data;
+}
+
+/** A signed-up person. */
+export interface Person {
+  id: string;
+  email: string;
+  token: string;
+  sessionId: string;
+}
+
+async function signUp(baseUrl: string, role: string, password = PASSWORD): Promise<Person> {
+  counter += 1;
+  const email = `${role}-${counter}-${process.pid}@example.com`;
+  const { user, session } = await call<{ user: { id: string }; session: { token: string } }>(
+    baseUrl,
+    'auth.signUp',
+    { email, password, name: `${role} ${counter}` },
+  );
+  const sessions = await call<{ id: string }[]>(
+    baseUrl,
+    'auth.sessions.list',
+    undefined,
+    session.token,
+    'query',
+  );
+  return { id: user.id, email, token: session.token, sessionId: sessions[0]?.id ?? '' };
+}
+
+/** One workspace and the rows in it, as ids. */
+export interface WorkspaceRows {
+  owner: Person;
+  workspaceId: string;
+  projectIds: string[];
+  taskIds: string[];
+  commentIds: string[];
+  inviteIds: string[];
+  /** Secrets of pending invites, addressed to emails the caller does not have. */
+  inviteTokens: string[];
+  apiTokenId: string;
+  apiToken: string;
+}
+
+/**
+ * A workspace owned by `owner`, with two projects, three tasks (labels, an assignee), two
+ * comments, a pending invite and a write API token; `member` joins it through an invite.
+ */
+async function populate(baseUrl: string, owner: Person, member: Person): Promise<WorkspaceRows> {
+  const as = <T>(path: string, input: unknown, type: 'query' | 'mutation' = 'mutation') =>
+    call<T>(baseUrl, path, input, owner.token, type);
+  counter += 1;
+  const workspace = await as<{ id: string }>('workspaces.create', {
+    name: `Workspace ${counter}`,
+    slug: `ws-${counter}-${process.pid}`,
+  });
+  const workspaceId = workspace.id;
+  const joining = await as<{ inviteToken: string }>('members.invite', {
+    workspaceId,
+    email: member.email,
+    role: 'member',
+  });
+  await call(baseUrl, 'members.acceptInvite', { inviteToken: joining.inviteToken }, member.token);
+  const pending = await as<{ inviteToken: string }>('members.invite', {
+    workspaceId,
+    email: `outsider-${counter}@example.com`,
+    role: 'admin',
+  });
+  const invites = await as<{ id: string }[]>('members.invites', { workspaceId }, 'query');
+  const projectIds: string[] = [];
+  for (const key of ['ALPHA', 'BETA']) {
+    projectIds.push(
+      (await as<{ id: string }>('projects.create', { workspaceId, name: key, key })).id,
+    );
+  }
+  const taskIds: string[] = [];
+  for (const [index, projectId] of [projectIds[0], projectIds[0], projectIds[1]].entries()) {
+    const task = await as<{ id: string }>('tasks.create', {
+      projectId,
+      title: `Task ${index}`,
+      labels: ['bug', `l${index}`],
+      assigneeId: index === 0 ? member.id : null,
+      priority: index,
+    });
+    taskIds.push(task.id);
+  }
+  const commentIds: string[] = [];
+  for (const body of ['first', 'second']) {
+    commentIds.push((await as<{ id: string }>('comments.create', { taskId: taskIds[0], body })).id);
+  }
+  const apiToken = await as<{ id: string; token: string }>('apiTokens.create', {
+    workspaceId,
+    name: 'fuzz',
+    scope: 'write',
+  });
+  return {
+    owner,
+    workspaceId,
+    projectIds,
+    taskIds,
+    commentIds,
+    inviteIds: invites.map((invite) => invite.id),
+    inviteTokens: [pending.inviteToken],
+    apiTokenId: apiToken.id,
+    apiToken: apiToken.token,
+  };
+}
+
+/** The workspace the caller must never change, and its two members. */
+export interface Victim {
+  rows: WorkspaceRows;
+  members: Person[];
+}
+
+/** The helper who joins every caller's workspace (so members.* have someone to act on). */
+export interface Bystander {
+  person: Person;
+}
+
+/** Signs up the victim and a second member, and fills their workspace. */
+export async function createVictim(baseUrl: string): Promise<Victim> {
+  const owner = await signUp(baseUrl, 'victim', VICTIM_PASSWORD);
+  const member = await signUp(baseUrl, 'victim-member', VICTIM_PASSWORD);
+  const rows = await populate(baseUrl, owner, member);
+  return { rows, members: [owner, member] };
+}
+
+/** Signs up the bystander. */
+export async function createBystander(baseUrl: string): Promise<Bystander> {
+  return { person: await signUp(baseUrl, 'bystander') };
+}
+
+/** A fresh caller for one procedure's run: a new user and a populated workspace of theirs. */
+export interface Caller {
+  person: Person;
+  rows: WorkspaceRows;
+  /** The bystander's workspace the caller is a member of (so members.leave can succeed). */
+  joinedWorkspaceId: string;
+  /** The bystander's workspace the caller is invited to (so acceptInvite can succeed). */
+  invitedWorkspaceId: string;
+  inviteTokenForCaller: string;
+}
+
+/**
+ * Signs up a caller, fills a workspace of theirs (the bystander joins it), and makes the
+ * bystander's two workspaces: one the caller joined, one it is invited to.
+ */
+export async function createCaller(baseUrl: string, bystander: Bystander): Promise<Caller> {
+  const person = await signUp(baseUrl, 'caller');
+  const rows = await populate(baseUrl, person, bystander.person);
+  const host = bystander.person.token;
+  const guest = async (role: string) => {
+    counter += 1;
+    const { id } = await call<{ id: string }>(
+      baseUrl,
+      'workspaces.create',
+      { name: `Guest ${counter}`, slug: `guest-${counter}-${process.pid}` },
+      host,
+    );
+    const { inviteToken } = await call<{ inviteToken: string }>(
+      baseUrl,
+      'members.invite',
+      { workspaceId: id, email: person.email, role },
+      host,
+    );
+    return { id, inviteToken };
+  };
+  const joined = await guest('member');
+  await call(baseUrl, 'members.acceptInvite', { inviteToken: joined.inviteToken }, person.token);
+  const invited = await guest('admin');
+  return {
+    person,
+    rows,
+    joinedWorkspaceId: joined.id,
+    invitedWorkspaceId: invited.id,
+    inviteTokenForCaller: invited.inviteToken,
+  };
+}
+
+/** Real ids by input field name: the caller's own and the victim's, side by side. */
+export function idPool(caller: Caller, victim: Victim, bystander: Bystander): IdPool {
+  const mine = caller.rows;
+  const theirs = victim.rows;
+  const users = [caller.person.id, bystander.person.id, ...victim.members.map((m) => m.id)];
+  return {
+    workspaceId: [
+      mine.workspaceId,
+      caller.joinedWorkspaceId,
+      caller.invitedWorkspaceId,
+      theirs.workspaceId,
+    ],
+    projectId: [...mine.projectIds, ...theirs.projectIds],
+    taskId: [...mine.taskIds, ...theirs.taskIds],
+    commentId: [...mine.commentIds, ...theirs.commentIds],
+    inviteId: [...mine.inviteIds, ...theirs.inviteIds],
+    inviteToken: [...mine.inviteTokens, caller.inviteTokenForCaller, ...theirs.inviteTokens],
+    tokenId: [mine.apiTokenId, theirs.apiTokenId],
+    sessionId: [caller.person.sessionId, ...victim.members.map((m) => m.sessionId)],
+    userId: users,
+    assigneeId: users,
+    email: [caller.person.email, bystander.person.email, ...victim.members.map((m) => m.email)],
+    password: [PASSWORD],
+    // Tasks start at version 1; a few edits later they are at 2 or 3.
+    expectedVersion: [1, 2, 3],
+  };
+}
