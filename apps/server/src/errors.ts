@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { storageProblem } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
@@ -16,6 +17,7 @@ const CODE_BY_STATUS: Record<number, TrpcCode> = {
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
 /** An error body in the same shape tRPC procedures answer with. */
@@ -42,7 +44,9 @@ function handleError(
     error instanceof TRPCError ? getHTTPStatusCodeFromError(error) : (error.statusCode ?? 500);
   if (status >= 500) {
     request.log.error({ err: error }, 'unhandled error');
-    return sendError(reply, 500, 'Internal server error');
+    // A database that cannot write (disk full, read-only) is the operator's to fix: say so.
+    const problem = storageProblem(error);
+    return sendError(reply, problem ? 503 : 500, problem ?? 'Internal server error');
   }
   return sendError(reply, status, error.message);
 }

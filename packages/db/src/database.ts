@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import { createPostgresPool } from './postgres-pool.js';
 import type { Database } from './schema.js';
+import { SqliteDialectKeepingErrors } from './sqlite-dialect.js';
 import { DEFAULT_STATEMENT_CACHE_SIZE, withStatementCache } from './statement-cache.js';
 
 /** Where a database URL points, decided once so that every caller agrees. */
@@ -90,7 +91,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
   const sqlite = openSqlite(target.filename, options);
   const database =
     statementCacheSize === 0 ? sqlite : withStatementCache(sqlite, statementCacheSize);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Database>({ dialect: new SqliteDialectKeepingErrors({ database }, sqlite) });
 }
 
 function openSqlite(

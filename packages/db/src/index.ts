@@ -3,7 +3,13 @@ export { BackupError, type BackupOptions, type BackupProgress, backupSqlite } fr
 export type { DatabaseOptions, DatabaseTarget, PoolStats } from './database.js';
 export { createDatabase, databasePoolStats, parseDatabaseUrl } from './database.js';
 export { type Dialect, dialectOf, withoutIndexHint } from './dialect.js';
-export { isForeignKeyViolation, isUniqueViolation } from './errors.js';
+export {
+  isForeignKeyViolation,
+  isStorageFull,
+  isStorageReadOnly,
+  isUniqueViolation,
+  storageProblem,
+} from './errors.js';
 export { checkWritable, pingDatabase } from './health.js';
 export { isoNow, newId } from './ids.js';
 export { migrateDown, migrateToLatest, pendingMigrations } from './migrate.js';

@@ -15,8 +15,12 @@ const HINTS: Record<string, string> = {
   EEXIST: 'a file stands where a directory is expected',
   EROFS: 'the file system is read-only',
   SQLITE_CANTOPEN:
-    'cannot open the database file (is the path a directory, or is the file or its directory unreadable?)',
+    'cannot open the database file (is the path a directory, is the file or its directory unreadable, or is the file system read-only?)',
   SQLITE_READONLY: 'the database file or its directory is not writable by this user',
+  SQLITE_FULL: 'the disk is full: free space, then start again',
+  SQLITE_IOERR:
+    'the storage failed a read or write: is the disk full or the file system read-only?',
+  ENOSPC: 'the disk is full: free space, then start again',
   SQLITE_NOTADB: 'the file is not a SQLite database',
   ECONNREFUSED: 'nothing accepts connections at that address',
   ENOTFOUND: 'the host name does not resolve',

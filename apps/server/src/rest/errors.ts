@@ -1,4 +1,5 @@
 import type { FieldErrors } from '@trellis/api';
+import { storageProblem } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -16,6 +17,7 @@ export const REST_ERROR_CODES = [
   'UNSUPPORTED_MEDIA_TYPE',
   'TOO_MANY_REQUESTS',
   'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
 ] as const;
 
 /** Every REST error answer: `{error: {code, message, fieldErrors?}}`. */
@@ -76,7 +78,9 @@ export function handleRestFrameworkError(
   const status = error.statusCode ?? 500;
   if (status >= 500) {
     request.log.error({ err: error }, 'unhandled error');
-    return sendRestError(reply, 500, 'Internal server error');
+    // A database that cannot write (disk full, read-only) is the operator's to fix: say so.
+    const problem = storageProblem(error);
+    return sendRestError(reply, problem ? 503 : 500, problem ?? 'Internal server error');
   }
   // Parsers' messages quote the body; a fixed one is enough.
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
