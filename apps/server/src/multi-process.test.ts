@@ -130,6 +130,32 @@ describe('two server processes on one database', () => {
     expect(numbers).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
+  it('concurrent comments on A and B all succeed (transactions that read before they write)', async () => {
+    const owner = await signUp(a);
+    const { projectId } = await workspaceWithProject(owner.client, 'TALK');
+    const task = await owner.client.tasks.create.mutate({ projectId, title: 'Discussed' });
+    const clients = [owner.client, createClient({ url: b, token: owner.token })];
+
+    // comments.create reads the task, then writes: on SQLite a transaction begun deferred
+    // failed with "database is locked" (500) when the other process committed in between.
+    const outcomes = await Promise.all(
+      Array.from({ length: 150 }, (_, i) =>
+        outcome(
+          clients[i % 2]?.comments.create.mutate({ taskId: task.id, body: `Comment ${i}` }) ??
+            Promise.reject(new Error('no client')),
+        ),
+      ),
+    );
+
+    expect(outcomes).toEqual(Array.from({ length: 150 }, () => 'ok'));
+    const stored = await database.db
+      .selectFrom('comments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('task_id', '=', task.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(150);
+  });
+
   it('concurrent updates of one version on A and B: one wins, the others get CONFLICT', async () => {
     const owner = await signUp(a);
     const { projectId } = await workspaceWithProject(owner.client, 'OCC');

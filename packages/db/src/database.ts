@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import { createPostgresPool } from './postgres-pool.js';
 import type { Database } from './schema.js';
-import { SqliteDialectKeepingErrors } from './sqlite-dialect.js';
+import { TrellisSqliteDialect } from './sqlite-dialect.js';
 import { DEFAULT_STATEMENT_CACHE_SIZE, withStatementCache } from './statement-cache.js';
 
 /** Where a database URL points, decided once so that every caller agrees. */
@@ -91,7 +91,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
   const sqlite = openSqlite(target.filename, options);
   const database =
     statementCacheSize === 0 ? sqlite : withStatementCache(sqlite, statementCacheSize);
-  return new Kysely<Database>({ dialect: new SqliteDialectKeepingErrors({ database }, sqlite) });
+  return new Kysely<Database>({ dialect: new TrellisSqliteDialect({ database }, sqlite) });
 }
 
 function openSqlite(

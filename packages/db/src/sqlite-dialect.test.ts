@@ -5,7 +5,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase } from './database.js';
-import { SqliteDialectKeepingErrors } from './sqlite-dialect.js';
+import { TrellisSqliteDialect } from './sqlite-dialect.js';
 
 // SQLite rolls back by itself after SQLITE_FULL or an I/O error at commit; the test does
 // that rollback by hand, which leaves Kysely's own ROLLBACK with nothing to roll back.
@@ -43,7 +43,7 @@ describe('a transaction SQLite has already rolled back', () => {
   it('keeps its own error', async () => {
     const sqlite = new SQLite(tempFile());
     const db = new Kysely({
-      dialect: new SqliteDialectKeepingErrors({ database: sqlite }, sqlite),
+      dialect: new TrellisSqliteDialect({ database: sqlite }, sqlite),
     });
 
     await expect(failAfterSqliteRolledBack(db, new Error('disk full'))).rejects.toThrow(
@@ -68,5 +68,89 @@ describe('a transaction SQLite has already rolled back', () => {
       'disk full',
     );
     await db.destroy();
+  });
+});
+
+describe('transactions on a file two connections share (two server processes)', () => {
+  /** A transaction that reads, lets the other connection commit a write, then writes. */
+  async function readThenWriteAfterOtherCommits(
+    db: Kysely<{ t: { x: number } }>,
+    other: SQLite.Database,
+  ) {
+    return db.transaction().execute(async (trx) => {
+      await trx.selectFrom('t').select('x').execute();
+      // The other process commits while this one is between its read and its write; with a
+      // deferred BEGIN this transaction's snapshot is now stale and its write is refused.
+      const committed = new Promise<void>((resolve) => {
+        setTimeout(() => {
+          try {
+            other.prepare('insert into t values (2)').run();
+          } catch {
+            // Locked out by this transaction's immediate BEGIN: it waits, as it should.
+          }
+          resolve();
+        }, 0);
+      });
+      await committed;
+      await trx.insertInto('t').values({ x: 1 }).execute();
+    });
+  }
+
+  it('a deferred BEGIN (Kysely) fails when the other commits between its read and write', async () => {
+    const file = tempFile();
+    const setup = new SQLite(file);
+    setup.pragma('journal_mode = WAL');
+    setup.exec('create table t (x integer)');
+    const db = new Kysely<{ t: { x: number } }>({
+      dialect: new SqliteDialect({ database: new SQLite(file) }),
+    });
+
+    await expect(readThenWriteAfterOtherCommits(db, setup)).rejects.toThrow(/locked|busy/i);
+    await db.destroy();
+    setup.close();
+  });
+
+  it('begins immediately, so the write lock is held from the start and the write succeeds', async () => {
+    const file = tempFile();
+    const setup = new SQLite(file);
+    setup.pragma('journal_mode = WAL');
+    setup.exec('create table t (x integer)');
+    setup.pragma('busy_timeout = 0');
+    const sqlite = new SQLite(file);
+    const db = new Kysely<{ t: { x: number } }>({
+      dialect: new TrellisSqliteDialect({ database: sqlite }, sqlite),
+    });
+
+    await readThenWriteAfterOtherCommits(db, setup);
+    expect(setup.prepare('select x from t order by x').all()).toEqual([{ x: 1 }]);
+    await db.destroy();
+    setup.close();
+  });
+});
+
+describe('read-only transactions', () => {
+  it('stay deferred: another connection can write while one is open', async () => {
+    const file = tempFile();
+    const setup = new SQLite(file);
+    setup.pragma('journal_mode = WAL');
+    setup.exec('create table t (x integer)');
+    setup.pragma('busy_timeout = 0');
+    const sqlite = new SQLite(file);
+    const db = new Kysely<{ t: { x: number } }>({
+      dialect: new TrellisSqliteDialect({ database: sqlite }, sqlite),
+    });
+
+    const seen = await db
+      .transaction()
+      .setAccessMode('read only')
+      .execute(async (trx) => {
+        const before = await trx.selectFrom('t').select('x').execute();
+        setup.prepare('insert into t values (3)').run(); // would be SQLITE_BUSY under a write lock
+        return before;
+      });
+    expect(seen).toEqual([]);
+    expect(setup.prepare('select x from t').all()).toEqual([{ x: 3 }]);
+    await db.destroy();
+    setup.close();
   });
 });
