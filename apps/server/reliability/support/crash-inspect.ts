@@ -38,6 +38,14 @@ export function inspectAfterCrash(file: string): Inspection {
     const integrity = (sqlite.pragma('integrity_check') as { integrity_check: string }[])
       .map((row) => row.integrity_check)
       .join('; ');
+    // A storage failure under synchronous=normal can take the file back to before the schema
+    // was written: then no task survived, which the callers' checks count as lost.
+    const hasTasks =
+      sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = 'tasks'").all()
+        .length > 0;
+    if (!hasTasks) {
+      return { integrity, tasks: new Map(), duplicateNumbers: [], maxNumber: new Map() };
+    }
     const rows = sqlite
       .prepare('select id, project_id as projectId, number, title from tasks')
       .all() as { id: string; projectId: string; number: number; title: string }[];
