@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MainProcess, startMainProcess } from '../src/test/main-process.js';
 import { profile } from './support/profile.js';
+import { seedFrom } from './support/seeded-random.js';
 import { wireLog } from './support/soak-http.js';
 import { LatencyRecorder } from './support/soak-latency.js';
 import { SoakLedger } from './support/soak-ledger.js';
@@ -42,7 +43,7 @@ const WORKERS = process.env.TRELLIS_SOAK_WORKERS ?? '1';
  */
 const RSS_BOUND_BYTES = RSS_BOUND_PER_PROCESS_BYTES * (WORKERS === '1' ? 1 : Number(WORKERS) + 1);
 
-const seed = Number(process.env.TRELLIS_SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const seed = seedFrom('TRELLIS_SOAK_SEED');
 const dir = mkdtempSync(join(tmpdir(), 'trellis-soak-'));
 const dbFile = join(dir, 'soak.db');
 let server: MainProcess | undefined;

@@ -71,86 +71,81 @@ describe('a transaction SQLite has already rolled back', () => {
   });
 });
 
+type OneTable = { t: { x: number } };
+
+/**
+ * A WAL file with table `t` and two connections to it, as two server processes have: `other`
+ * (raw, no busy wait: a lock held elsewhere fails at once) and `db` (Kysely over `dialect`).
+ */
+function twoConnections(dialect: 'kysely' | 'trellis') {
+  const file = tempFile();
+  const other = new SQLite(file);
+  other.pragma('journal_mode = WAL');
+  other.exec('create table t (x integer)');
+  other.pragma('busy_timeout = 0');
+  const sqlite = new SQLite(file);
+  const db = new Kysely<OneTable>({
+    dialect:
+      dialect === 'kysely'
+        ? new SqliteDialect({ database: sqlite })
+        : new TrellisSqliteDialect({ database: sqlite }, sqlite),
+  });
+  return {
+    db,
+    other,
+    async close() {
+      await db.destroy();
+      other.close();
+    },
+  };
+}
+
 describe('transactions on a file two connections share (two server processes)', () => {
   /** A transaction that reads, lets the other connection commit a write, then writes. */
-  async function readThenWriteAfterOtherCommits(
-    db: Kysely<{ t: { x: number } }>,
-    other: SQLite.Database,
-  ) {
+  async function readThenWriteAfterOtherCommits(db: Kysely<OneTable>, other: SQLite.Database) {
     return db.transaction().execute(async (trx) => {
       await trx.selectFrom('t').select('x').execute();
       // The other process commits while this one is between its read and its write; with a
       // deferred BEGIN this transaction's snapshot is now stale and its write is refused.
-      const committed = new Promise<void>((resolve) => {
-        setTimeout(() => {
-          try {
-            other.prepare('insert into t values (2)').run();
-          } catch {
-            // Locked out by this transaction's immediate BEGIN: it waits, as it should.
-          }
-          resolve();
-        }, 0);
-      });
-      await committed;
+      try {
+        other.prepare('insert into t values (2)').run();
+      } catch {
+        // Locked out by this transaction's immediate BEGIN, as it should be.
+      }
       await trx.insertInto('t').values({ x: 1 }).execute();
     });
   }
 
   it('a deferred BEGIN (Kysely) fails when the other commits between its read and write', async () => {
-    const file = tempFile();
-    const setup = new SQLite(file);
-    setup.pragma('journal_mode = WAL');
-    setup.exec('create table t (x integer)');
-    const db = new Kysely<{ t: { x: number } }>({
-      dialect: new SqliteDialect({ database: new SQLite(file) }),
-    });
+    const { db, other, close } = twoConnections('kysely');
 
-    await expect(readThenWriteAfterOtherCommits(db, setup)).rejects.toThrow(/locked|busy/i);
-    await db.destroy();
-    setup.close();
+    await expect(readThenWriteAfterOtherCommits(db, other)).rejects.toThrow(/locked|busy/i);
+    await close();
   });
 
   it('begins immediately, so the write lock is held from the start and the write succeeds', async () => {
-    const file = tempFile();
-    const setup = new SQLite(file);
-    setup.pragma('journal_mode = WAL');
-    setup.exec('create table t (x integer)');
-    setup.pragma('busy_timeout = 0');
-    const sqlite = new SQLite(file);
-    const db = new Kysely<{ t: { x: number } }>({
-      dialect: new TrellisSqliteDialect({ database: sqlite }, sqlite),
-    });
+    const { db, other, close } = twoConnections('trellis');
 
-    await readThenWriteAfterOtherCommits(db, setup);
-    expect(setup.prepare('select x from t order by x').all()).toEqual([{ x: 1 }]);
-    await db.destroy();
-    setup.close();
+    await readThenWriteAfterOtherCommits(db, other);
+    expect(other.prepare('select x from t order by x').all()).toEqual([{ x: 1 }]);
+    await close();
   });
 });
 
 describe('read-only transactions', () => {
   it('stay deferred: another connection can write while one is open', async () => {
-    const file = tempFile();
-    const setup = new SQLite(file);
-    setup.pragma('journal_mode = WAL');
-    setup.exec('create table t (x integer)');
-    setup.pragma('busy_timeout = 0');
-    const sqlite = new SQLite(file);
-    const db = new Kysely<{ t: { x: number } }>({
-      dialect: new TrellisSqliteDialect({ database: sqlite }, sqlite),
-    });
+    const { db, other, close } = twoConnections('trellis');
 
     const seen = await db
       .transaction()
       .setAccessMode('read only')
       .execute(async (trx) => {
         const before = await trx.selectFrom('t').select('x').execute();
-        setup.prepare('insert into t values (3)').run(); // would be SQLITE_BUSY under a write lock
+        other.prepare('insert into t values (3)').run(); // would be SQLITE_BUSY under a write lock
         return before;
       });
     expect(seen).toEqual([]);
-    expect(setup.prepare('select x from t').all()).toEqual([{ x: 3 }]);
-    await db.destroy();
-    setup.close();
+    expect(other.prepare('select x from t').all()).toEqual([{ x: 3 }]);
+    await close();
   });
 });

@@ -1,4 +1,4 @@
-import { between, type Random } from './crash-random.js';
+import { between, type Random } from './seeded-random.js';
 
 /** A task the server acknowledged with a 200: it must survive any crash after that. */
 export interface Acknowledged {

@@ -1,4 +1,5 @@
 import { isTrellisError, type RouterInputs, type TrellisClient } from '@trellis/client';
+import { seededRandom } from './seeded-random.js';
 import type { LatencyRecorder } from './soak-latency.js';
 import type { KnownTask, SoakLedger } from './soak-ledger.js';
 import type { SoakWorld } from './soak-world.js';
@@ -26,18 +27,6 @@ export const MIX = {
   comments: 5,
 } as const;
 export type CallKind = keyof typeof MIX;
-
-/** mulberry32: a small seeded PRNG, so a seed replays the same sequence of choices. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pickKind(random: () => number): CallKind {
   let roll = random() * 100;

@@ -1,13 +1,13 @@
 /** A seeded source of numbers in [0, 1) (mulberry32): the same seed replays the same run. */
 export type Random = () => number;
 
-/** A fresh seed, or the one in `TRELLIS_CRASH_SEED` to replay a failed run. */
-export function crashSeed(): number {
-  const given = process.env.TRELLIS_CRASH_SEED;
+/** A fresh seed, or the one in the environment variable `name` to replay a failed run. */
+export function seedFrom(name: string): number {
+  const given = process.env[name];
   return given ? Number(given) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 }
 
-/** mulberry32: tiny, fast and good enough to pick delays, projects and titles. */
+/** mulberry32: tiny, fast and good enough to pick delays, projects, titles and calls. */
 export function seededRandom(seed: number): Random {
   let state = seed >>> 0;
   return () => {
