@@ -10,6 +10,7 @@ import { fastifyRequestHandler, fastifyTRPCPlugin } from '@trpc/server/adapters/
 import { getHTTPStatusCode } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from './errors.js';
+import { queryValidators } from './etag.js';
 import { checkedUtf8Stream, utf8Text } from './utf8-body.js';
 
 // A tRPC v11 HTTP handler for queries and mutations that works on Fastify's request and
@@ -70,6 +71,26 @@ export async function trpcPlugin<TRouter extends AnyTRPCRouter>(
       return;
     }
     sendError(reply.header('allow', 'GET, POST'), 405, `Unsupported ${request.method}-request`);
+  });
+  // A query's answer from tRPC's adapter (a Fetch Response: TRPC_HANDLER=official, or what
+  // the lean handler leaves to it) gets the lean handler's validators.
+  scope.addHook('onSend', (request, _reply, payload, done) => {
+    if (!(payload instanceof Response) || request.method !== 'GET' || payload.status !== 200) {
+      done(null, payload);
+      return;
+    }
+    const type = payload.headers.get('content-type');
+    if (type === null || mediaType(type) !== JSON_TYPE) {
+      done(null, payload);
+      return;
+    }
+    payload.text().then((text) => {
+      const { headers, notModified } = queryValidators(request, text);
+      const answer = new Headers(payload.headers);
+      for (const [name, value] of Object.entries(headers)) answer.set(name, value);
+      const status = notModified ? 304 : 200;
+      done(null, new Response(notModified ? null : text, { status, headers: answer }));
+    }, done);
   });
   if (handler === 'official') {
     // Its JSON parser decodes bad UTF-8 to U+FFFD; the body is checked on its way in.
@@ -280,13 +301,21 @@ export function createLeanHandler<TRouter extends AnyTRPCRouter>(
   }
 
   function send(reply: FastifyReply, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    if (status === 200 && reply.request.method === 'GET') {
+      // A query's answer: validated by its ETag (etag.ts), never shared between callers.
+      const { headers, notModified } = queryValidators(reply.request, text);
+      reply.headers(headers);
+      if (notModified) {
+        reply.code(304).send();
+        return;
+      }
+    } else {
+      reply.header('vary', VARY);
+    }
     // A Buffer keeps Fastify from appending "; charset=utf-8" to the type, as tRPC's
     // Response does not have it either.
-    reply
-      .code(status)
-      .header('vary', VARY)
-      .header('content-type', JSON_TYPE)
-      .send(Buffer.from(JSON.stringify(body)));
+    reply.code(status).header('content-type', JSON_TYPE).send(Buffer.from(text));
   }
 
   return async function leanHandler(request, reply) {

@@ -8,6 +8,7 @@ import {
 } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import { trellisErrorLink } from './errors.js';
+import { etagCachingFetch } from './etag-cache.js';
 import { statusAwareFetch } from './http-error.js';
 import { idempotencyKeyOf } from './idempotency.js';
 import type { ClientOptions } from './options.js';
@@ -32,7 +33,7 @@ export function trellisLinks(options: ClientOptions): TRPCLink<AppRouter>[] {
   const allHeaders = { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
   const url = `${options.url.replace(/\/+$/, '')}/trpc`;
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const fetch = statusAwareFetch(send);
+  const fetch = statusAwareFetch(options.etagCache ? etagCachingFetch(send) : send);
   return [
     trellisErrorLink(onUnauthorized),
     trellisRetryLink(),

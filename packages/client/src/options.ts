@@ -11,6 +11,12 @@ export interface ClientOptions {
   /** A fetch implementation (defaults to the global one). */
   fetch?: typeof fetch;
   /**
+   * Keep query answers and revalidate them with their ETag (`If-None-Match`): an unchanged
+   * answer comes back as a bodiless 304. For programs outside a browser, whose HTTP cache
+   * does this already. Off by default.
+   */
+  etagCache?: boolean;
+  /**
    * Called once for each call the server refuses with `UNAUTHORIZED` (e.g. to send the
    * user to sign in); the call still rejects with that error.
    */
