@@ -156,6 +156,26 @@ describe('two server processes on one database', () => {
     expect(Number(stored.n)).toBe(150);
   });
 
+  it('stats read on A right after writes on B are never stale (each process caches them)', async () => {
+    const owner = await signUp(a);
+    const { workspaceId, projectId } = await workspaceWithProject(owner.client, 'STAT');
+    const onB = createClient({ url: b, token: owner.token });
+    let stale = 0;
+
+    for (let round = 1; round <= 15; round += 1) {
+      // Both processes hold the current answer in their caches before the write.
+      await owner.client.stats.overview.query({ workspaceId });
+      await onB.stats.overview.query({ workspaceId });
+      const writer = round % 2 === 0 ? owner.client : onB;
+      const reader = round % 2 === 0 ? onB : owner.client;
+      await writer.tasks.create.mutate({ projectId, title: `Counted ${round}` });
+      const seen = await reader.stats.overview.query({ workspaceId });
+      if (seen.totals.tasks !== round) stale += 1;
+    }
+
+    expect(stale).toBe(0);
+  });
+
   it('concurrent updates of one version on A and B: one wins, the others get CONFLICT', async () => {
     const owner = await signUp(a);
     const { projectId } = await workspaceWithProject(owner.client, 'OCC');

@@ -1,4 +1,4 @@
-import { type ApiConfig, type Context, createContext } from '@trellis/api';
+import { type ApiConfig, type Context, createContext, type StatsCache } from '@trellis/api';
 import type { Database, Kysely } from '@trellis/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.js';
@@ -26,9 +26,12 @@ export function requestContexts(
     db,
     now,
     onUser,
+    statsCache,
   }: {
     db: Kysely<Database>;
     now: () => Date;
+    /** Keeps stats.overview answers between calls (one per server). */
+    statsCache?: StatsCache;
     /** Told who made a request once it authenticated (for the request's log line). */
     onUser?: (request: FastifyRequest, userId: string) => void;
   },
@@ -38,6 +41,7 @@ export function requestContexts(
     trustedOrigins: config.trustedOrigins,
     rateLimits: config.rateLimits,
     clock: now,
+    statsCache,
   });
   const secureConfig = apiConfig(true);
   const localConfig = apiConfig(false);

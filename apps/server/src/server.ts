@@ -2,6 +2,7 @@ import {
   type AppRouter,
   appRouter,
   deleteExpiredIdempotencyKeys,
+  StatsCache,
   startActivityFanOut,
 } from '@trellis/api';
 import { deleteExpiredRateLimits, deleteExpiredSessions } from '@trellis/auth';
@@ -128,7 +129,10 @@ export function buildServer(
     done();
   });
   let databaseOpen = true;
+  // stats.overview answers, kept while the workspace's data version says they hold.
+  const statsCache = new StatsCache();
   registerMetrics(app, {
+    caches: { stats: () => statsCache.counts() },
     token: config.metricsToken,
     labelsOf,
     cluster: clusterMetrics,
@@ -167,6 +171,7 @@ export function buildServer(
   const contexts = requestContexts(config, {
     db,
     now,
+    statsCache,
     // Only the request log line needs to know who called.
     onUser: logsRequests
       ? (request, userId) => {

@@ -1,5 +1,6 @@
 import { type RateLimits, readCookie, SESSION_COOKIE, type SessionPolicy } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
+import type { StatsCache } from './stats-cache.js';
 
 /** Deployment settings the procedures need; read once by the server and passed down. */
 export interface ApiConfig {
@@ -13,6 +14,8 @@ export interface ApiConfig {
   rateLimits?: RateLimits;
   /** The time source for expiry and rate-limit windows; the system clock when omitted. */
   clock?: () => Date;
+  /** Where `stats.overview` answers are kept between calls; computed every time when omitted. */
+  statsCache?: StatsCache;
 }
 
 /** What the transport tells the procedures about one HTTP request. */

@@ -24,4 +24,10 @@ export { roleAtLeast } from './roles.js';
 export type { AppRouter, RouterInputs, RouterOutputs } from './root.js';
 export { appRouter, createCaller } from './root.js';
 export { listTaskPage, type TaskListInput } from './routers/tasks-list.js';
+export {
+  type CacheCounts,
+  type CacheLimits,
+  DEFAULT_STATS_CACHE_LIMITS,
+  StatsCache,
+} from './stats-cache.js';
 export { type Actor, locate } from './trpc.js';

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { CacheCounts } from '@trellis/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { sendError } from '../errors.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { RequestSeries } from './request-series.js';
@@ -25,6 +26,8 @@ export interface MetricsOptions {
   databaseStats(): DatabaseStats;
   /** In a worker of several: scrapes show the whole cluster's metrics, through the primary. */
   cluster?: ClusterMetrics;
+  /** The server's caches by name, with what each has done so far. */
+  caches?: Record<string, () => CacheCounts>;
 }
 
 /** Seconds; from a cached point read to a slow search or export. */
@@ -63,6 +66,8 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions): 
       this.set(options.databaseStats().waiting ?? 0);
     },
   });
+
+  registerCacheMetrics(registry, options.caches ?? {});
 
   // Callback-style: no promise per request.
   app.addHook('onResponse', (request, reply, done) => {
@@ -130,4 +135,49 @@ function isLoopback(address: string | undefined): boolean {
   const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
   if (isIP(v4) === 4) return v4.startsWith('127.');
   return address === '::1';
+}
+
+/** Hits, misses and evictions of each cache (counters), and what it holds (gauges). */
+function registerCacheMetrics(registry: Registry, caches: Record<string, () => CacheCounts>) {
+  const counters = [
+    ['trellis_cache_hits_total', 'Answers served from a cache', 'hits'],
+    [
+      'trellis_cache_misses_total',
+      'Answers a cache did not hold, or held no longer valid',
+      'misses',
+    ],
+    [
+      'trellis_cache_evictions_total',
+      "Entries dropped to stay within a cache's limits",
+      'evictions',
+    ],
+  ] as const;
+  for (const [name, help, key] of counters) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['cache'] as const,
+      registers: [registry],
+      // The caches keep their own running totals; a scrape copies them.
+      collect() {
+        this.reset();
+        for (const [cache, counts] of Object.entries(caches)) this.inc({ cache }, counts()[key]);
+      },
+    });
+  }
+  const gauges = [
+    ['trellis_cache_entries', 'Entries a cache holds', 'entries'],
+    ['trellis_cache_bytes', 'Approximate bytes a cache holds', 'bytes'],
+  ] as const;
+  for (const [name, help, key] of gauges) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['cache'] as const,
+      registers: [registry],
+      collect() {
+        for (const [cache, counts] of Object.entries(caches)) this.set({ cache }, counts()[key]);
+      },
+    });
+  }
 }

@@ -109,33 +109,87 @@ function perDay(days: readonly string[], rows: readonly { day: string; count: nu
   return days.map((day) => ({ day, count: counts.get(day) ?? 0 }));
 }
 
+/**
+ * A read transaction: every number it reads describes the same moment. SQLite's transaction
+ * reads one snapshot as it is; PostgreSQL's default (READ COMMITTED) takes a new one per
+ * statement, so it is asked for REPEATABLE READ (SQLite's driver ignores the setting).
+ */
+function snapshotOf(db: Kysely<Database>) {
+  return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only');
+}
+
 /** A workspace's dashboard numbers as of `now`, from SQL aggregates (no task rows loaded). */
-export async function statsOverview(
+export function statsOverview(
   db: Kysely<Database>,
+  workspaceId: string,
+  now: Date,
+): Promise<StatsOverview> {
+  return snapshotOf(db).execute((trx) => readStats(trx, workspaceId, now));
+}
+
+/**
+ * The workspace's data version: its newest activity entry's seq. Every change writes its
+ * activity entry in its own transaction, so the version moves exactly when the workspace's
+ * data does, in every process at once (it is read from the database).
+ */
+export async function workspaceVersion(db: Kysely<Database>, workspaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom('activity')
+    .select((eb) => eb.fn.max('seq').as('version'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return Number(row?.version ?? 0);
+}
+
+/** The overview with what decides how long it holds, all read in one snapshot. */
+export interface StatsSnapshot {
+  overview: StatsOverview;
+  /** The workspace's data version the overview was computed at. */
+  version: number;
+  /**
+   * When time alone changes the overview: the earliest due date, at or after `now`, of an
+   * open task (it then counts as overdue); null when none is due later.
+   */
+  changesAt: string | null;
+}
+
+/** {@link statsOverview} with its data version and the moment time alone changes it. */
+export function statsSnapshot(
+  db: Kysely<Database>,
+  workspaceId: string,
+  now: Date,
+): Promise<StatsSnapshot> {
+  return snapshotOf(db).execute(async (trx) => {
+    const version = await workspaceVersion(trx, workspaceId);
+    const next = await trx
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.min('due_at').as('due'))
+      .where('workspace_id', '=', workspaceId)
+      .where('status', 'in', OPEN_STATUSES)
+      .where('due_at', '>=', now.toISOString())
+      .executeTakeFirst();
+    const overview = await readStats(trx, workspaceId, now);
+    return { overview, version, changesAt: next?.due ?? null };
+  });
+}
+
+async function readStats(
+  trx: Kysely<Database>,
   workspaceId: string,
   now: Date,
 ): Promise<StatsOverview> {
   const days = statsDays(now);
   const firstDay = days[0] ?? utcDay(now, 0);
   const dayAfter = utcDay(now, 1);
-  // One read transaction: every number describes the same moment. SQLite's transaction
-  // reads one snapshot as it is; PostgreSQL's default (READ COMMITTED) takes a new one per
-  // statement, so it is asked for REPEATABLE READ (SQLite's driver ignores the setting).
-  const rows = await db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute(async (trx) => {
-      const q = statsQueries(trx, workspaceId, { firstDay, dayAfter, now: now.toISOString() });
-      return {
-        byStatus: await q.byStatus.execute(),
-        byPriority: await q.byPriority.execute(),
-        openByAssignee: await q.openByAssignee.execute(),
-        createdPerDay: await q.createdPerDay.execute(),
-        completedPerDay: await q.completedPerDay.execute(),
-        overdue: await q.overdue.executeTakeFirstOrThrow(),
-      };
-    });
+  const q = statsQueries(trx, workspaceId, { firstDay, dayAfter, now: now.toISOString() });
+  const rows = {
+    byStatus: await q.byStatus.execute(),
+    byPriority: await q.byPriority.execute(),
+    openByAssignee: await q.openByAssignee.execute(),
+    createdPerDay: await q.createdPerDay.execute(),
+    completedPerDay: await q.completedPerDay.execute(),
+    overdue: await q.overdue.executeTakeFirstOrThrow(),
+  };
   const byStatus = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<
     TaskStatus,
     number

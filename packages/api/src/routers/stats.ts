@@ -8,5 +8,9 @@ export const statsRouter = {
   overview: workspaceProcedure('viewer')
     .input(workspaceInput.strict())
     .output(statsOutput)
-    .query(({ ctx }) => statsOverview(ctx.db, ctx.workspace.id, ctx.now())),
+    .query(({ ctx }) =>
+      ctx.config.statsCache
+        ? ctx.config.statsCache.overview(ctx.db, ctx.workspace.id, ctx.now())
+        : statsOverview(ctx.db, ctx.workspace.id, ctx.now()),
+    ),
 } satisfies TRPCRouterRecord;
