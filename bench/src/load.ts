@@ -22,6 +22,8 @@ export interface Measurement {
   p99Ms: number;
   requests: number;
   non2xx: number;
+  /** Bytes the server sent per answer (headers and body). */
+  bytesPerAnswer: number;
   /** Peak RSS during warm-up and measurement. */
   rss: RssPeak;
   /**
@@ -72,10 +74,16 @@ function run(
             path: first.path,
             // Rotating through precomputed requests keeps the load generator's own work small.
             setupRequest: (request) => {
-              const { method, path, body } = requests[next++ % requests.length] as BenchRequest;
+              const { method, path, body, headers } = requests[
+                next++ % requests.length
+              ] as BenchRequest;
+              const withHeaders =
+                headers === undefined
+                  ? request
+                  : { ...request, headers: { ...request.headers, ...headers } };
               return body === undefined
-                ? { ...request, method, path }
-                : { ...request, method, path, body };
+                ? { ...withHeaders, method, path }
+                : { ...withHeaders, method, path, body };
             },
           },
         ],
@@ -121,7 +129,10 @@ export async function measure(
     server.assertAlive();
     // A warm-up may end before a slow server's first answer; a measurement may not.
     const answered = result.requests.total > 0 || phase === 'warm-up';
-    if (answered && result.non2xx === 0 && result.errors === 0 && result.timeouts === 0) return;
+    // A revalidating workload's 304s are answers too; anything else outside 2xx is not.
+    const notModified = workload.revalidates ? (result.statusCodeStats?.['304']?.count ?? 0) : 0;
+    const refused = result.non2xx - notModified;
+    if (answered && refused === 0 && result.errors === 0 && result.timeouts === 0) return;
     const slow = answered ? '' : ' (nothing answered within the run: try a longer --duration)';
     const codes = JSON.stringify(result.statusCodeStats ?? {});
     const failing = await example(server, requests[0] as BenchRequest, settings.token);
@@ -164,6 +175,8 @@ export async function measure(
       p99Ms: result.latency.p99,
       requests: result.requests.total,
       non2xx: result.non2xx,
+      bytesPerAnswer:
+        result.requests.total > 0 ? result.throughput.total / result.requests.total : 0,
       rss: sampler.stop(),
       othersCpu: Math.round(othersCpu * 1000) / 1000,
     };

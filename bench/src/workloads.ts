@@ -9,6 +9,8 @@ export interface BenchRequest {
   method: 'GET' | 'POST';
   path: string;
   body?: string;
+  /** Headers of this request besides the bearer token (e.g. `if-none-match`). */
+  headers?: Record<string, string>;
 }
 
 /** A kind of traffic, as the same requests to Trellis and to the baseline. */
@@ -20,6 +22,8 @@ export interface Workload {
   read: boolean;
   /** The rotation of requests (ids, cursors, titles vary) for a target. */
   requests: Record<Target, BenchRequest[]>;
+  /** 304 Not Modified counts as an answer (revalidated with If-None-Match). */
+  revalidates?: boolean;
 }
 
 /** What the workloads are built from. */
@@ -27,6 +31,8 @@ export interface WorkloadContext {
   fixture: Fixture;
   /** Cursors of tasks.list pages, from `collectCursors`. */
   cursors: string[];
+  /** Trellis's ETags of the dashboard poll's answers, from `pollEtags`. */
+  etags: { stats: string; list: string };
 }
 
 /** Every workload's name, in the order they run (tasks.create last: it writes). */
@@ -36,6 +42,7 @@ export const WORKLOAD_NAMES = [
   'tasks.list.keyset',
   'stats.overview',
   'batch10',
+  'dashboard.poll',
   'tasks.create',
 ] as const;
 
@@ -100,7 +107,7 @@ export async function collectCursors(
 }
 
 /** Every workload, in the order they run (tasks.create last: it is the one that writes). */
-export function buildWorkloads({ fixture, cursors }: WorkloadContext): Workload[] {
+export function buildWorkloads({ fixture, cursors, etags }: WorkloadContext): Workload[] {
   const { workspaceId, projectId, taskIds } = fixture;
   const taskId = (n: number) => taskIds[n % taskIds.length] as string;
   const list = listInput(fixture);
@@ -134,7 +141,8 @@ export function buildWorkloads({ fixture, cursors }: WorkloadContext): Workload[
     },
     {
       name: 'stats.overview',
-      description: "the workspace's dashboard aggregates",
+      description:
+        "the workspace's dashboard aggregates (Trellis keeps them in its stats cache while the workspace is unchanged; the baseline computes them)",
       read: true,
       requests: rotate(1, () => get('stats.overview', { workspaceId })),
     },
@@ -154,6 +162,18 @@ export function buildWorkloads({ fixture, cursors }: WorkloadContext): Workload[
       })),
     },
     {
+      name: 'dashboard.poll',
+      description:
+        'stats.overview and the first tasks.list page in turn, unchanged; Trellis revalidates with If-None-Match (304), the baseline computes and sends them',
+      read: true,
+      revalidates: true,
+      requests: rotate(2, (n) => {
+        const pair = n === 0 ? get('stats.overview', { workspaceId }) : get('tasks.list', list);
+        const etag = n === 0 ? etags.stats : etags.list;
+        return { ...pair, trellis: { ...pair.trellis, headers: { 'if-none-match': etag } } };
+      }),
+    },
+    {
       name: 'tasks.create',
       description: 'a new task with one label (POST)',
       read: false,
@@ -163,4 +183,30 @@ export function buildWorkloads({ fixture, cursors }: WorkloadContext): Workload[
       })),
     },
   ];
+}
+
+/**
+ * Trellis's ETags of the dashboard poll's two answers (stats.overview and the first
+ * tasks.list page), as a dashboard holds them after its first poll.
+ */
+export async function pollEtags(
+  serverUrl: string,
+  token: string,
+  fixture: Fixture,
+): Promise<{ stats: string; list: string }> {
+  const etagOf = async (path: string, input: unknown) => {
+    const response = await fetch(`${serverUrl}/trpc/${path}?${query(input)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await response.arrayBuffer();
+    const etag = response.headers.get('etag');
+    if (response.status !== 200 || etag === null) {
+      throw new Error(`${path}: expected 200 with an ETag, got ${response.status}`);
+    }
+    return etag;
+  };
+  return {
+    stats: await etagOf('stats.overview', { workspaceId: fixture.workspaceId }),
+    list: await etagOf('tasks.list', listInput(fixture)),
+  };
 }
