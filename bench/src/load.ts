@@ -132,6 +132,10 @@ export async function measure(
     // A revalidating workload's 304s are answers too; anything else outside 2xx is not.
     const notModified = workload.revalidates ? (result.statusCodeStats?.['304']?.count ?? 0) : 0;
     const refused = result.non2xx - notModified;
+    if (workload.revalidates && target === 'trellis' && answered && notModified === 0) {
+      // Revalidation that never matched measures full answers under the poll's name.
+      throw new LoadFailure(`${label} (${phase}): no answer was 304: the ETags no longer match`);
+    }
     if (answered && refused === 0 && result.errors === 0 && result.timeouts === 0) return;
     const slow = answered ? '' : ' (nothing answered within the run: try a longer --duration)';
     const codes = JSON.stringify(result.statusCodeStats ?? {});

@@ -210,3 +210,27 @@ export async function pollEtags(
     list: await etagOf('tasks.list', listInput(fixture)),
   };
 }
+
+/**
+ * The workloads with the dashboard poll revalidating `etags`: taken after anything that
+ * writes (the check that both servers answer alike creates a task), so that they are current.
+ */
+export function withPollEtags(
+  workloads: Workload[],
+  etags: { stats: string; list: string },
+): Workload[] {
+  return workloads.map((workload) =>
+    workload.name !== 'dashboard.poll'
+      ? workload
+      : {
+          ...workload,
+          requests: {
+            ...workload.requests,
+            trellis: workload.requests.trellis.map((request, n) => ({
+              ...request,
+              headers: { 'if-none-match': n % 2 === 0 ? etags.stats : etags.list },
+            })),
+          },
+        },
+  );
+}
