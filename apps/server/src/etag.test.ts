@@ -144,6 +144,30 @@ describe('ETags on query answers', () => {
     expect(missing.headers.get('etag')).toBeNull();
   });
 
+  it('puts no validators on live streams', async () => {
+    const { owner, workspace } = await world();
+    const abort = new AbortController();
+    const input = encodeURIComponent(JSON.stringify({ workspaceId: workspace.id }));
+    const stream = await fetch(`${server.url}/trpc/tasks.onChange?input=${input}`, {
+      headers: { authorization: `Bearer ${owner.token}`, accept: 'text/event-stream' },
+      signal: abort.signal,
+    }).then((response) => {
+      const seen = {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        etag: response.headers.get('etag'),
+      };
+      abort.abort();
+      return seen;
+    });
+
+    expect(stream).toEqual({
+      status: 200,
+      type: expect.stringMatching(/^text\/event-stream/),
+      etag: null,
+    });
+  });
+
   it('@trellis/client with etagCache revalidates, and returns the new answer after a write', async () => {
     const { owner, task } = await world();
     const statuses: number[] = [];
