@@ -127,7 +127,11 @@ describe('graceful shutdown on SIGTERM', () => {
 
   it('with WORKERS=2, each worker finishes its requests in flight and the primary exits 0', async () => {
     const { server, url } = await startServer({ WORKERS: '2' });
-    await expect.poll(() => server.output().match(/Server listening/g)?.length).toBe(2);
+    // Each worker loads the server from source (tsx): on a busy machine the second can take
+    // seconds, well past expect.poll's default second.
+    await expect
+      .poll(() => server.output().match(/Server listening/g)?.length, { timeout: 30_000 })
+      .toBe(2);
     const slow = [slowSignUp(url, 'w1@example.com'), slowSignUp(url, 'w2@example.com')];
     await Promise.all(slow.map((request) => request.sent));
     await new Promise((resolve) => setTimeout(resolve, 200));
