@@ -2,6 +2,7 @@ import {
   type AppRouter,
   appRouter,
   deleteExpiredIdempotencyKeys,
+  procedureSchemas,
   StatsCache,
   startActivityFanOut,
 } from '@trellis/api';
@@ -58,8 +59,8 @@ function isEventStream(response: Response): boolean {
 
 /** Procedures served as event streams: only their requests are watched for the stream cap. */
 const SUBSCRIPTIONS = new Set(
-  Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
-    .filter(([, procedure]) => procedure._def.type === 'subscription')
+  [...procedureSchemas(appRouter)]
+    .filter(([, procedure]) => procedure.type === 'subscription')
     .map(([path]) => path),
 );
 
@@ -240,8 +241,14 @@ export function buildServer(
           return;
         }
         if (isEventStream(payload)) {
-          const admitted = streams.admit(request, payload);
-          done(null, isEventStream(admitted) ? liveStreams.track(admitted) : admitted);
+          const release = streams.acquire(request);
+          if (release === null) {
+            // Over the user's cap: the stream is cancelled before it starts.
+            payload.body?.cancel().catch(() => undefined);
+            done(null, streams.refusal());
+          } else {
+            done(null, liveStreams.track(payload, release));
+          }
           return;
         }
         if (payload.headers.get('content-type')?.startsWith('text/plain')) {

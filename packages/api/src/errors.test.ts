@@ -217,6 +217,19 @@ describe('formatError', () => {
       data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, path: 'auth.me' },
     });
   });
+
+  it('says a database that cannot write is unavailable (503), not a bug', () => {
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const error = new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: full });
+
+    const formatted = formatError({ shape: defaultShape(error, 'tasks.create'), error });
+
+    expect(formatted).toEqual({
+      code: -32603, // tRPC's JSON-RPC code for SERVICE_UNAVAILABLE (the same as a server error's)
+      message: 'The database cannot write: its disk is full',
+      data: { code: 'SERVICE_UNAVAILABLE', httpStatus: 503, path: 'tasks.create' },
+    });
+  });
 });
 
 describe('errors over HTTP', () => {

@@ -1,4 +1,6 @@
+import { storageProblem } from '@trellis/db';
 import type { TRPCDefaultErrorShape, TRPCError } from '@trpc/server';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 
 /** Paths of invalid input fields mapped to what is wrong with each. */
 export type FieldErrors = Record<string, string[]>;
@@ -57,13 +59,28 @@ export function fieldErrorsOf(cause: unknown): FieldErrors | undefined {
 
 /**
  * The one error formatter: contract codes, field errors for bad input, and nothing
- * internal (no stack, no SQL) in a server error's message.
+ * internal (no stack, no SQL) in a server error's message. A database that cannot write
+ * (disk full, read-only or failing storage) is a condition of the server, not a bug: it
+ * answers SERVICE_UNAVAILABLE (503) saying so, where any other unexpected error stays an
+ * anonymous 500. Both HTTP handlers send the shape's status; server.ts still logs the cause.
  */
 export function formatError({ shape, error }: { shape: TRPCDefaultErrorShape; error: TRPCError }): {
   code: TRPCDefaultErrorShape['code'];
   message: string;
   data: TrellisErrorData;
 } {
+  const storage = error.code === 'INTERNAL_SERVER_ERROR' ? storageProblem(error.cause) : undefined;
+  if (storage !== undefined) {
+    return {
+      code: TRPC_ERROR_CODES_BY_KEY.SERVICE_UNAVAILABLE,
+      message: storage,
+      data: {
+        code: 'SERVICE_UNAVAILABLE',
+        httpStatus: 503,
+        ...(shape.data.path === undefined ? {} : { path: shape.data.path }),
+      },
+    };
+  }
   const fieldErrors = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error.cause) : undefined;
   const message =
     error.code === 'INTERNAL_SERVER_ERROR'

@@ -1,5 +1,5 @@
 import type { Database, Kysely } from '@trellis/db';
-import { type StatsOverview, statsSnapshot, workspaceVersion } from './queries/stats.js';
+import { type StatsOverview, statsSnapshot, utcDay, workspaceVersion } from './queries/stats.js';
 
 /** How much a cache may hold. */
 export interface CacheLimits {
@@ -45,7 +45,7 @@ export class StatsCache {
 
   async overview(db: Kysely<Database>, workspaceId: string, now: Date): Promise<StatsOverview> {
     const kept = this.#entries.get(workspaceId);
-    if (kept !== undefined && kept.day === utcDayOf(now) && now.getTime() < kept.changesAt) {
+    if (kept !== undefined && kept.day === utcDay(now, 0) && now.getTime() < kept.changesAt) {
       if ((await workspaceVersion(db, workspaceId)) === kept.version) {
         // Most recently used last: eviction takes the first.
         this.#entries.delete(workspaceId);
@@ -59,7 +59,7 @@ export class StatsCache {
     this.#store(workspaceId, {
       overview: snapshot.overview,
       version: snapshot.version,
-      day: utcDayOf(now),
+      day: utcDay(now, 0),
       changesAt: snapshot.changesAt === null ? Infinity : Date.parse(snapshot.changesAt),
       bytes: JSON.stringify(snapshot.overview).length,
     });
@@ -93,8 +93,4 @@ export class StatsCache {
     this.#counts.entries -= 1;
     this.#counts.bytes -= entry.bytes;
   }
-}
-
-function utcDayOf(now: Date): string {
-  return now.toISOString().slice(0, 10);
 }

@@ -8,20 +8,8 @@ import {
   validateApiToken,
   validateSessionToken,
 } from '@trellis/auth';
-import {
-  type ApiTokenScope,
-  type Database,
-  type Kysely,
-  type Role,
-  storageProblem,
-} from '@trellis/db';
-import {
-  initTRPC,
-  type TRPCDefaultErrorShape,
-  TRPCError,
-  type TRPCProcedureType,
-} from '@trpc/server';
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import type { ApiTokenScope, Database, Kysely, Role } from '@trellis/db';
+import { initTRPC, TRPCError, type TRPCProcedureType } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from './context.js';
 import { formatError } from './errors.js';
@@ -30,26 +18,8 @@ import { getUserWorkspace, getWorkspaceAs, type WorkspaceView } from './queries/
 import { roleAtLeast } from './roles.js';
 import { zId } from './schemas.js';
 
-/**
- * The error formatter, plus: a database that cannot write (disk full, read-only storage) is
- * a condition of the server, not a bug, so it answers SERVICE_UNAVAILABLE (503) saying so,
- * where any other unexpected error stays an anonymous 500. The shape's status is what
- * both HTTP handlers send. It is still logged as a failure (server.ts `onError`).
- */
-function formatErrorWithStorage(opts: { shape: TRPCDefaultErrorShape; error: TRPCError }) {
-  const formatted = formatError(opts);
-  const problem =
-    opts.error.code === 'INTERNAL_SERVER_ERROR' ? storageProblem(opts.error.cause) : undefined;
-  if (problem === undefined) return formatted;
-  return {
-    code: TRPC_ERROR_CODES_BY_KEY.SERVICE_UNAVAILABLE,
-    message: problem,
-    data: { ...formatted.data, code: 'SERVICE_UNAVAILABLE' as const, httpStatus: 503 },
-  };
-}
-
 const t = initTRPC.context<Context>().create({
-  errorFormatter: formatErrorWithStorage,
+  errorFormatter: formatError,
   // Stack traces stay in the server log; clients never see them.
   isDev: false,
   // Subscriptions: a ping every 10 s keeps proxies from closing a quiet stream, and a

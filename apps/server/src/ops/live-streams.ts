@@ -23,10 +23,14 @@ export class LiveStreams {
   /**
    * The same response with its body passed through a stream that {@link endAll} can end
    * between two events (tRPC writes one event as several chunks: ending mid-event would
-   * deliver it without its id).
+   * deliver it without its id). `onEnd` is called once when the stream ends, however it
+   * ends: the subscription finished, the client left, or the server ended it.
    */
-  track(response: Response): Response {
-    if (response.body === null) return response;
+  track(response: Response, onEnd: () => void = () => undefined): Response {
+    if (response.body === null) {
+      onEnd();
+      return response;
+    }
     const reader = response.body.getReader();
     // The last two bytes sent; an event ends with a blank line, and nothing sent yet is
     // a boundary too.
@@ -37,10 +41,14 @@ export class LiveStreams {
     let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
 
     const atBoundary = () => last === NEWLINE && beforeLast === NEWLINE;
-    const finish = () => {
-      if (done) return;
+    const closed = () => {
       done = true;
       this.open.delete(end);
+      onEnd();
+    };
+    const finish = () => {
+      if (done) return;
+      closed();
       controller?.enqueue(RETRY_HINT);
       controller?.close();
       reader.cancel().catch(() => undefined);
@@ -55,11 +63,17 @@ export class LiveStreams {
         controller = c;
       },
       pull: async (c) => {
-        const chunk = await reader.read();
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          if (!done) closed();
+          c.error(error);
+          return;
+        }
         if (done) return;
         if (chunk.done) {
-          done = true;
-          this.open.delete(end);
+          closed();
           c.close();
           return;
         }
@@ -75,8 +89,7 @@ export class LiveStreams {
         if (ending && atBoundary()) finish();
       },
       cancel: (reason) => {
-        done = true;
-        this.open.delete(end);
+        if (!done) closed();
         return reader.cancel(reason);
       },
     });

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test/server.js';
 import { within } from '../test/subscription.js';
 import { isRecord } from '../test/wire.js';
-import { releaseOnEnd, StreamLimits } from './stream-limits.js';
+import { LiveStreams } from './live-streams.js';
+import { StreamLimits } from './stream-limits.js';
 
 describe('StreamLimits', () => {
   it('refuses a key at the cap, and a released slot can be taken again once', () => {
@@ -20,20 +21,26 @@ describe('StreamLimits', () => {
     second?.();
     expect(limits.count('a')).toBe(1);
   });
+});
 
-  it('releases when the body ends and when it is cancelled', async () => {
-    let released = 0;
-    const ended = releaseOnEnd(new Response('data'), () => {
-      released += 1;
-    });
-    expect(await ended.text()).toBe('data');
-    expect(released).toBe(1);
+describe('LiveStreams.track', () => {
+  it('tells once when a stream ends: read to its end, cancelled, or failed', async () => {
+    const streams = new LiveStreams();
+    let ended = 0;
+    const onEnd = () => {
+      ended += 1;
+    };
+    expect(await streams.track(new Response('data'), onEnd).text()).toBe('data');
+    expect(ended).toBe(1);
     const endless = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}) });
-    const cancelled = releaseOnEnd(new Response(endless), () => {
-      released += 1;
+    await streams.track(new Response(endless), onEnd).body?.cancel();
+    expect(ended).toBe(2);
+    const failing = new ReadableStream<Uint8Array>({
+      pull: () => Promise.reject(new Error('upstream failed')),
     });
-    await cancelled.body?.cancel();
-    expect(released).toBe(2);
+    await expect(streams.track(new Response(failing), onEnd).text()).rejects.toThrow();
+    expect(ended).toBe(3);
+    expect(streams.size).toBe(0);
   });
 });
 

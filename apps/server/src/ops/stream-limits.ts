@@ -9,8 +9,8 @@ import { watchUser } from './request-user.js';
 // user may hold `MAX_STREAMS_PER_USER` at once in this process, over all of their sessions
 // and API tokens (a token counts for the admin who made it). Streams are only known to be
 // streams once tRPC has authenticated the caller and answered with an event stream, so the
-// count is taken there (server.ts, onSend) and the slot is given back when the body ends:
-// the client left, the subscription ended, or the server closed it.
+// count is taken there (server.ts, onSend) and the slot is given back when the stream ends
+// (LiveStreams.track): the client left, the subscription ended, or the server closed it.
 
 /** Counts open streams per key and refuses one over the cap. */
 export class StreamLimits {
@@ -39,36 +39,6 @@ export class StreamLimits {
   }
 }
 
-/** The same response, whose body calls `release` once when it ends, fails or is cancelled. */
-export function releaseOnEnd(response: Response, release: () => void): Response {
-  if (response.body === null) {
-    release();
-    return response;
-  }
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      try {
-        const chunk = await reader.read();
-        if (chunk.done) {
-          release();
-          controller.close();
-          return;
-        }
-        controller.enqueue(chunk.value);
-      } catch (error) {
-        release();
-        controller.error(error);
-      }
-    },
-    cancel: (reason) => {
-      release();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, { status: response.status, headers: response.headers });
-}
-
 /** Who a stream counts against: its user, or (no subscription is public today) its address. */
 function ownerKey(userId: string | undefined, request: FastifyRequest): string {
   return userId === undefined ? `address:${request.ip}` : `user:${userId}`;
@@ -79,31 +49,29 @@ export interface StreamGate {
   /** Notes who a subscription request's context authenticates as (call in createContext). */
   watch(request: FastifyRequest, ctx: Context): void;
   /**
-   * The event-stream response to send: the same stream, holding a slot until it ends, or
-   * a 429 in the procedures' error shape when its user is at the cap (the stream is
-   * cancelled before it starts).
+   * A slot for the request's stream: the function that gives it back when the stream ends
+   * (LiveStreams.track's `onEnd`), or null when its user is at the cap.
    */
-  admit(request: FastifyRequest, response: Response): Response;
+  acquire(request: FastifyRequest): (() => void) | null;
+  /** The 429 that replaces a stream over the cap, in the procedures' error shape. */
+  refusal(): Response;
 }
 
 /** Builds the gate for `maxPerUser` streams per user (MAX_STREAMS_PER_USER). */
 export function streamGate(maxPerUser: number): StreamGate {
   const limits = new StreamLimits(maxPerUser);
   const owners = new WeakMap<FastifyRequest, string>();
+  const message = `Too many live streams: at most ${maxPerUser} open at once per user; close one first`;
   return {
     watch(request, ctx) {
       watchUser(ctx, (userId) => owners.set(request, userId));
     },
-    admit(request, response) {
-      const release = limits.acquire(ownerKey(owners.get(request), request));
-      if (release !== null) return releaseOnEnd(response, release);
-      response.body?.cancel().catch(() => undefined);
-      const message = `Too many live streams: at most ${maxPerUser} open at once per user; close one first`;
-      return new Response(JSON.stringify(errorBody(429, message)), {
+    acquire: (request) => limits.acquire(ownerKey(owners.get(request), request)),
+    refusal: () =>
+      new Response(JSON.stringify(errorBody(429, message)), {
         status: 429,
         // A slot frees when one of the user's streams closes; a client should not hammer.
         headers: { 'content-type': 'application/json', 'retry-after': '5' },
-      });
-    },
+      }),
   };
 }

@@ -38,7 +38,7 @@ export interface StatsOverview {
 }
 
 /** The UTC day (`YYYY-MM-DD`) `offset` days after `now`'s. */
-function utcDay(now: Date, offset: number): string {
+export function utcDay(now: Date, offset: number): string {
   const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + offset);
   return new Date(day).toISOString().slice(0, 10);
 }

@@ -482,6 +482,33 @@ describe('tasks.list cursor walk', () => {
 /** The filters the query-plan tests combine. */
 const FILTERS = ['projectId', 'status', 'assigneeId', 'label', 'q'] as const;
 
+/**
+ * Every combination of filters, sort and order, each as a first page and as the page after
+ * its cursor: the inputs the query-plan tests check, with a name for failure messages.
+ */
+async function everyListPage({
+  owner,
+  acme,
+  everyFilter,
+}: Awaited<ReturnType<typeof world>>): Promise<{ name: string; input: TaskListInput }[]> {
+  const pages: { name: string; input: TaskListInput }[] = [];
+  for (let mask = 0; mask < 2 ** FILTERS.length; mask += 1) {
+    const filters = Object.fromEntries(
+      FILTERS.filter((_, bit) => mask & (1 << bit)).map((name) => [name, everyFilter[name]]),
+    ) as Filters;
+    for (const { sort, order } of everySortAndOrder) {
+      const input = { workspaceId: acme.id, ...filters, sort, order };
+      const { nextCursor } = await owner.api.tasks.list({ ...input, limit: 1 });
+      expect(nextCursor).not.toBeNull();
+      for (const cursor of [undefined, nextCursor ?? undefined]) {
+        const name = `${Object.keys(filters).join('+') || 'no filter'}, ${sort} ${order}${cursor ? ', from a cursor' : ''}`;
+        pages.push({ name, input: taskListInput.parse({ ...input, cursor }) });
+      }
+    }
+  }
+  return pages;
+}
+
 // SQLite only: reads SQLite's EXPLAIN QUERY PLAN text; the PostgreSQL check is below.
 describe.runIf(testDatabaseDialect() === 'sqlite')('tasks.list query plans', () => {
   /** SQLite's plan for exactly the query the procedure runs for `input`. */
@@ -496,30 +523,19 @@ describe.runIf(testDatabaseDialect() === 'sqlite')('tasks.list query plans', () 
   }
 
   it('reads tasks through an index range in list order for every filter, sort and order', async () => {
-    const { owner, acme, everyFilter } = await world();
+    const built = await world();
     const problems: string[] = [];
-    for (let mask = 0; mask < 2 ** FILTERS.length; mask += 1) {
-      const filters = Object.fromEntries(
-        FILTERS.filter((_, bit) => mask & (1 << bit)).map((name) => [name, everyFilter[name]]),
-      ) as Filters;
-      for (const { sort, order } of everySortAndOrder) {
-        const input = { workspaceId: acme.id, ...filters, sort, order };
-        const { nextCursor } = await owner.api.tasks.list({ ...input, limit: 1 });
-        expect(nextCursor).not.toBeNull();
-        for (const cursor of [undefined, nextCursor ?? undefined]) {
-          const plan = await planOf(acme.id, taskListInput.parse({ ...input, cursor }));
-          const name = `${Object.keys(filters).join('+') || 'no filter'}, ${sort} ${order}${cursor ? ', from a cursor' : ''}`;
-          const onTasks = plan.filter((line) => /\btasks\b/.test(line));
-          // A SEARCH on an index led by workspace_id (or project_id): never a full scan.
-          if (onTasks.length !== 1 || !onTasks[0]?.startsWith('SEARCH tasks USING ')) {
-            problems.push(`${name}: ${plan.join(' | ')}`);
-          }
-          // The index gives the order: a page never sorts the whole matching set.
-          if (plan.some((line) => line.includes('TEMP B-TREE'))) problems.push(`${name}: sorts`);
-          // A later page starts where the cursor points instead of skipping from the top.
-          if (cursor && !/[<>]\?\)$/.test(onTasks[0] ?? '')) problems.push(`${name}: no range`);
-        }
+    for (const { name, input } of await everyListPage(built)) {
+      const plan = await planOf(built.acme.id, input);
+      const onTasks = plan.filter((line) => /\btasks\b/.test(line));
+      // A SEARCH on an index led by workspace_id (or project_id): never a full scan.
+      if (onTasks.length !== 1 || !onTasks[0]?.startsWith('SEARCH tasks USING ')) {
+        problems.push(`${name}: ${plan.join(' | ')}`);
       }
+      // The index gives the order: a page never sorts the whole matching set.
+      if (plan.some((line) => line.includes('TEMP B-TREE'))) problems.push(`${name}: sorts`);
+      // A later page starts where the cursor points instead of skipping from the top.
+      if (input.cursor && !/[<>]\?\)$/.test(onTasks[0] ?? '')) problems.push(`${name}: no range`);
     }
     expect(problems).toEqual([]);
   });
@@ -530,29 +546,15 @@ describe.runIf(testDatabaseDialect() === 'sqlite')('tasks.list query plans', () 
 // project_id, never from a sequential scan of tasks.
 describe.runIf(testDatabaseDialect() === 'postgres')('tasks.list query plans on PostgreSQL', () => {
   it('reads tasks through indexes, never a sequential scan, for every filter, sort and order', async () => {
-    const { owner, acme, ada, everyFilter } = await world();
-    await fillNeighbourWorkspace(harness.db, ada);
+    const built = await world();
+    await fillNeighbourWorkspace(harness.db, built.ada);
     const problems: string[] = [];
-    for (let mask = 0; mask < 2 ** FILTERS.length; mask += 1) {
-      const filters = Object.fromEntries(
-        FILTERS.filter((_, bit) => mask & (1 << bit)).map((name) => [name, everyFilter[name]]),
-      ) as Filters;
-      for (const { sort, order } of everySortAndOrder) {
-        const input = { workspaceId: acme.id, ...filters, sort, order };
-        const { nextCursor } = await owner.api.tasks.list({ ...input, limit: 1 });
-        for (const cursor of [undefined, nextCursor ?? undefined]) {
-          const query = buildTaskListQuery(
-            harness.db,
-            acme.id,
-            taskListInput.parse({ ...input, cursor }),
-          );
-          if (!query) throw new Error('no query for this input');
-          const nodes = await postgresPlan(harness.db, query.compile());
-          if (nodes.length === 0 || seqScansOf(nodes, 'tasks').length > 0) {
-            const name = `${Object.keys(filters).join('+') || 'no filter'}, ${sort} ${order}${cursor ? ', from a cursor' : ''}`;
-            problems.push(`${name}: ${nodes.map((node) => node['Node Type']).join(' > ')}`);
-          }
-        }
+    for (const { name, input } of await everyListPage(built)) {
+      const query = buildTaskListQuery(harness.db, built.acme.id, input);
+      if (!query) throw new Error('no query for this input');
+      const nodes = await postgresPlan(harness.db, query.compile());
+      if (nodes.length === 0 || seqScansOf(nodes, 'tasks').length > 0) {
+        problems.push(`${name}: ${nodes.map((node) => node['Node Type']).join(' > ')}`);
       }
     }
     expect(problems).toEqual([]);
