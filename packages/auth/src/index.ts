@@ -24,6 +24,7 @@ export {
   OAuthError,
   oidcProvider,
 } from './oauth/providers.js';
+export { forgetTrustedDevices } from './devices.js';
 export type { RequestSource } from './origin.js';
 export { requestSource } from './origin.js';
 export {

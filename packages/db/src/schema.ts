@@ -20,6 +20,8 @@ export interface UsersTable {
   name: string;
   /** argon2id PHC string; null for accounts that only sign in through OAuth. */
   password_hash: string | null;
+  /** When the account proved it owns `email`; null while unverified. */
+  email_verified_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -206,6 +208,33 @@ export interface IdempotencyKeysTable {
   expires_at: string;
 }
 
+/** What a mailed single-use link is for. */
+export const EMAIL_TOKEN_PURPOSES = ['verify_email', 'reset_password', 'change_email'] as const;
+/** One of EMAIL_TOKEN_PURPOSES. */
+export type EmailTokenPurpose = (typeof EMAIL_TOKEN_PURPOSES)[number];
+
+/** A single-use link sent by mail. Only a SHA-256 of its secret is stored. */
+export interface EmailTokensTable {
+  id: string;
+  user_id: string;
+  purpose: EmailTokenPurpose;
+  /** The address the link was sent to (for `change_email`, the new address). */
+  email: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** A device that signed in successfully before (OWASP device cookies). */
+export interface TrustedDevicesTable {
+  id: string;
+  user_id: string;
+  secret_hash: string;
+  created_at: string;
+  last_used_at: string;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface Database {
   users: UsersTable;
@@ -224,6 +253,8 @@ export interface Database {
   task_search_docs: TaskSearchDocsTable;
   task_fts: TaskFtsTable;
   idempotency_keys: IdempotencyKeysTable;
+  email_tokens: EmailTokensTable;
+  trusted_devices: TrustedDevicesTable;
 }
 
 export type User = Selectable<UsersTable>;

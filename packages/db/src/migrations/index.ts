@@ -5,6 +5,7 @@ import * as m0003 from './0003_domain.js';
 import * as m0004 from './0004_task_list_indexes.js';
 import * as m0005 from './0005_stats_indexes.js';
 import * as m0006 from './0006_idempotency.js';
+import * as m0007 from './0007_accounts.js';
 
 /**
  * Every migration in order. Listed by hand rather than read from disk so that the same
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_task_list_indexes': m0004,
   '0005_stats_indexes': m0005,
   '0006_idempotency': m0006,
+  '0007_accounts': m0007,
 };
