@@ -16,6 +16,8 @@ const tsxCli = createRequire(`${root}package.json`).resolve('tsx/cli');
 const viteCli = binOf(createRequire(`${dashboard}package.json`), 'vite');
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: pnpm runs this script, not turbo.
 const apiPort = process.env.PORT || '3000';
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: pnpm runs this script, not turbo.
+const publicUrl = process.env.PUBLIC_URL || 'http://localhost:5173';
 
 /**
  * The command-line entry a package declares (its exports may not list it).
@@ -80,7 +82,12 @@ start(
     '--conditions=@trellis/source',
     'apps/server/src/main.ts',
   ],
-  { cwd: root, stdin: 'ignore' },
+  // Links in mails (verification, password reset) open the dashboard on Vite.
+  {
+    cwd: root,
+    env: { PUBLIC_URL: publicUrl },
+    stdin: 'ignore',
+  },
 );
 start('dashboard', [viteCli], {
   cwd: dashboard,

@@ -24,5 +24,8 @@ export default defineConfig({
   },
   server: { host: '127.0.0.1', port: 5173, strictPort: false, proxy },
   preview: { host: '127.0.0.1', proxy },
+  // Source maps are written for every build, which serves every mode: a server in
+  // production neither serves them nor leaves the bundle pointing at them
+  // (apps/server/src/dashboard.ts); elsewhere they are there for whoever debugs the build.
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
 });

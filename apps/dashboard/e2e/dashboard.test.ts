@@ -8,7 +8,7 @@ import {
   person,
   serverAndBrowserForFile,
   signIn,
-  signUpOutsideBrowser,
+  signUpVerifiedOutsideBrowser,
   type TestServer,
   textsOf,
   visible,
@@ -154,9 +154,10 @@ describe('the dashboard', () => {
       await visible(page.getByText('Draft is in the shared folder.', { exact: true }));
       await session.shot(page, 'task-detail');
 
-      // A second person, invited through the members page, edits the task elsewhere.
+      // A second person (their email verified: only a verified address accepts invites),
+      // invited through the members page, edits the task elsewhere.
       const grace = person('Grace');
-      const graceApi = await signUpOutsideBrowser(server.url, grace);
+      const graceApi = await signUpVerifiedOutsideBrowser(server, grace);
       await nav.getByRole('link', { name: 'Members', exact: true }).click();
       await expectHeading(page, 'Members');
       await page.getByLabel('Email', { exact: true }).fill(grace.email);

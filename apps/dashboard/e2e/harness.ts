@@ -1,6 +1,7 @@
 // What the browser tests stand on: the real server serving the built dashboard (as
 // production does), Debian's Chromium driven by playwright-core, and artifacts on failure.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@trellis/client';
@@ -14,7 +15,11 @@ import {
 import { afterAll, beforeAll, expect } from 'vitest';
 // Imported by path, as examples/ does: @trellis/server exports no test helpers, and a
 // package dependency on it would be a cycle (the server depends on the dashboard's build).
-import { startTestServer, type TestServer } from '../../server/src/test/server.js';
+import {
+  startTestServer,
+  type TestServer,
+  verifyEmailByMail,
+} from '../../server/src/test/server.js';
 
 /**
  * The dashboard's build: `turbo` builds it before this package's tests (turbo.json).
@@ -30,10 +35,26 @@ const CHROMIUM = '/usr/bin/chromium';
 /** How long a condition may take to hold before a test fails. */
 export const WAIT_MS = 10_000;
 
+/** A loopback port free right now (the system picks it; the probe is closed again). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('the probe has no port');
+  return address.port;
+}
+
 /**
- * The real server on a fresh test database, serving the built dashboard at `/`. Run on
- * SQLite only: `pnpm test`'s PostgreSQL pass leaves the browser tests out (scripts/test.mjs),
- * since the API they drive is covered on PostgreSQL by apps/server's suite.
+ * The real server on a fresh test database, serving the built dashboard at `/`, its mail
+ * going to its own SMTP mailbox (`server.mailbox`). Its PUBLIC_URL is its own address, so
+ * the links in its mails open in the browser as a person's would; hence a port chosen
+ * before it starts. Run on SQLite only: `pnpm test`'s PostgreSQL pass leaves the browser
+ * tests out (scripts/test.mjs), since the API they drive is covered on PostgreSQL by
+ * apps/server's suite.
  */
 export async function startServer(): Promise<TestServer> {
   if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) {
@@ -42,7 +63,12 @@ export async function startServer(): Promise<TestServer> {
         '(turbo does it first for `pnpm --filter @trellis/dashboard test` via `pnpm test`).',
     );
   }
-  return startTestServer({ dashboardDir: DASHBOARD_DIR });
+  const port = await freePort();
+  return startTestServer({
+    dashboardDir: DASHBOARD_DIR,
+    port,
+    publicUrl: `http://127.0.0.1:${port}`,
+  });
 }
 
 /**
@@ -137,8 +163,9 @@ export class BrowserSession {
     this.shots.push({ name: `${owner}-${label}`, png: await page.screenshot({ fullPage: true }) });
   }
 
-  /** Writes the kept screenshots and every open page's current state; returns the folder. */
-  async writeArtifacts(testName: string): Promise<string> {
+  /** Writes the kept screenshots and every open page's current state (`zz-<page>-<moment>`);
+   * returns the folder. */
+  async writeArtifacts(testName: string, moment = 'at-failure'): Promise<string> {
     const dir = join(ARTIFACTS_DIR, testName.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
     mkdirSync(dir, { recursive: true });
     this.shots.forEach((shot, index) => {
@@ -147,8 +174,8 @@ export class BrowserSession {
     for (const { page, name } of this.pages) {
       if (page.isClosed()) continue;
       const png = await page.screenshot({ fullPage: true, timeout: 5_000 }).catch(() => null);
-      if (png) writeFileSync(join(dir, `zz-${name}-at-failure.png`), png);
-      writeFileSync(join(dir, `zz-${name}-at-failure.url.txt`), `${page.url()}\n`);
+      if (png) writeFileSync(join(dir, `zz-${name}-${moment}.png`), png);
+      writeFileSync(join(dir, `zz-${name}-${moment}.url.txt`), `${page.url()}\n`);
     }
     return dir;
   }
@@ -161,7 +188,8 @@ export class BrowserSession {
 /**
  * Runs `body` with a fresh BrowserSession; on failure writes the artifacts, prints where,
  * and fails with the original error. Also fails a passing body whose pages opened a
- * dialog, broke the Content-Security-Policy or threw.
+ * dialog, broke the Content-Security-Policy or threw. `TRELLIS_E2E_SHOTS=1` writes the
+ * screenshots of passing tests too, to look at the pages.
  */
 export async function inBrowser(
   browser: Browser,
@@ -173,6 +201,7 @@ export async function inBrowser(
   try {
     await body(session);
     expect(session.trouble).toEqual({ dialogs: [], cspViolations: [], errors: [] });
+    if (process.env.TRELLIS_E2E_SHOTS === '1') await session.writeArtifacts(testName, 'at-end');
   } catch (error) {
     const dir = await session.writeArtifacts(testName);
     console.error(`[e2e] "${testName}" failed; screenshots in ${dir}`);
@@ -266,6 +295,20 @@ export function person(name: string) {
 export async function signUpOutsideBrowser(url: string, who: ReturnType<typeof person>) {
   const { session } = await createClient({ url }).auth.signUp.mutate(who);
   return createClient({ url, token: session.token });
+}
+
+/**
+ * Signs `who` up from Node and verifies their email with the link from the mail the server
+ * sent (as a person would, minus the browser), returning their client. Accepting an invite
+ * needs a verified address.
+ */
+export async function signUpVerifiedOutsideBrowser(
+  server: TestServer,
+  who: ReturnType<typeof person>,
+) {
+  const client = await signUpOutsideBrowser(server.url, who);
+  await verifyEmailByMail(server, who.email);
+  return client;
 }
 
 /** Signs in through the dashboard's sign-in page. */

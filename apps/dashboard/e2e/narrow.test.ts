@@ -13,7 +13,8 @@ import {
 } from './harness.js';
 
 // A phone's width (390 px): every main page fits without sideways scrolling of the page
-// (a wide part may scroll inside its own box, like the board's columns).
+// (a wide part may scroll inside its own box, like the board's columns). Lin's email is not
+// verified, so every signed-in page also shows the verification notice.
 
 let server: TestServer;
 let browser: Browser;
@@ -62,6 +63,17 @@ describe('the dashboard at 390 px', () => {
       await page.goto('/sign-up');
       await expectHeading(page, 'Create your Trellis account');
       await fits('sign-up');
+      // The pages of mailed links and "Forgot your password?", signed out.
+      const signedOut: [label: string, path: string, heading: string][] = [
+        ['forgot-password', '/forgot-password', 'Reset your password'],
+        ['reset-password', '/reset-password#token=trp_example', 'Choose a new password'],
+        ['verify-email', '/verify-email#token=trv_example', 'This link did not work'],
+      ];
+      for (const [label, path, heading] of signedOut) {
+        await page.goto(path);
+        await expectHeading(page, heading);
+        await fits(label);
+      }
 
       await signIn(page, lin);
       await expectHeading(page, workspace.name);
@@ -73,6 +85,7 @@ describe('the dashboard at 390 px', () => {
         ['board', '/w/narrow/board', 'Board'],
         ['members', '/w/narrow/members', 'Members'],
         ['tokens', '/w/narrow/tokens', 'API tokens'],
+        ['account', '/account', 'Your account'],
       ];
       for (const [label, path, heading] of pages) {
         await page.goto(path);

@@ -7,7 +7,7 @@ import { appRouter, type ProcedureSchemas, procedureSchemas } from '@trellis/api
 import { createSession } from '@trellis/auth';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../src/test/server.js';
+import { startTestServer, type TestServer, verifyEmailByMail } from '../src/test/server.js';
 import { caseArbitrary, payloadArbitrary } from './support/fuzz-cases.js';
 import {
   type Bystander,
@@ -50,11 +50,13 @@ let victim: Victim;
 let bystander: Bystander;
 let baseline: Record<string, string>;
 const started = Date.now();
+/** Setup's people verify their address from the mail (only they may accept invites). */
+const verify = (email: string) => verifyEmailByMail(server, email);
 
 beforeAll(async () => {
   server = await startTestServer();
-  victim = await createVictim(server.url);
-  bystander = await createBystander(server.url);
+  victim = await createVictim(server.url, verify);
+  bystander = await createBystander(server.url, verify);
   baseline = await victimDigest(server.db, victim);
 });
 
@@ -104,7 +106,7 @@ describe('fuzzing every procedure', () => {
       const procedure = schemas.get(path) as ProcedureSchemas;
       // A fresh caller per procedure: one procedure's signOutEverywhere or workspaces.delete
       // cannot starve the next of a session or of rows.
-      const caller = await createCaller(server.url, bystander);
+      const caller = await createCaller(server.url, bystander, verify);
       const ids = idPool(caller, victim, bystander);
       const credentials: Credentials = {
         sessionToken: caller.person.token,

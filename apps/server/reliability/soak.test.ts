@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createDatabase } from '@trellis/db';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Mailbox, startMailbox, tokenFromLink } from '../src/test/mailbox.js';
 import { type MainProcess, startMainProcess } from '../src/test/main-process.js';
 import { profile } from './support/profile.js';
 import { seedFrom } from './support/seeded-random.js';
@@ -47,20 +48,31 @@ const seed = seedFrom('TRELLIS_SOAK_SEED');
 const dir = mkdtempSync(join(tmpdir(), 'trellis-soak-'));
 const dbFile = join(dir, 'soak.db');
 let server: MainProcess | undefined;
+let mailbox: Mailbox | undefined;
 let world: SoakWorld;
 const wire = wireLog();
 const ledger = new SoakLedger();
 let watches: LiveWatch[] = [];
 
 beforeAll(async () => {
-  server = startMainProcess({ DATABASE_URL: `file:${dbFile}`, WORKERS }, { bundle: true });
+  // A real SMTP server: the soak's people verify their addresses from the mail.
+  const mails = await startMailbox();
+  mailbox = mails;
+  server = startMainProcess(
+    { DATABASE_URL: `file:${dbFile}`, WORKERS, SMTP_URL: mails.url },
+    { bundle: true },
+  );
   const url = await server.listening;
-  world = await buildWorld(url, wire.fetch);
+  world = await buildWorld(url, wire.fetch, async (email) => {
+    const mail = await mails.waitFor({ to: email, subject: 'Verify your email' });
+    return tokenFromLink(mail.links[0] ?? '');
+  });
 }, 30_000);
 
 afterAll(async () => {
   for (const watch of watches) watch.close();
   const code = await server?.stop();
+  await mailbox?.close();
   rmSync(dir, { recursive: true, force: true });
   // A clean exit after the soak: in-flight work finished, the database closed.
   expect(code).toBe(0);

@@ -1,6 +1,6 @@
 import { createClient, isTrellisError } from '@trellis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test/server.js';
+import { startTestServer, type TestServer, verifyEmailByMail } from './test/server.js';
 
 // The vertical slice as a TypeScript program sees it: only @trellis/client, a real
 // server on a loopback port, and a real SQLite file behind it.
@@ -41,7 +41,7 @@ describe('@trellis/client against a real server', () => {
     expect(workspace).toMatchObject({ name: 'Acme', slug: 'acme', role: 'owner' });
 
     const me = await client.auth.me.query();
-    expect(me.user).toEqual(user);
+    expect(me.user).toMatchObject(user);
     expect(me.workspaces).toEqual([
       { id: workspace.id, name: 'Acme', slug: 'acme', role: 'owner' },
     ]);
@@ -117,6 +117,8 @@ describe('@trellis/client against a real server', () => {
       email: guest.email.toUpperCase(),
       role: 'member',
     });
+    // Only a verified address may accept an invite: prove it from the mail, as a person does.
+    await verifyEmailByMail(server, guest.email);
     const joined = await guest.client.members.acceptInvite.mutate({
       inviteToken: invite.inviteToken,
     });

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       sessionSweepIntervalMs: 60 * 60 * 1000,
       trustProxy: false,
       publicUrl: 'http://localhost:3000',
+      smtpUrl: null,
+      mailFrom: 'Trellis <trellis@localhost>',
       oauth: { github: null, google: null, oidc: null },
       dashboardDir: fileURLToPath(new URL('../../dashboard/dist', import.meta.url)),
       rateLimits: DEFAULT_RATE_LIMITS,
@@ -187,5 +189,45 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OIDC_CLIENT_ID: 'a', OIDC_CLIENT_SECRET: 'b' })).toThrow(
       /OIDC_ISSUER/,
     );
+  });
+
+  it('reads SMTP_URL (smtp: or smtps:) and MAIL_FROM, and names what is wrong without echoing secrets', () => {
+    expect(
+      loadConfig({
+        SMTP_URL: 'smtps://mailer:s3cret@smtp.example.com:465',
+        MAIL_FROM: 'Acme Tasks <tasks@acme.example>',
+      }),
+    ).toMatchObject({
+      smtpUrl: 'smtps://mailer:s3cret@smtp.example.com:465',
+      mailFrom: 'Acme Tasks <tasks@acme.example>',
+    });
+    expect(loadConfig({ SMTP_URL: 'smtp://localhost:1025' }).smtpUrl).toBe('smtp://localhost:1025');
+    for (const from of ['tasks@acme.example', '"Acme, Inc." <tasks@acme.example>']) {
+      expect(loadConfig({ MAIL_FROM: from }).mailFrom).toBe(from);
+    }
+
+    const refused = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      throw new Error(`accepted ${JSON.stringify(env)}`);
+    };
+    const wrongScheme = refused({ SMTP_URL: 'https://mailer:s3cret@smtp.example.com' });
+    expect(wrongScheme).toMatch(/SMTP_URL: the scheme must be smtp: or smtps:/);
+    expect(wrongScheme).not.toContain('s3cret');
+    expect(refused({ SMTP_URL: 'not a url' })).toMatch(
+      /SMTP_URL: use smtp:\/\/user:pass@host:port/,
+    );
+    for (const from of [
+      'Trellis',
+      'Trellis <nobody>',
+      'a@b\r\nBcc: victim@example.com',
+      'x <a@b> <c@d>',
+    ]) {
+      expect(refused({ MAIL_FROM: from })).toMatch(/MAIL_FROM: use an address/);
+    }
   });
 });

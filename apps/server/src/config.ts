@@ -49,6 +49,31 @@ const trustProxy = z
  */
 const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 
+/** What mails say they are from unless MAIL_FROM says otherwise. */
+export const DEFAULT_MAIL_FROM = 'Trellis <trellis@localhost>';
+
+/**
+ * A bare address, or a display name and an address in angle brackets. No line breaks or
+ * stray angle brackets: the value becomes a mail header.
+ */
+const MAIL_FROM_PATTERN =
+  /^(?:[^<>\r\n"@]+<[^\s<>@"]+@[^\s<>@"]+>|"[^"\r\n]+"\s*<[^\s<>@"]+@[^\s<>@"]+>|[^\s<>@"]+@[^\s<>@"]+)$/;
+
+/** Why `url` is not a usable SMTP_URL, or undefined when it is. */
+function smtpUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'use smtp://user:pass@host:port or smtps://user:pass@host:port';
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
+    return `the scheme must be smtp: or smtps:, not ${parsed.protocol}`;
+  }
+  if (!parsed.hostname) return 'name the mail server: smtp://user:pass@host:port';
+  return undefined;
+}
+
 const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -150,6 +175,27 @@ const envSchema = z
       .url()
       .transform((url) => new URL(url).origin)
       .optional(),
+    /**
+     * Where mail goes: `smtp://user:pass@host:port` (STARTTLS when the server offers it) or
+     * `smtps://…` (TLS from the start). Unset: mails are logged in development and test,
+     * and the features that need mail answer 503 in production.
+     */
+    SMTP_URL: z
+      .string()
+      .optional()
+      .superRefine((url, ctx) => {
+        if (url === undefined) return;
+        const problem = smtpUrlProblem(url);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    /** The From of every mail: `Name <address>` or a bare address. */
+    MAIL_FROM: z
+      .string()
+      .default(DEFAULT_MAIL_FROM)
+      .refine(
+        (from) => MAIL_FROM_PATTERN.test(from),
+        'use an address (trellis@example.com) or a name and one (Trellis <trellis@example.com>)',
+      ),
     OAUTH_GITHUB_CLIENT_ID: z.string().optional(),
     OAUTH_GITHUB_CLIENT_SECRET: z.string().optional(),
     OAUTH_GOOGLE_CLIENT_ID: z.string().optional(),
@@ -217,6 +263,8 @@ const envSchema = z
     sessionSweepIntervalMs: e.SESSION_SWEEP_INTERVAL_MS,
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
     oauth: {
       github: clientSettings(e.OAUTH_GITHUB_CLIENT_ID, e.OAUTH_GITHUB_CLIENT_SECRET),
       google: clientSettings(e.OAUTH_GOOGLE_CLIENT_ID, e.OAUTH_GOOGLE_CLIENT_SECRET),

@@ -165,3 +165,66 @@ describe('without a dashboard build', () => {
     }
   });
 });
+
+// Vite writes source maps beside the bundle and points each script and style sheet at its
+// own. They hold the dashboard's sources; a production server keeps them to itself.
+describe('source maps', () => {
+  const MAPPED_SCRIPT = `${SCRIPT}//# sourceMappingURL=index-Ab12Cd34.js.map\n`;
+  const MAPPED_STYLE = 'body{margin:0}\n/*# sourceMappingURL=index-Ef56Gh78.css.map */';
+  const MAP = JSON.stringify({ version: 3, sources: ['../../src/main.tsx'], mappings: 'AAAA' });
+
+  function mappedBuild(): string {
+    const dir = fakeBuild();
+    writeFileSync(join(dir, 'assets', 'index-Ab12Cd34.js'), MAPPED_SCRIPT);
+    writeFileSync(join(dir, 'assets', 'index-Ab12Cd34.js.map'), MAP);
+    writeFileSync(join(dir, 'assets', 'index-Ef56Gh78.css'), MAPPED_STYLE);
+    writeFileSync(join(dir, 'assets', 'index-Ef56Gh78.css.map'), MAP);
+    return dir;
+  }
+
+  async function served(server: TestServer, path: string) {
+    const response = await fetch(`${server.url}${path}`, {
+      headers: { 'accept-encoding': 'identity' },
+    });
+    return { status: response.status, text: await response.text(), headers: response.headers };
+  }
+
+  it('are neither served nor pointed at when NODE_ENV=production', async () => {
+    const production = await startTestServer({
+      dashboardDir: mappedBuild(),
+      nodeEnv: 'production',
+    });
+    try {
+      for (const path of ['/assets/index-Ab12Cd34.js.map', '/assets/index-Ef56Gh78.css.map']) {
+        const map = await served(production, path);
+        expect(map.status, path).toBe(404);
+        expect(map.text, path).not.toContain('sources');
+      }
+      const script = await served(production, '/assets/index-Ab12Cd34.js');
+      expect(script.status).toBe(200);
+      expect(script.text).toBe(SCRIPT);
+      expect(script.text).not.toContain('sourceMappingURL');
+      expect(script.headers.get('sourcemap')).toBeNull();
+      expect(script.headers.get('x-sourcemap')).toBeNull();
+      const style = await served(production, '/assets/index-Ef56Gh78.css');
+      expect(style.text).toBe('body{margin:0}\n');
+    } finally {
+      await production.close();
+    }
+  });
+
+  it('are served as built in development, for whoever debugs the built dashboard', async () => {
+    const development = await startTestServer({
+      dashboardDir: mappedBuild(),
+      nodeEnv: 'development',
+    });
+    try {
+      expect((await served(development, '/assets/index-Ab12Cd34.js')).text).toBe(MAPPED_SCRIPT);
+      const map = await served(development, '/assets/index-Ab12Cd34.js.map');
+      expect(map.status).toBe(200);
+      expect(map.text).toBe(MAP);
+    } finally {
+      await development.close();
+    }
+  });
+});

@@ -100,13 +100,42 @@ async function listFiles(dir: string): Promise<string[]> {
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
-async function loadBuild(dir: string): Promise<Map<string, StaticFile>> {
+/** How a build is served. */
+export interface DashboardOptions {
+  /**
+   * NODE_ENV=production: source maps are neither served nor pointed at. The same build
+   * serves every mode (the image builds it, then runs with NODE_ENV=production), so Vite
+   * keeps writing maps and the server decides: they show the sources (comments, names,
+   * code paths) to anyone who asks, which a developer's server may do and a public one not.
+   */
+  production: boolean;
+}
+
+/** A script's or style sheet's closing source-map comment (`//# sourceMappingURL=…`). */
+const SOURCE_MAP_COMMENT =
+  /(?:\/\/[#@] sourceMappingURL=[^\n]*|\/\*[#@] sourceMappingURL=[^*]*\*\/)\s*$/;
+/** Files that may end with one. */
+const MAPPED_TYPES = new Set(['.js', '.mjs', '.css']);
+
+/** `body` without its trailing source-map comment, if it has one. */
+function withoutSourceMapComment(body: Buffer): Buffer {
+  const text = body.toString('utf8');
+  const stripped = text.replace(SOURCE_MAP_COMMENT, '');
+  return stripped === text ? body : Buffer.from(stripped, 'utf8');
+}
+
+async function loadBuild(dir: string, options: DashboardOptions): Promise<Map<string, StaticFile>> {
   const files = new Map<string, StaticFile>();
   await Promise.all(
     (await listFiles(dir)).map(async (path) => {
+      const extension = extname(path).toLowerCase();
+      // Never read, so never served: a request for one is a 404 like any missing file.
+      if (options.production && extension === '.map') return;
       const urlPath = `/${relative(dir, path).split(sep).join('/')}`;
-      const body = await readFile(path);
-      const type = CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+      const read = await readFile(path);
+      const body =
+        options.production && MAPPED_TYPES.has(extension) ? withoutSourceMapComment(read) : read;
+      const type = CONTENT_TYPES[extension] ?? 'application/octet-stream';
       const compressible = body.length >= 1024 && COMPRESSIBLE.test(type);
       files.set(urlPath, {
         body,
@@ -206,14 +235,19 @@ function escapeHtml(text: string): string {
  * the API's prefixes, so the app's own routes (/w/acme/tasks) load on reload. The build
  * is read at the first request for it, not at the start (which it would slow by tens of
  * milliseconds, for every test server too). When `dir` holds no build, the server still
- * starts, warns, and `/` says how to build the dashboard.
+ * starts, warns, and `/` says how to build the dashboard. In production, source maps stay
+ * private (`options.production`).
  */
-export function serveDashboard(app: FastifyInstance, dir: string): NotFoundFallback {
+export function serveDashboard(
+  app: FastifyInstance,
+  dir: string,
+  options: DashboardOptions,
+): NotFoundFallback {
   /** undefined until the first dashboard request has read the build; null: no build. */
   let files: Map<string, StaticFile> | null | undefined;
   let loading: Promise<void> | undefined;
   const load = () => {
-    loading ??= loadBuild(dir).then(
+    loading ??= loadBuild(dir, options).then(
       (loaded) => {
         files = loaded;
       },

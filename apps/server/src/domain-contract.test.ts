@@ -3,7 +3,7 @@
 // activity, search, stats), spoken over raw HTTP to a real server on a loopback port.
 // Nothing here imports the API's code: plain fetch, JSON in, status codes and JSON out.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test/server.js';
+import { startTestServer, type TestServer, verifyEmailByMail } from './test/server.js';
 import {
   type AuthResult,
   dataOf,
@@ -228,6 +228,8 @@ async function createWorkspace(token: string): Promise<Workspace> {
 /** A new account that joins the workspace with `role` through an invite. */
 async function join(owner: Account, workspaceId: string, role: string): Promise<Account> {
   const account = await signUp(role);
+  // Only a verified address may accept an invite: prove it from the mail, as a person does.
+  await verifyEmailByMail(server, account.email);
   const invite = dataOf<{ inviteToken: string }>(
     await mutate(
       'members.invite',

@@ -51,11 +51,19 @@ function handleError(
   return sendError(reply, status, error.message);
 }
 
+/**
+ * `X-Content-Type-Options: nosniff`, sent with every answer: a browser takes each as the
+ * type it says (JSON stays data, never a script or a page guessed from its content).
+ * server.ts sets it in its first hook; errors raised before hooks run set it here.
+ */
+export const NOSNIFF = ['x-content-type-options', 'nosniff'] as const;
+
 /** Fastify options that make errors raised while routing answer in the procedures' shape. */
 export const frameworkErrorOptions = {
   frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
     // The default body echoes the whole offending URL back; a short message is enough.
     const status = error.statusCode ?? 400;
+    reply.header(NOSNIFF[0], NOSNIFF[1]);
     return sendError(reply, status, status === 414 ? 'URL too long' : 'Malformed URL');
   },
   /** Requests Node's HTTP parser rejects before Fastify sees them (header overflow, …). */
@@ -70,7 +78,7 @@ export const frameworkErrorOptions = {
     const body = JSON.stringify(errorBody(status, message));
     if (socket.writable) {
       socket.write(
-        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n${NOSNIFF[0]}: ${NOSNIFF[1]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     }
     socket.destroy(error);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createClient, isTrellisError, type TaskChange } from '@trellis/client';
 import { newId } from '@trellis/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test/server.js';
+import { startTestServer, type TestServer, verifyEmailByMail } from './test/server.js';
 import { subscribe, within } from './test/subscription.js';
 
 // Live updates as a TypeScript program sees them: @trellis/client subscribing over
@@ -36,6 +36,8 @@ async function team(role: 'member' | 'viewer' = 'member', target: TestServer = s
   const workspace = await owner.client.workspaces.create.mutate({ name: 'Team', slug: `t${seq}` });
   const workspaceId = workspace.id;
   const invite = await owner.client.members.invite.mutate({ workspaceId, email: mate.email, role });
+  // Only a verified address may accept an invite: prove it from the mail, as a person does.
+  await verifyEmailByMail(target, mate.email);
   await mate.client.members.acceptInvite.mutate({ inviteToken: invite.inviteToken });
   const projectId = newId();
   const now = new Date().toISOString();

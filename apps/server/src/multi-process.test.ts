@@ -82,7 +82,7 @@ describe('two server processes on one database', () => {
     const onA = createClient({ url: a, token: session.token });
     const onB = createClient({ url: b, token: session.token });
 
-    expect((await onB.auth.me.query()).user).toEqual(user);
+    expect((await onB.auth.me.query()).user).toMatchObject(user);
     await onB.auth.signOut.mutate({});
 
     expect(await outcome(onA.auth.me.query())).toBe('UNAUTHORIZED');
@@ -235,7 +235,8 @@ describe('two server processes on one database', () => {
     const signIn = (url: string, password: string) =>
       outcome(createClient({ url }).auth.signIn.mutate({ email, password }));
 
-    // The default limit: 10 attempts per account per 10 minutes, 5 spent on each process.
+    // The default limit: 10 failures per account and address per 10 minutes, 5 spent on
+    // each process.
     const wrong: string[] = [];
     for (let i = 0; i < 10; i += 1)
       wrong.push(await signIn(i % 2 === 0 ? a : b, 'wrong password!'));

@@ -10,7 +10,7 @@ import {
   startOidcProvider,
   type TestOidcProvider,
 } from './test/oidc-provider.js';
-import { startTestServer, type TestServer } from './test/server.js';
+import { startTestServer, type TestServer, verifyEmailByMail } from './test/server.js';
 
 const CLIENT_ID = 'trellis-test';
 const CLIENT_SECRET = 'a-client-secret-long-enough-for-hmac-0123456789';
@@ -27,6 +27,8 @@ const ACCOUNTS = {
   state: account('state', 'Stan State'),
   replay: account('replay', 'Rita Replay'),
   nonce: account('nonce', 'Nora Nonce'),
+  // The real owner of an address an attacker signed up with first (pre-hijack).
+  victim: account('victim', 'Victoria Owner', { email: 'victim@corp.example' }),
 } satisfies Record<string, OidcTestAccount>;
 
 function account(
@@ -444,6 +446,31 @@ async function signUpWithPassword(email: string, name: string): Promise<string> 
   return user.id;
 }
 
+/** One tRPC call over HTTP (a mutation when `input` is given), with a bearer token. */
+async function call(
+  path: string,
+  { token, input }: { token?: string; input?: unknown } = {},
+): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${server.url}/trpc/${path}`, {
+    method: input === undefined ? 'GET' : 'POST',
+    headers,
+    body: input === undefined ? undefined : JSON.stringify(input),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** The data of a successful call. */
+function dataOf(reply: { status: number; body: unknown }): Record<string, unknown> {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  const { body } = reply;
+  if (!isRecord(body) || !isRecord(body.result) || !isRecord(body.result.data)) {
+    throw new Error(`not a tRPC success body: ${JSON.stringify(body)}`);
+  }
+  return body.result.data;
+}
+
 function usersWithEmail(email: string) {
   return server.db
     .selectFrom('users')
@@ -612,6 +639,12 @@ describe('OpenID Connect sign-in against a real provider', () => {
   it('links to the existing account with the same verified email', async () => {
     const who = ACCOUNTS.linked; // Linked@Example.COM at the provider
     const userId = await signUpWithPassword('linked@example.com', 'Password Person');
+    // The account proves it owns the address, from the mail: only then may an identity
+    // link to it.
+    await verifyEmailByMail(server, 'linked@example.com');
+    const [verified] = await usersWithEmail('linked@example.com');
+    const verifiedAt = verified?.email_verified_at;
+    expect(verifiedAt).toEqual(expect.any(String));
 
     const browser = new Browser();
     const { callback } = await signIn(browser, who);
@@ -626,9 +659,84 @@ describe('OpenID Connect sign-in against a real provider', () => {
     const users = await usersWithEmail('linked@example.com');
     expect(users).toHaveLength(1);
     expect(users[0]?.password_hash).toEqual(expect.any(String));
+    expect(users[0]?.email_verified_at).toBe(verifiedAt); // still verified, since then
+    // Its password still signs in.
+    dataOf(
+      await call('auth.signIn', { input: { email: 'linked@example.com', password: PASSWORD } }),
+    );
     expect(await linksFor(who.sub)).toEqual([
       expect.objectContaining({ user_id: userId, email: 'linked@example.com' }),
     ]);
+  });
+
+  it('hands an unverified account to the owner of its address, shutting the attacker out', async () => {
+    // Mallory signs up with the victim's address, which she does not own: nothing checks
+    // that she can read its mail. She makes a workspace and an API token for it.
+    const who = ACCOUNTS.victim;
+    const signedUp = dataOf(
+      await call('auth.signUp', {
+        input: { email: who.email, password: PASSWORD, name: 'Victoria (not really)' },
+      }),
+    );
+    const mallory = {
+      userId: String(isRecord(signedUp.user) ? signedUp.user.id : ''),
+      session: String(isRecord(signedUp.session) ? signedUp.session.token : ''),
+    };
+    const workspace = dataOf(
+      await call('workspaces.create', {
+        token: mallory.session,
+        input: { name: 'Corp planning', slug: 'corp-planning' },
+      }),
+    );
+    const apiToken = String(
+      dataOf(
+        await call('apiTokens.create', {
+          token: mallory.session,
+          input: { workspaceId: workspace.id, name: 'backdoor', scope: 'write' },
+        }),
+      ).token,
+    );
+    const readWorkspace = `workspaces.get?input=${encodeURIComponent(
+      JSON.stringify({ workspaceId: workspace.id }),
+    )}`;
+    dataOf(await call(readWorkspace, { token: apiToken })); // it works, for now
+
+    // The real owner signs in through the issuer, which vouches for the address.
+    const browser = new Browser();
+    const { callback } = await signIn(browser, who);
+    expect(callback.status, callback.body).toBe(302);
+
+    // She takes the address over: the same account, now hers, under her name.
+    const victim = await me(browser);
+    expect(victim).toMatchObject({ id: mallory.userId, email: who.email, name: who.name });
+    const [stored] = await usersWithEmail(who.email);
+    expect(stored).toMatchObject({ password_hash: null, email_verified_at: expect.any(String) });
+    expect(await linksFor(who.sub)).toEqual([
+      expect.objectContaining({ user_id: mallory.userId, email: who.email }),
+    ]);
+
+    // Mallory has no way back in: not her password, her session, nor her API token.
+    const signInAgain = await call('auth.signIn', {
+      input: { email: who.email, password: PASSWORD },
+    });
+    expect(signInAgain.status, JSON.stringify(signInAgain.body)).toBe(401);
+    expect((await call('auth.me', { token: mallory.session })).status).toBe(401);
+    expect((await call(readWorkspace, { token: apiToken })).status).toBe(401);
+    const tokens = await server.db
+      .selectFrom('api_tokens')
+      .select(['name', 'revoked_at'])
+      .where('created_by', '=', mallory.userId)
+      .execute();
+    expect(tokens).toEqual([{ name: 'backdoor', revoked_at: expect.any(String) }]);
+
+    // The owner's own session works, and is the account's only one.
+    expect(await me(browser)).toMatchObject({ id: mallory.userId });
+    const sessions = await server.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', mallory.userId)
+      .execute();
+    expect(sessions).toHaveLength(1);
   });
 
   it('refuses an unverified email that matches an existing account', async () => {

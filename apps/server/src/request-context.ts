@@ -1,4 +1,10 @@
-import { type ApiConfig, type Context, createContext, type StatsCache } from '@trellis/api';
+import {
+  type ApiConfig,
+  type Context,
+  createContext,
+  type Mailer,
+  type StatsCache,
+} from '@trellis/api';
 import type { Database, Kysely } from '@trellis/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.js';
@@ -27,11 +33,14 @@ export function requestContexts(
     now,
     onUser,
     statsCache,
+    mailer,
   }: {
     db: Kysely<Database>;
     now: () => Date;
     /** Keeps stats.overview answers between calls (one per server). */
     statsCache?: StatsCache;
+    /** Delivers mail; omitted when none can be sent (production without SMTP_URL). */
+    mailer?: Mailer;
     /** Told who made a request once it authenticated (for the request's log line). */
     onUser?: (request: FastifyRequest, userId: string) => void;
   },
@@ -42,6 +51,8 @@ export function requestContexts(
     rateLimits: config.rateLimits,
     clock: now,
     statsCache,
+    publicUrl: config.publicUrl,
+    mailer,
   });
   const secureConfig = apiConfig(true);
   const localConfig = apiConfig(false);

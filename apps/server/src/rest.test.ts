@@ -2,7 +2,7 @@
 // as /trpc, so the same checks, statuses and field errors. Where the two transports are
 // compared, /trpc is spoken to with plain fetch too (no tRPC client).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test/server.js';
+import { startTestServer, type TestServer, verifyEmailByMail } from './test/server.js';
 
 let server: TestServer;
 
@@ -273,6 +273,8 @@ describe('the same answers as tRPC', () => {
       body: { email: viewer.email, role: 'viewer' },
     });
     expect(invite.status).toBe(201);
+    // Only a verified address may accept an invite: prove it from the mail, as a person does.
+    await verifyEmailByMail(server, viewer.email);
     const accepted = await rest('POST', '/invites/accept', {
       token: viewer.token,
       body: { inviteToken: invite.body.inviteToken },

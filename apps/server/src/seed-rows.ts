@@ -49,7 +49,7 @@ export function demoRows(
   const tasks: NewTask[] = [];
   const labels: { task_id: string; workspace_id: string; label: string }[] = [];
   const comments: Insertable<CommentsTable>[] = [];
-  const activity: Omit<Insertable<ActivityTable>, 'seq'>[] = [];
+  const activity: Omit<Insertable<ActivityTable>, 'seq' | 'workspace_seq'>[] = [];
   const numbers = new Map(projects.map((project) => [project.id, 0]));
   const createdTimes = Array.from({ length: taskCount }, () =>
     Math.floor(nowMs - SPAN_MS + random.next() * (SPAN_MS - MINUTE_MS)),
@@ -144,7 +144,8 @@ export function demoRows(
       });
     }
   }
-  // The log's order (seq) is the order things happened in.
+  // The log's order (seq, and the workspace's numbering) is the order things happened in.
   activity.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
-  return { tasks, labels, comments, activity, numbers };
+  const numbered = activity.map((entry, index) => ({ ...entry, workspace_seq: index + 1 }));
+  return { tasks, labels, comments, activity: numbered, numbers };
 }

@@ -158,6 +158,12 @@ async function seed(db: Kysely<Database>, taskCount: number, now: Date) {
     for (const chunk of chunks(rows.activity)) {
       await trx.insertInto('activity').values(chunk).execute();
     }
+    // The last entry number handed out, as recordActivity would have left it.
+    await trx
+      .updateTable('workspaces')
+      .set({ activity_seq: rows.activity.length })
+      .where('id', '=', workspace.id)
+      .execute();
     return {
       workspace,
       reused,

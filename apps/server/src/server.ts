@@ -6,12 +6,18 @@ import {
   StatsCache,
   startActivityFanOut,
 } from '@trellis/api';
-import { deleteExpiredRateLimits, deleteExpiredSessions } from '@trellis/auth';
+import {
+  deleteExpiredEmailTokens,
+  deleteExpiredRateLimits,
+  deleteExpiredSessions,
+  deleteExpiredTrustedDevices,
+} from '@trellis/auth';
 import { type Database, databasePoolStats, type Kysely } from '@trellis/db';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.js';
 import { serveDashboard } from './dashboard.js';
-import { frameworkErrorOptions, registerErrorHandlers, sendError } from './errors.js';
+import { frameworkErrorOptions, NOSNIFF, registerErrorHandlers, sendError } from './errors.js';
+import { configuredMailer } from './mail/index.js';
 import { configuredProviders, registerOAuthRoutes } from './oauth.js';
 import type { ClusterMetrics } from './ops/cluster-metrics.js';
 import { registerHealthRoutes } from './ops/health.js';
@@ -121,12 +127,17 @@ export function buildServer(
     ...frameworkErrorOptions,
   });
   // Unmatched GETs outside the API's prefixes are the dashboard's (files, or its pages).
-  registerErrorHandlers(app, serveDashboard(app, config.dashboardDir));
+  registerErrorHandlers(
+    app,
+    serveDashboard(app, config.dashboardDir, { production: config.nodeEnv === 'production' }),
+  );
 
   app.decorateRequest('userId', null);
   // Callback-style, as every per-request hook here: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
+    // nosniff: a browser takes every answer as the type it says (JSON stays data, never a
+    // script or a page it guessed from the content), whichever route or error sent it.
+    reply.header(REQUEST_ID_HEADER, request.id).header(NOSNIFF[0], NOSNIFF[1]);
     done();
   });
   let databaseOpen = true;
@@ -153,6 +164,8 @@ export function buildServer(
       deleteExpiredSessions(db, { now: now() }),
       deleteExpiredRateLimits(db, now()),
       deleteExpiredIdempotencyKeys(db, now()),
+      deleteExpiredEmailTokens(db, now()),
+      deleteExpiredTrustedDevices(db, now()),
     ]).catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed'));
   const sweep = setInterval(sweepSessions, config.sessionSweepIntervalMs).unref();
 
@@ -161,9 +174,13 @@ export function buildServer(
   const activityFanOut = startActivityFanOut(db, config.databaseUrl, (error) =>
     app.log.warn({ err: error }, 'activity listener lost its connection; reconnecting'),
   );
+  // SMTP_URL's mailer, the log's (development), or none (production without SMTP_URL).
+  const mailer = configuredMailer(config, app.log);
   // One hook, in this order: nothing may still use the database when it is closed.
   app.addHook('onClose', async () => {
     clearInterval(sweep);
+    // Mails already queued get their chance to go out; no more retries are waited for.
+    await mailer?.close();
     await activityFanOut.close();
     databaseOpen = false;
     await db.destroy();
@@ -173,6 +190,7 @@ export function buildServer(
     db,
     now,
     statsCache,
+    mailer,
     // Only the request log line needs to know who called.
     onUser: logsRequests
       ? (request, userId) => {
@@ -222,6 +240,14 @@ export function buildServer(
       // Hooks here run on every call, so they are callback-style: no promise per request.
       scope.addHook('onRequest', (request, reply, done) => {
         const { path } = request.params as { path?: string };
+        // Fastify has decoded the path once and tRPC decodes it once more, so a path that
+        // still holds a `%` (`tasks%252EonChange`) would name one thing to the checks that
+        // read it here (the stream cap, the batch limit, metrics) and another to the
+        // router. No procedure's name has one: refused, so everyone reads the same path.
+        if (path?.includes('%')) {
+          sendError(reply, 400, 'Malformed procedure path: it is percent-encoded twice');
+          return;
+        }
         const query = request.query as { batch?: string };
         if (query.batch === '1' && path && callCount(path) > config.maxBatchSize) {
           // Answered here; not calling done() skips the route.

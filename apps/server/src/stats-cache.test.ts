@@ -1,7 +1,7 @@
 import { statsOverview } from '@trellis/api';
 import { createClient, type TrellisClient } from '@trellis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test/server.js';
+import { startTestServer, type TestServer, verifyEmailByMail } from './test/server.js';
 
 // stats.overview is served from a per-process cache keyed by the workspace's data version
 // (its newest activity seq), the UTC day, and the next due date of an open task. The rule
@@ -51,6 +51,8 @@ describe('the stats.overview cache', () => {
       email: member.email,
       role: 'member',
     });
+    // Only a verified address may accept an invite: prove it from the mail, as a person does.
+    await verifyEmailByMail(server, member.email);
     await member.client.members.acceptInvite.mutate({ inviteToken: invite.inviteToken });
 
     const check = async (what: string) => {

@@ -166,8 +166,10 @@ function unfill(text: string, values: Record<string, string>): string {
   for (const [name, value] of Object.entries(values).sort((a, b) => b[1].length - a[1].length)) {
     if (value) out = out.split(value).join(`<${name}>`);
   }
-  // Sessions created by the compared request itself.
-  return out.replace(/\b[a-z2-9]{24}\.[a-z2-9]{32}\b/g, '<new session token>');
+  // Sessions (and sign-in's trusted-device tokens) created by the compared request itself.
+  return out
+    .replace(/\b[a-z2-9]{24}\.[a-z2-9]{32}\b/g, '<new session token>')
+    .replace(/\btrd_[a-z2-9]{56}\b/g, '<new device token>');
 }
 
 /** What a client can observe of an answer, with this side's random values named. */

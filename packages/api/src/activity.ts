@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type Database, dialectOf, isoNow, type Kysely, newId } from '@trellis/db';
+import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import type { Actor } from './trpc.js';
 
@@ -11,11 +12,9 @@ import type { Actor } from './trpc.js';
  * workspace id); every server process listens on it (activity-listener.ts). */
 export const ACTIVITY_CHANNEL = 'trellis_activity';
 
-/** The first key of the per-workspace advisory lock: keeps it apart from other locks. */
-const ACTIVITY_LOCK_CLASS = 0x74726c61; // 'trla'
-
 /** What happened. Task events carry `data.task` (the task after the change; for
- * `task.deleted`, as it was) and `task.updated` also `data.changes`. */
+ * `task.deleted`, as it was) and `task.updated` also `data.changes`. `api_token.revoked`
+ * is written when a token's creator loses the right to hold it (`data.reason`). */
 export type ActivityType =
   | 'project.created'
   | 'project.updated'
@@ -29,7 +28,8 @@ export type ActivityType =
   | 'member.joined'
   | 'member.role_changed'
   | 'member.removed'
-  | 'member.left';
+  | 'member.left'
+  | 'api_token.revoked';
 
 /** One field's value before and after an update. */
 export interface FieldChange {
@@ -48,37 +48,57 @@ export interface ActivityEntry {
   data: Record<string, unknown>;
 }
 
-/** PostgreSQL: waits for the workspace's activity lock (held to commit) and queues the
- * notification to other processes, in one round trip. */
-function lockAndAnnounce(workspaceId: string) {
-  const lock = sql`pg_advisory_xact_lock(${sql.lit(ACTIVITY_LOCK_CLASS)}, hashtext(${workspaceId}))`;
-  return sql`select ${lock}, pg_notify(${ACTIVITY_CHANNEL}, ${workspaceId})`;
+/**
+ * Takes the workspace's next entry number (`workspaces.activity_seq`), in the entry's
+ * transaction. The row stays locked until commit, so a workspace's writers take numbers
+ * one at a time and commit in number order: a stream that has read number 12 never needs
+ * to look back for 11. (SQLite has one writer at a time anyway; on PostgreSQL this also
+ * makes `seq` order the commit order within a workspace.) On PostgreSQL the same statement
+ * queues the notification to other processes, delivered at commit (and dropped with a
+ * rollback), when the entry is there to be read.
+ */
+async function nextWorkspaceSeq(trx: Kysely<Database>, workspaceId: string): Promise<number> {
+  const bumped = await trx
+    .updateTable('workspaces')
+    .set((eb) => ({ activity_seq: eb('activity_seq', '+', 1) }))
+    .where('id', '=', workspaceId)
+    .returning((eb) =>
+      dialectOf(trx) === 'postgres'
+        ? [
+            'activity_seq',
+            sql<null>`pg_notify(${ACTIVITY_CHANNEL}, ${eb.ref('id')})`.as('announced'),
+          ]
+        : ['activity_seq'],
+    )
+    .executeTakeFirst();
+  // Deleted meanwhile (its delete committed first): nothing of it is left to record in.
+  if (!bumped) throw new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
+  return Number(bumped.activity_seq);
 }
 
-/** Appends an entry (call it inside the change's transaction); returns its id and seq. */
+/**
+ * Appends an entry in the change's transaction (or in one of its own); returns its id, its
+ * place in the whole log (`seq`, internal) and its number in the workspace's log
+ * (`workspaceSeq`, what event ids and cursors show).
+ */
 export async function recordActivity(
   db: Kysely<Database>,
   entry: ActivityEntry,
   now: Date,
-): Promise<{ id: string; seq: number }> {
-  if (dialectOf(db) === 'postgres') {
-    // The lock below lasts until commit: outside a transaction it would end at once.
-    if (!db.isTransaction) {
-      return db.transaction().execute((trx) => recordActivity(trx, entry, now));
-    }
-    // PostgreSQL hands out seq values before commit, so two writers could commit out of
-    // order, and a stream that has read seq 12 never looks back for 11. One writer per
-    // workspace from here to commit makes seq order the commit order within a workspace,
-    // which is the order streams read. The notification is delivered at commit (and
-    // dropped with a rollback), when the entry is there to be read.
-    await lockAndAnnounce(entry.workspaceId).execute(db);
+): Promise<{ id: string; seq: number; workspaceSeq: number }> {
+  // The number and the entry commit together, or a stream could read a later number of
+  // another writer first and never look back for this one.
+  if (!db.isTransaction) {
+    return db.transaction().execute((trx) => recordActivity(trx, entry, now));
   }
+  const workspaceSeq = await nextWorkspaceSeq(db, entry.workspaceId);
   const id = newId();
   const { seq } = await db
     .insertInto('activity')
     .values({
       id,
       workspace_id: entry.workspaceId,
+      workspace_seq: workspaceSeq,
       project_id: entry.projectId ?? null,
       task_id: entry.taskId ?? null,
       actor_id: entry.actor?.userId ?? null,
@@ -90,7 +110,7 @@ export async function recordActivity(
     .returning('seq')
     .executeTakeFirstOrThrow();
   activityBus.notify(entry.workspaceId);
-  return { id, seq };
+  return { id, seq, workspaceSeq };
 }
 
 /**

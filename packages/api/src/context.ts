@@ -1,10 +1,14 @@
-import { type RateLimits, readCookie, SESSION_COOKIE, type SessionPolicy } from '@trellis/auth';
+import { type RateLimits, readCookie, type SessionPolicy, sessionCookieName } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
+import type { Mailer } from './mail/mailer.js';
 import type { StatsCache } from './stats-cache.js';
 
 /** Deployment settings the procedures need; read once by the server and passed down. */
 export interface ApiConfig {
-  /** Set the session cookie's Secure flag (true unless served on localhost). */
+  /**
+   * Whether the request came over HTTPS (true unless served on localhost): cookies are then
+   * Secure and `__Host-` prefixed, and the server's own origin is `https://<Host>`.
+   */
   secureCookies: boolean;
   /** Origins besides the server's own whose cookie-authenticated mutations are accepted. */
   trustedOrigins: readonly string[];
@@ -16,6 +20,17 @@ export interface ApiConfig {
   clock?: () => Date;
   /** Where `stats.overview` answers are kept between calls; computed every time when omitted. */
   statsCache?: StatsCache;
+  /**
+   * The origin people reach the server at (PUBLIC_URL): mailed links are built on it, never
+   * on the request's Host header.
+   */
+  publicUrl: string;
+  /**
+   * Delivers mail. Omitted when this deployment cannot send any (production without
+   * SMTP_URL): procedures that must mail then answer SERVICE_UNAVAILABLE, and sign-up
+   * leaves the account unverified.
+   */
+  mailer?: Mailer;
 }
 
 /** What the transport tells the procedures about one HTTP request. */
@@ -77,7 +92,7 @@ export function createContext(options: CreateContextOptions): Context {
     req: options.req,
     setCookie: options.setCookie,
     setHeader: options.setHeader,
-    credential: readCredential(options.req),
+    credential: readCredential(options.req, options.config.secureCookies),
     now: options.config.clock ?? systemClock,
     once<T>(key: string, compute: () => Promise<T>): Promise<T> {
       memo ??= new Map();
@@ -92,9 +107,14 @@ export function createContext(options: CreateContextOptions): Context {
   };
 }
 
-function readCredential(req: RequestInfo): Credential {
+/**
+ * The bearer token, else the session cookie of this request's security: over HTTPS only
+ * `__Host-trellis_session`, which a sibling subdomain or a plain-HTTP page cannot set, so
+ * a planted `trellis_session` is never read there.
+ */
+function readCredential(req: RequestInfo, secure: boolean): Credential {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.authorization ?? '')?.[1];
   if (bearer) return { kind: 'bearer', token: bearer };
-  const cookie = readCookie(req.cookie, SESSION_COOKIE);
+  const cookie = readCookie(req.cookie, sessionCookieName({ secure }));
   return cookie ? { kind: 'cookie', token: cookie } : null;
 }

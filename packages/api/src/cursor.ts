@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 
 // Every list and stream hands out opaque cursors: base64url JSON of a position that the
@@ -49,7 +50,34 @@ export const zPageDirection = z
   .literal('forward', { error: 'Pages only go forward: pass back nextCursor' })
   .optional();
 
-/** A position in the activity log (its `seq`): activity cursors and live event ids. */
-export const logPosition = z
-  .object({ seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) })
-  .strict();
+const zPositionNumber = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A position in one workspace's activity log: an entry's number there (`workspace_seq`:
+ * 1, 2, 3, …). What activity cursors and live event ids hold. It counts the workspace's
+ * own entries only, so it tells nothing about other workspaces.
+ */
+export const logPosition = z.object({ at: zPositionNumber }).strict();
+
+/**
+ * A position as cursors and event ids issued before migration 0008 held it: an entry's
+ * `seq` in the whole log. Still accepted from clients that kept one across the upgrade
+ * (queries/activity.ts translates it); never issued any more.
+ */
+export const legacyLogPosition = z.object({ seq: zPositionNumber }).strict();
+
+/** Either kind of position, as clients may send one back. */
+export const anyLogPosition = z.union([logPosition, legacyLogPosition]);
+
+/** A position a client sent back: a workspace entry number, or a pre-0008 global `seq`. */
+export type SentLogPosition = z.infer<typeof anyLogPosition>;
+
+/**
+ * The BAD_REQUEST for a cursor or event id that decodes but names no position the
+ * workspace ever had, on `field`, in the shape validation errors have.
+ */
+export function unknownPosition(field: string, what: string): TRPCError {
+  const message = `Unknown ${what}: pass back one as received`;
+  const issue = { code: 'custom' as const, path: [field], message, input: null };
+  return new TRPCError({ code: 'BAD_REQUEST', message, cause: new z.ZodRealError([issue]) });
+}

@@ -13,6 +13,7 @@ export type {
 export { createContext } from './context.js';
 export type { FieldErrors, TrellisErrorData } from './errors.js';
 export { deleteExpiredIdempotencyKeys } from './idempotency.js';
+export type { Mailer, MailMessage } from './mail/mailer.js';
 /** Output schemas of every query and mutation (the OpenAPI document publishes them). */
 export * as outputs from './outputs.js';
 export { type ProcedureSchemas, procedureSchemas } from './procedure-schemas.js';

@@ -23,13 +23,26 @@ export const signedInOutput = z.object({
   session: z.object({ token: z.string(), expiresAt: zTimestamp }),
 });
 
-/** auth.me: who is signed in, and their workspaces with their role in each. */
+/**
+ * auth.signIn: a new session, and this device's new `trd_…` token (also set as the device
+ * cookie): sent back as `deviceToken` on later sign-ins, it keeps this device from being
+ * locked out by failures elsewhere.
+ */
+export const signInOutput = signedInOutput.extend({ deviceToken: z.string() });
+
+/**
+ * auth.me: who is signed in (with whether their email is verified and whether they have a
+ * password, or sign in through OAuth/OIDC only), and their workspaces with their role in each.
+ */
 export const meOutput = z.object({
-  user: userOutput,
+  user: userOutput.extend({ emailVerified: z.boolean(), hasPassword: z.boolean() }),
   workspaces: z.array(
     z.object({ id: z.string(), name: z.string(), slug: z.string(), role: zRole }),
   ),
 });
+
+/** auth.verifyEmail: the address that is now the account's, verified. */
+export const emailVerifiedOutput = z.object({ ok: z.literal(true), email: z.string() });
 
 /** One of the caller's sessions; `current` marks the one making the request. */
 export const sessionOutput = z.object({

@@ -1,4 +1,4 @@
-import { createApiToken, createSession } from '@trellis/auth';
+import { createApiToken, createSession, invalidateSession } from '@trellis/auth';
 import { isoNow, newId } from '@trellis/db';
 import { type AnyProcedure, type inferProcedureInput, TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,9 @@ type InputAt<R, P extends string> = P extends `${infer Head}.${infer Rest}`
 const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
   'auth.signUp': publicRow('mutation'),
   'auth.signIn': publicRow('mutation'),
+  'auth.verifyEmail': publicRow('mutation'),
+  'auth.requestPasswordReset': publicRow('mutation'),
+  'auth.resetPassword': publicRow('mutation'),
 
   //                                         anon  read  write foreign
   'auth.signOut':           account('mutation', [401, 403, 403, 403], () => ({})),
@@ -165,6 +168,11 @@ const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
   'auth.sessions.list':     account('query',    [401, 403, 403, 403], noInput),
   'auth.sessions.revoke':   account('mutation', [401, 403, 403, 403],
     (f) => ({ sessionId: f.spareSessionId })),
+  'auth.resendVerification': account('mutation', [401, 403, 403, 403], () => ({})),
+  'auth.changePassword':    account('mutation', [401, 403, 403, 403],
+    () => ({ currentPassword: 'correct horse battery staple', newPassword: 'another good password' })),
+  'auth.changeEmail':       account('mutation', [401, 403, 403, 403],
+    (f) => ({ newEmail: f.freshEmail, currentPassword: 'correct horse battery staple' })),
   'workspaces.create':      account('mutation', [401, 403, 403, 403],
     (f) => ({ name: 'Another', slug: f.freshSlug })),
   'workspaces.list':        account('query',    [401, 403, 403, 403], noInput),
@@ -324,6 +332,7 @@ let people: Record<
 >;
 let foreignToken: string;
 let fixtureCount = 0;
+let lastSpareSessionId: string | undefined;
 
 beforeAll(async () => {
   harness = await createHarness();
@@ -412,7 +421,11 @@ async function createFixture(): Promise<Fixture> {
   const read = await token('read', 'read');
   const write = await token('write', 'write');
   const spare = await token('spare', 'read');
+  // Each fixture's spare session replaces the last one's: a user holds a bounded number of
+  // sessions, and piling up one per cell would end the oldest, the owner's own.
+  if (lastSpareSessionId) await invalidateSession(harness.db, lastSpareSessionId);
   const spareSession = await createSession(harness.db, people.owner.user.id);
+  lastSpareSessionId = spareSession.session.id;
   return {
     workspaceId,
     victimId: people.victim.user.id,
@@ -612,7 +625,7 @@ describe('role changes apply to the very next request', () => {
     expect(error.code).toBe('NOT_FOUND');
   });
 
-  it('a token stops working as soon as its creator is no longer an admin', async () => {
+  it('a token stops working for good as soon as its creator is no longer an admin', async () => {
     const { workspaceId } = await createFixture();
     const { token } = await createApiToken(harness.db, {
       workspaceId,
@@ -631,5 +644,14 @@ describe('role changes apply to the very next request', () => {
 
     const error = await rejection(harness.as(token).workspaces.get({ workspaceId }));
     expect(error.code).toBe('UNAUTHORIZED');
+
+    // Revoked, not suspended: promoting the creator again does not bring it back.
+    await people.owner.api.members.updateRole({
+      workspaceId,
+      userId: people.admin.user.id,
+      role: 'admin',
+    });
+    const still = await rejection(harness.as(token).workspaces.get({ workspaceId }));
+    expect(still.code).toBe('UNAUTHORIZED');
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_RATE_LIMITS, hitRateLimit, type RateLimits } from '@trellis/auth';
+import { DEFAULT_RATE_LIMITS, hitRateLimit, type RateLimits, refundRateLimit } from '@trellis/auth';
 import { TRPCError } from '@trpc/server';
 import type { Context } from './context.js';
 
@@ -16,15 +16,35 @@ export function tooManyRequests(ctx: Context, retryAfterSeconds: number): TRPCEr
   });
 }
 
-/** Counts one hit against each key under its rule; throws TOO_MANY_REQUESTS if any is over. */
+/** The hits one allowed attempt counted; `refund` takes them back (it turned out fine). */
+export interface CountedAttempt {
+  refund(): Promise<void>;
+}
+
+/**
+ * Counts one hit against each key under its rule; throws TOO_MANY_REQUESTS if any is over.
+ * Hits are counted before the work they guard, so concurrent attempts cannot slip past a
+ * limit. A refused attempt takes back every hit it counted: it did no work, so it must
+ * not use up any counter (otherwise one client, refused by its own limit, could go on
+ * exhausting the shared ones, such as another account's).
+ */
 export async function enforceRateLimits(
   ctx: Context,
   limits: ReadonlyArray<{ key: string; rule: keyof RateLimits }>,
-): Promise<void> {
+): Promise<CountedAttempt> {
   let retryAfter = 0;
+  const counted: string[] = [];
   for (const { key, rule } of limits) {
     const verdict = await hitRateLimit(ctx.db, key, rateLimitRule(ctx, rule), ctx.now());
+    counted.push(key);
     if (!verdict.allowed) retryAfter = Math.max(retryAfter, verdict.retryAfterSeconds);
   }
-  if (retryAfter > 0) throw tooManyRequests(ctx, retryAfter);
+  const refund = async () => {
+    for (const key of counted) await refundRateLimit(ctx.db, key);
+  };
+  if (retryAfter > 0) {
+    await refund();
+    throw tooManyRequests(ctx, retryAfter);
+  }
+  return { refund };
 }

@@ -20,6 +20,17 @@ describe('roleAtLeast', () => {
     }
   }
 
+  it.each(['guest', 'Owner', '', undefined, null])(
+    'grants nothing to a role it does not know (%s)',
+    (unknown) => {
+      for (const min of ROLES) expect(roleAtLeast(unknown as unknown as Role, min)).toBe(false);
+    },
+  );
+
+  it('meets no minimum it does not know, even for an owner', () => {
+    expect(roleAtLeast('owner', 'superuser' as unknown as Role)).toBe(false);
+  });
+
   it('knows exactly the four contract roles, strongest first', () => {
     expect(ROLES).toEqual(['owner', 'admin', 'member', 'viewer']);
   });

@@ -43,7 +43,10 @@ export const createCallerFactory = t.createCallerFactory;
  */
 function refuseForeignMutations(ctx: Context, type: TRPCProcedureType): void {
   if (type !== 'mutation' || ctx.credential?.kind === 'bearer') return;
-  const source = requestSource(ctx.req, ctx.config.trustedOrigins);
+  const source = requestSource(
+    { ...ctx.req, secure: ctx.config.secureCookies },
+    ctx.config.trustedOrigins,
+  );
   if (source === 'foreign' || (source === 'missing' && ctx.credential?.kind === 'cookie')) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-origin request refused' });
   }

@@ -78,7 +78,9 @@ export async function createApiToken(
 /**
  * Resolves a token to what it grants, or null when it is unknown, revoked, expired, or
  * its creator is no longer an admin or owner of the workspace: a token never outlives
- * the authority of the person who made it. Records use at most once a minute.
+ * the authority of the person who made it. (Losing that role revokes the creator's
+ * tokens for good, `revokeApiTokensCreatedBy`; the role check here is the second line,
+ * for any path that changes a membership without it.) Records use at most once a minute.
  */
 export async function validateApiToken(
   db: Kysely<Database>,
@@ -152,6 +154,36 @@ export async function listApiTokens(
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .execute();
+}
+
+/** A token revoked because its creator lost the right to hold it. */
+export interface RevokedApiToken {
+  id: string;
+  workspaceId: string;
+  name: string;
+}
+
+/**
+ * Revokes, for good, every live token `userId` created (in one workspace, or in all of
+ * them): for a creator who stops being an admin or owner, or an account taken over by the
+ * real owner of its email. Revoked rather than left to fail the creator-role check in
+ * `validateApiToken`, so that a later re-promotion does not bring the tokens back.
+ * Returns what was revoked, for the activity log; call it inside the change's transaction.
+ */
+export async function revokeApiTokensCreatedBy(
+  db: Kysely<Database>,
+  userId: string,
+  { workspaceId, now = new Date() }: { workspaceId?: string; now?: Date } = {},
+): Promise<RevokedApiToken[]> {
+  let update = db
+    .updateTable('api_tokens')
+    .set({ revoked_at: isoNow(now) })
+    .where('created_by', '=', userId)
+    .where('revoked_at', 'is', null);
+  if (workspaceId !== undefined) update = update.where('workspace_id', '=', workspaceId);
+  const revoked = await update.returning(['id', 'workspace_id as workspaceId', 'name']).execute();
+  // RETURNING order is unspecified: sort so activity entries come out the same every time.
+  return revoked.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Revokes a live token of this workspace; false if there is no such live token. */

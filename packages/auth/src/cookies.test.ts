@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
+import {
+  clearedSessionCookie,
+  DEVICE_COOKIE,
+  deviceCookie,
+  deviceCookieName,
+  readCookie,
+  SECURE_DEVICE_COOKIE,
+  SECURE_SESSION_COOKIE,
+  SESSION_COOKIE,
+  sessionCookie,
+  sessionCookieName,
+} from './cookies.js';
 
 const TOKEN = 'abcdefghijkmnpqrstuvwxyz.23456789abcdefghijkmnpqrstuvw';
 
@@ -29,9 +40,10 @@ describe('sessionCookie', () => {
     expect(attributesOf(cookie)).toEqual(['Path=/', 'HttpOnly', 'SameSite=Lax', 'Max-Age=3600']);
   });
 
-  it('adds Secure when asked to', () => {
+  it('adds Secure and the __Host- prefix when asked to: no Domain, Path=/', () => {
     const cookie = sessionCookie(TOKEN, 3600, { secure: true });
 
+    expect(cookie.split('; ')[0]).toBe(`__Host-trellis_session=${TOKEN}`);
     expect(attributesOf(cookie)).toEqual([
       'Path=/',
       'HttpOnly',
@@ -53,7 +65,7 @@ describe('sessionCookie', () => {
     const thirtyDays = 30 * 24 * 60 * 60;
 
     expect(sessionCookie(TOKEN, thirtyDays, { secure: true })).toBe(
-      `trellis_session=${TOKEN}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000; Secure`,
+      `__Host-trellis_session=${TOKEN}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000; Secure`,
     );
   });
 });
@@ -65,9 +77,9 @@ describe('clearedSessionCookie', () => {
     );
   });
 
-  it('keeps Secure so that it overwrites a Secure cookie', () => {
+  it('keeps Secure and the __Host- name so that it overwrites the HTTPS cookie', () => {
     expect(clearedSessionCookie({ secure: true })).toBe(
-      'trellis_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure',
+      '__Host-trellis_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure',
     );
   });
 });
@@ -126,6 +138,30 @@ describe('readCookie', () => {
   it('reads back the token that sessionCookie wrote', () => {
     const [pair = ''] = sessionCookie(TOKEN, 60, { secure: true }).split(';');
 
-    expect(readCookie(`other=1; ${pair}`, SESSION_COOKIE)).toBe(TOKEN);
+    expect(readCookie(`other=1; ${pair}`, SECURE_SESSION_COOKIE)).toBe(TOKEN);
+    expect(readCookie(`other=1; ${pair}`, SESSION_COOKIE)).toBeUndefined();
+  });
+});
+
+describe('cookie names', () => {
+  it('prefixes the names with __Host- over HTTPS only', () => {
+    expect(sessionCookieName({ secure: true })).toBe('__Host-trellis_session');
+    expect(sessionCookieName({ secure: false })).toBe('trellis_session');
+    expect(deviceCookieName({ secure: true })).toBe(SECURE_DEVICE_COOKIE);
+    expect(deviceCookieName({ secure: false })).toBe(DEVICE_COOKIE);
+    expect(SECURE_DEVICE_COOKIE).toBe('__Host-trellis_device');
+  });
+});
+
+describe('deviceCookie', () => {
+  const DEVICE = 'trd_abcdefghijkmnpqrstuvwxyz23456789abcdefghijkmnpqrstuvwxyz';
+
+  it('is HttpOnly, SameSite=Strict and site-wide; Secure and __Host- over HTTPS', () => {
+    expect(deviceCookie(DEVICE, 3600, { secure: true })).toBe(
+      `__Host-trellis_device=${DEVICE}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600; Secure`,
+    );
+    expect(deviceCookie(DEVICE, 3600, { secure: false })).toBe(
+      `trellis_device=${DEVICE}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600`,
+    );
   });
 });

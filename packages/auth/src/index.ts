@@ -1,14 +1,45 @@
-export type { ApiTokenGrant, ApiTokenInfo } from './api-tokens.js';
+export type { ApiTokenGrant, ApiTokenInfo, RevokedApiToken } from './api-tokens.js';
 export {
   API_TOKEN_PREFIX,
   createApiToken,
   isApiToken,
   listApiTokens,
   revokeApiToken,
+  revokeApiTokensCreatedBy,
   validateApiToken,
 } from './api-tokens.js';
 export type { CookieOptions } from './cookies.js';
-export { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
+export {
+  clearedSessionCookie,
+  DEVICE_COOKIE,
+  deviceCookie,
+  deviceCookieName,
+  readCookie,
+  SECURE_DEVICE_COOKIE,
+  SECURE_SESSION_COOKIE,
+  SESSION_COOKIE,
+  sessionCookie,
+  sessionCookieName,
+} from './cookies.js';
+export type { TrustedDevice } from './devices.js';
+export {
+  DEVICE_TOKEN_PATTERN,
+  DEVICE_TOKEN_PREFIX,
+  deleteExpiredTrustedDevices,
+  findTrustedDevice,
+  forgetTrustedDevices,
+  MAX_TRUSTED_DEVICES_PER_USER,
+  TRUSTED_DEVICE_LIFETIME_MS,
+  trustDevice,
+} from './devices.js';
+export type { ConsumedEmailToken, EmailTokenRefusal } from './email-tokens.js';
+export {
+  consumeEmailToken,
+  deleteExpiredEmailTokens,
+  EMAIL_TOKEN_PREFIXES,
+  issueEmailToken,
+  revokeEmailTokens,
+} from './email-tokens.js';
 export { signInWithOAuthIdentity } from './oauth/accounts.js';
 export type {
   OAuthAttempt,
@@ -24,7 +55,6 @@ export {
   OAuthError,
   oidcProvider,
 } from './oauth/providers.js';
-export { forgetTrustedDevices } from './devices.js';
 export type { RequestSource } from './origin.js';
 export { requestSource } from './origin.js';
 export {
@@ -49,16 +79,29 @@ export {
   DEFAULT_SESSION_POLICY,
   deleteExpiredSessions,
   invalidateAllUserSessions,
+  invalidateOtherUserSessions,
   invalidateSession,
   invalidateUserSession,
   listUserSessions,
+  MAX_SESSIONS_PER_USER,
   validateSessionToken,
 } from './sessions.js';
 export type { IssuedToken } from './tokens.js';
 export { issueToken, parseToken, secretMatches } from './tokens.js';
+export type { AccountStatus } from './users.js';
 export {
+  accountStatus,
   authenticateWithPassword,
+  changeUserEmail,
+  checkUserPassword,
   createPasswordUser,
   emailTaken,
+  findUserByEmail,
+  findUserById,
+  markEmailVerified,
+  matchPassword,
   normalizeEmail,
+  type PasswordMatch,
+  passwordStillCurrent,
+  setPasswordHash,
 } from './users.js';

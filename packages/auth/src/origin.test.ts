@@ -3,7 +3,8 @@ import { type RequestSource, requestSource } from './origin.js';
 
 /** The headers of a browser request; anything not given was not sent. */
 function request(headers: Partial<RequestSource>): RequestSource {
-  return { origin: undefined, host: undefined, secFetchSite: undefined, ...headers };
+  // Served over HTTPS unless a test says otherwise.
+  return { origin: undefined, host: undefined, secFetchSite: undefined, secure: true, ...headers };
 }
 
 describe('requestSource', () => {
@@ -85,7 +86,7 @@ describe('requestSource', () => {
   describe('host comparison includes the port', () => {
     it('is same when both name the same port', () => {
       const source = requestSource(
-        request({ origin: 'http://localhost:3000', host: 'localhost:3000' }),
+        request({ origin: 'http://localhost:3000', host: 'localhost:3000', secure: false }),
       );
 
       expect(source).toBe('same');
@@ -93,20 +94,24 @@ describe('requestSource', () => {
 
     it('is foreign when the ports differ', () => {
       const source = requestSource(
-        request({ origin: 'http://localhost:5173', host: 'localhost:3000' }),
+        request({ origin: 'http://localhost:5173', host: 'localhost:3000', secure: false }),
       );
 
       expect(source).toBe('foreign');
     });
 
     it('is foreign when only the Origin has a port', () => {
-      const source = requestSource(request({ origin: 'http://localhost:3000', host: 'localhost' }));
+      const source = requestSource(
+        request({ origin: 'http://localhost:3000', host: 'localhost', secure: false }),
+      );
 
       expect(source).toBe('foreign');
     });
 
     it('is foreign when only the Host has a port', () => {
-      const source = requestSource(request({ origin: 'http://localhost', host: 'localhost:3000' }));
+      const source = requestSource(
+        request({ origin: 'http://localhost', host: 'localhost:3000', secure: false }),
+      );
 
       expect(source).toBe('foreign');
     });
@@ -117,6 +122,40 @@ describe('requestSource', () => {
       );
 
       expect(source).toBe('same');
+    });
+  });
+
+  describe('origin comparison includes the scheme', () => {
+    it('is foreign when an http:// page calls a server reached over HTTPS', () => {
+      const source = requestSource(
+        request({ origin: 'http://app.example.com', host: 'app.example.com', secure: true }),
+      );
+
+      expect(source).toBe('foreign');
+    });
+
+    it('is foreign when an https:// page calls a server reached over plain HTTP', () => {
+      const source = requestSource(
+        request({ origin: 'https://localhost:3000', host: 'localhost:3000', secure: false }),
+      );
+
+      expect(source).toBe('foreign');
+    });
+
+    it('treats a default port in the Host header as no port', () => {
+      const https = request({ origin: 'https://app.example.com', host: 'app.example.com:443' });
+      const http = request({ origin: 'http://localhost', host: 'localhost:80', secure: false });
+
+      expect(requestSource(https)).toBe('same');
+      expect(requestSource(http)).toBe('same');
+    });
+
+    it('is foreign for a Host that is not a plain host and port', () => {
+      const withUserinfo = request({ origin: 'https://evil.test', host: 'x@evil.test' });
+      const withPath = request({ origin: 'https://evil.test', host: 'evil.test/app' });
+
+      expect(requestSource(withUserinfo)).toBe('foreign');
+      expect(requestSource(withPath)).toBe('foreign');
     });
   });
 
@@ -149,7 +188,7 @@ describe('requestSource', () => {
 
     it('is same for a trusted Origin on another host', () => {
       const source = requestSource(
-        request({ origin: 'http://localhost:5173', host: 'localhost:3000' }),
+        request({ origin: 'http://localhost:5173', host: 'localhost:3000', secure: false }),
         trusted,
       );
 
@@ -180,7 +219,11 @@ describe('requestSource', () => {
 
     it('trusts exact origins only, not the same host on another scheme or port', () => {
       const otherScheme = request({ origin: 'http://admin.example.com', host: 'api.example.com' });
-      const otherPort = request({ origin: 'http://localhost:5174', host: 'localhost:3000' });
+      const otherPort = request({
+        origin: 'http://localhost:5174',
+        host: 'localhost:3000',
+        secure: false,
+      });
 
       expect(requestSource(otherScheme, trusted)).toBe('foreign');
       expect(requestSource(otherPort, trusted)).toBe('foreign');

@@ -54,10 +54,16 @@ async function hitTimes(key: string, times: number, ms = 0, rule = RULE) {
 describe('DEFAULT_RATE_LIMITS', () => {
   it('is the documented set of limits', () => {
     expect(DEFAULT_RATE_LIMITS).toEqual({
-      signInPerAccount: { limit: 10, windowMs: 10 * MINUTE },
+      signInPerAccountAndIp: { limit: 10, windowMs: 10 * MINUTE },
       signInPerIp: { limit: 50, windowMs: 10 * MINUTE },
+      signInPerAccount: { limit: 100, windowMs: 10 * MINUTE },
+      signInPerDevice: { limit: 10, windowMs: 10 * MINUTE },
       signUpPerIp: { limit: 20, windowMs: 60 * MINUTE },
       invitesPerWorkspace: { limit: 100, windowMs: 60 * MINUTE },
+      accountMailsPerUser: { limit: 5, windowMs: 60 * MINUTE },
+      passwordResetsPerEmail: { limit: 5, windowMs: 60 * MINUTE },
+      passwordResetsPerIp: { limit: 20, windowMs: 60 * MINUTE },
+      passwordChecksPerUser: { limit: 10, windowMs: 10 * MINUTE },
     });
   });
 });

@@ -20,24 +20,52 @@ export interface RateLimitVerdict {
 
 /** Every limit Trellis applies, by what it protects. */
 export interface RateLimits {
-  /** Failed sign-ins for one account. A successful sign-in resets it. */
-  signInPerAccount: RateLimitRule;
-  /** Failed sign-ins from one client address, across accounts. */
+  /**
+   * Failed sign-ins for one account from one client address (devices it does not trust).
+   * A successful sign-in from that address resets it.
+   */
+  signInPerAccountAndIp: RateLimitRule;
+  /** Failed sign-ins from one client address, across accounts (devices not trusted). */
   signInPerIp: RateLimitRule;
+  /**
+   * Failed sign-ins for one account from every device it does not trust, wherever they
+   * come from: against guessing spread over many addresses. Set high, since reaching it
+   * locks out the account's owner on a new device (trusted devices stay unaffected).
+   */
+  signInPerAccount: RateLimitRule;
+  /** Failed sign-ins presenting one trusted device's token; the only limit such a device meets. */
+  signInPerDevice: RateLimitRule;
   /** Accounts created from one client address. */
   signUpPerIp: RateLimitRule;
   /** Invitations sent from one workspace. */
   invitesPerWorkspace: RateLimitRule;
+  /** Verification and email-change mails one account asks for. */
+  accountMailsPerUser: RateLimitRule;
+  /** Password-reset mails asked for one email address (known or not). */
+  passwordResetsPerEmail: RateLimitRule;
+  /** Password-reset mails asked for from one client address. */
+  passwordResetsPerIp: RateLimitRule;
+  /** Current-password checks by a signed-in account (changing its password or email). */
+  passwordChecksPerUser: RateLimitRule;
 }
 
 const MINUTE_MS = 60 * 1000;
 
-/** The defaults: 10 failed sign-ins per account and 50 per address per 10 minutes. */
+/**
+ * The defaults. Failed sign-ins per 10 minutes: 10 per account and address, 50 per address,
+ * 100 per account from untrusted devices, 10 per trusted device.
+ */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
-  signInPerAccount: { limit: 10, windowMs: 10 * MINUTE_MS },
+  signInPerAccountAndIp: { limit: 10, windowMs: 10 * MINUTE_MS },
   signInPerIp: { limit: 50, windowMs: 10 * MINUTE_MS },
+  signInPerAccount: { limit: 100, windowMs: 10 * MINUTE_MS },
+  signInPerDevice: { limit: 10, windowMs: 10 * MINUTE_MS },
   signUpPerIp: { limit: 20, windowMs: 60 * MINUTE_MS },
   invitesPerWorkspace: { limit: 100, windowMs: 60 * MINUTE_MS },
+  accountMailsPerUser: { limit: 5, windowMs: 60 * MINUTE_MS },
+  passwordResetsPerEmail: { limit: 5, windowMs: 60 * MINUTE_MS },
+  passwordResetsPerIp: { limit: 20, windowMs: 60 * MINUTE_MS },
+  passwordChecksPerUser: { limit: 10, windowMs: 10 * MINUTE_MS },
 };
 
 /** Counts one hit against `key` and says whether it is within the rule. */

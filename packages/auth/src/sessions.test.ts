@@ -80,11 +80,12 @@ function validateAt(token: string, ms: number, policy?: SessionPolicy) {
 }
 
 describe('DEFAULT_SESSION_POLICY', () => {
-  it('is 10 days of inactivity, 30 days at most, refreshed at most hourly', () => {
+  it('is 10 days of inactivity, 30 days at most, refreshed at most hourly, 30 per user', () => {
     expect(DEFAULT_SESSION_POLICY).toEqual({
       inactivityMs: 10 * DAY,
       absoluteMs: 30 * DAY,
       refreshMs: HOUR,
+      maxPerUser: 30,
     });
   });
 });
@@ -185,6 +186,87 @@ describe('createSession', () => {
     expect(partsOf(first.token).id).not.toBe(partsOf(second.token).id);
     expect(partsOf(first.token).secret).not.toBe(partsOf(second.token).secret);
     expect(await allSessionRows()).toHaveLength(2);
+  });
+});
+
+describe('sessions per user', () => {
+  it('keeps at most 30: the 31st session ends the oldest, and only that one', async () => {
+    const ada = await givenUser('Ada');
+    const grace = await givenUser('Grace');
+    const graces = await givenSession(grace, 0);
+    const sessions = [];
+    for (let i = 0; i < 31; i += 1) sessions.push(await givenSession(ada, i * MINUTE));
+
+    const ids = (await listUserSessions(db, ada.id, { now: at(HOUR) })).map((s) => s.id);
+    expect(ids).toHaveLength(30);
+    expect(ids).not.toContain(sessions[0]?.id);
+    expect(ids).toEqual(
+      sessions
+        .slice(1)
+        .reverse()
+        .map((s) => s.id),
+    );
+    expect(await validateAt(sessions[0]?.token ?? '', HOUR)).toBeNull();
+    expect(await validateAt(sessions[1]?.token ?? '', HOUR)).not.toBeNull();
+    // Another user's sessions do not count, and are not touched.
+    expect(await sessionRow(graces.id)).toBeDefined();
+  });
+
+  it('follows the policy: with a bound of 2, a third session ends the first', async () => {
+    const ada = await givenUser('Ada');
+    const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, maxPerUser: 2 };
+    const started = [];
+    for (let i = 0; i < 3; i += 1) {
+      started.push(await createSession(db, ada.id, {}, { now: at(i * MINUTE), policy }));
+    }
+
+    const left = (await allSessionRows()).map((row) => row.id).sort();
+    expect(left).toEqual([started[1]?.session.id, started[2]?.session.id].sort());
+  });
+
+  it("ends the user's expired sessions first, so they do not take live ones' places", async () => {
+    const ada = await givenUser('Ada');
+    const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, maxPerUser: 2 };
+    const old = await createSession(db, ada.id, {}, { now: at(0), policy });
+    const stale = await createSession(db, ada.id, {}, { now: at(DAY), policy });
+    // Used on days 9 and 18, `old` stays alive; `stale` is never used after day 1.
+    await validateSessionToken(db, old.token, { now: at(9 * DAY), policy });
+    await validateSessionToken(db, old.token, { now: at(18 * DAY), policy });
+
+    // Day 19: `stale` is past its 10-day inactivity window, `old` is not.
+    const fresh = await createSession(db, ada.id, {}, { now: at(19 * DAY), policy });
+
+    const left = (await allSessionRows()).map((row) => row.id).sort();
+    expect(left).toEqual([old.session.id, fresh.session.id].sort());
+    expect(left).not.toContain(stale.session.id);
+  });
+
+  it('holds the bound when many sessions start at once', async () => {
+    const ada = await givenUser('Ada');
+    const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, maxPerUser: 3 };
+
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        createSession(db, ada.id, {}, { now: at(i * MINUTE), policy }),
+      ),
+    );
+
+    expect(await allSessionRows()).toHaveLength(3);
+  });
+
+  it("counts and trims inside the caller's transaction, and rolls back with it", async () => {
+    const ada = await givenUser('Ada');
+    const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, maxPerUser: 1 };
+    const first = await createSession(db, ada.id, {}, { now: at(0), policy });
+
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await createSession(trx, ada.id, {}, { now: at(MINUTE), policy });
+        throw new Error('the rest of the change failed');
+      }),
+    ).rejects.toThrow('the rest of the change failed');
+
+    expect((await allSessionRows()).map((row) => row.id)).toEqual([first.session.id]);
   });
 });
 
@@ -523,11 +605,13 @@ describe('listUserSessions', () => {
 describe('deleteExpiredSessions', () => {
   it('deletes sessions past either limit and keeps live ones', async () => {
     const ada = await givenUser('Ada');
-    await givenSession(ada, 0); // never used again: inactive from day 10
+    // Another user's, so that Ada's later sign-in (which ends Ada's expired sessions
+    // itself) leaves it for the sweep.
+    await givenSession(await givenUser('Grace'), 0); // never used again: inactive from day 10
     const active = await givenSession(ada, 0);
-    const fresh = await givenSession(ada, 25 * DAY);
     // `active` is used every 5 days, so only the absolute limit (day 30) can end it.
     for (let day = 5; day <= 25; day += 5) await validateAt(active.token, day * DAY);
+    const fresh = await givenSession(ada, 25 * DAY);
 
     const atDay15 = await deleteExpiredSessions(db, { now: at(15 * DAY) });
     const remainingAt15 = (await allSessionRows()).map((row) => row.id).sort();

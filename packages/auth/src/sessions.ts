@@ -1,6 +1,7 @@
 import type { Database } from '@trellis/db';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { constantTimeEqual, secureRandomString, sha256Hex } from './random.js';
+import { withUserLock } from './user-lock.js';
 
 // The session design of the Lucia guide (lucia-auth.com, "Sessions"): a token is
 // `<id>.<secret>`; the id finds the row, only a SHA-256 of the secret is stored, and the
@@ -16,13 +17,22 @@ export interface SessionPolicy {
   absoluteMs: number;
   /** `last_verified_at` is written at most this often, to keep reads cheap. */
   refreshMs: number;
+  /**
+   * Live sessions one user may hold; starting one more ends the oldest. Bounds what a
+   * stolen password (or a script) can pile up. `MAX_SESSIONS_PER_USER` when omitted.
+   */
+  maxPerUser?: number;
 }
 
-/** 10 days of inactivity, 30 days at most, refreshed at most hourly. */
+/** The default bound on one user's live sessions. */
+export const MAX_SESSIONS_PER_USER = 30;
+
+/** 10 days of inactivity, 30 days at most, refreshed at most hourly, 30 per user. */
 export const DEFAULT_SESSION_POLICY: SessionPolicy = {
   inactivityMs: 10 * DAY_MS,
   absoluteMs: 30 * DAY_MS,
   refreshMs: 60 * 60 * 1000,
+  maxPerUser: MAX_SESSIONS_PER_USER,
 };
 
 const ID_LENGTH = 24; // 120 bits: unguessable, but only a lookup key
@@ -74,6 +84,18 @@ function expiresAt(
   );
 }
 
+/** The conditions under which a session row has expired by either rule. */
+function expiredTerms(
+  eb: ExpressionBuilder<Database, 'sessions'>,
+  now: Date,
+  policy: SessionPolicy,
+) {
+  return [
+    eb('last_verified_at', '<=', new Date(now.getTime() - policy.inactivityMs).toISOString()),
+    eb('created_at', '<=', new Date(now.getTime() - policy.absoluteMs).toISOString()),
+  ];
+}
+
 function toInfo(row: SessionRow, policy: SessionPolicy): SessionInfo {
   return {
     id: row.id,
@@ -86,7 +108,11 @@ function toInfo(row: SessionRow, policy: SessionPolicy): SessionInfo {
   };
 }
 
-/** Starts a session for a user; the returned token is the only copy of its secret. */
+/**
+ * Starts a session for a user; the returned token is the only copy of its secret. In one
+ * transaction (the caller's, when `db` is one) it also ends the user's expired sessions
+ * and, past `policy.maxPerUser`, the oldest ones.
+ */
 export async function createSession(
   db: Kysely<Database>,
   userId: string,
@@ -103,10 +129,37 @@ export async function createSession(
     user_agent: origin.userAgent?.slice(0, 512) ?? null,
     ip: origin.ip ?? null,
   };
-  await db
-    .insertInto('sessions')
-    .values({ ...row, secret_hash: sha256Hex(secret) })
-    .execute();
+  const maxPerUser = Math.max(1, policy.maxPerUser ?? MAX_SESSIONS_PER_USER);
+  await withUserLock(db, userId, async (trx) => {
+    await trx
+      .insertInto('sessions')
+      .values({ ...row, secret_hash: sha256Hex(secret) })
+      .execute();
+    await trx
+      .deleteFrom('sessions')
+      .where('user_id', '=', userId)
+      .where((eb) =>
+        eb.or([
+          ...expiredTerms(eb, now, policy),
+          // Beyond the newest live others, with room for this one.
+          eb(
+            'id',
+            'not in',
+            trx
+              .selectFrom('sessions')
+              .select('id')
+              .where('user_id', '=', userId)
+              .where('id', '!=', id)
+              .where((live) => live.not(live.or(expiredTerms(live, now, policy))))
+              .orderBy('created_at', 'desc')
+              .orderBy('id', 'desc')
+              .limit(maxPerUser - 1),
+          ),
+        ]),
+      )
+      .where('id', '!=', id)
+      .execute();
+  });
   return { token: `${id}.${secret}`, session: toInfo(row, policy) };
 }
 
@@ -186,6 +239,20 @@ export async function invalidateAllUserSessions(
   return Number(result.numDeletedRows);
 }
 
+/** Ends every session of a user except `keepSessionId`; returns how many were ended. */
+export async function invalidateOtherUserSessions(
+  db: Kysely<Database>,
+  userId: string,
+  keepSessionId: string,
+): Promise<number> {
+  const result = await db
+    .deleteFrom('sessions')
+    .where('user_id', '=', userId)
+    .where('id', '!=', keepSessionId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** A user's live sessions, newest first. Expired ones are left out. */
 export async function listUserSessions(
   db: Kysely<Database>,
@@ -214,12 +281,7 @@ export async function deleteExpiredSessions(
 ): Promise<number> {
   const result = await db
     .deleteFrom('sessions')
-    .where((eb) =>
-      eb.or([
-        eb('last_verified_at', '<=', new Date(now.getTime() - policy.inactivityMs).toISOString()),
-        eb('created_at', '<=', new Date(now.getTime() - policy.absoluteMs).toISOString()),
-      ]),
-    )
+    .where((eb) => eb.or(expiredTerms(eb, now, policy)))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -7,7 +7,10 @@ import {
   authenticateWithPassword,
   createPasswordUser,
   emailTaken,
+  matchPassword,
   normalizeEmail,
+  passwordStillCurrent,
+  setPasswordHash,
 } from './users.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -130,6 +133,53 @@ describe('emailTaken', () => {
 
   it('is false on an empty database', async () => {
     expect(await emailTaken(db, 'ada@example.com')).toBe(false);
+  });
+});
+
+describe('passwordStillCurrent', () => {
+  // A sign-in checks the password outside any transaction; whatever changed it since
+  // (a reset, a change, an account takeover) ended every session, so the sign-in must not
+  // start one.
+  it('holds while the password that matched is unchanged', async () => {
+    await givenAda();
+    const match = await matchPassword(db, 'ada@example.com', PASSWORD);
+    if (!match) throw new Error('no match');
+
+    const current = await db
+      .transaction()
+      .execute((trx) => passwordStillCurrent(trx, match.user.id, match.passwordHash));
+
+    expect(current).toBe(true);
+  });
+
+  it('fails once the password was changed after it matched', async () => {
+    await givenAda();
+    const match = await matchPassword(db, 'ada@example.com', PASSWORD);
+    if (!match) throw new Error('no match');
+    await setPasswordHash(db, match.user.id, await hashPassword('another good password'));
+
+    const current = await db
+      .transaction()
+      .execute((trx) => passwordStillCurrent(trx, match.user.id, match.passwordHash));
+
+    expect(current).toBe(false);
+  });
+
+  it('fails once the password was removed (an account taken over through an issuer)', async () => {
+    await givenAda();
+    const match = await matchPassword(db, 'ada@example.com', PASSWORD);
+    if (!match) throw new Error('no match');
+    await db
+      .updateTable('users')
+      .set({ password_hash: null })
+      .where('id', '=', match.user.id)
+      .execute();
+
+    const current = await db
+      .transaction()
+      .execute((trx) => passwordStillCurrent(trx, match.user.id, match.passwordHash));
+
+    expect(current).toBe(false);
   });
 });
 

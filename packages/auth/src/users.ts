@@ -1,5 +1,5 @@
 import type { Database } from '@trellis/db';
-import { isoNow, newId } from '@trellis/db';
+import { dialectOf, isoNow, newId } from '@trellis/db';
 import type { Kysely } from 'kysely';
 import { verifyAgainstDummy, verifyPassword } from './passwords.js';
 import type { AuthUser } from './sessions.js';
@@ -43,15 +43,23 @@ export async function emailTaken(db: Kysely<Database>, email: string): Promise<b
   return row !== undefined;
 }
 
+/** A password sign-in that passed: the user, and the hash the password matched. */
+export interface PasswordMatch {
+  user: AuthUser;
+  /** Re-checked with `passwordStillCurrent` when the session is written. */
+  passwordHash: string;
+}
+
 /**
- * The user with this email and password, or null. Unknown emails cost the same argon2
- * work as wrong passwords, so neither answer nor timing tells them apart.
+ * The user with this email and password and the hash it matched, or null. Unknown emails
+ * cost the same argon2 work as wrong passwords, so neither answer nor timing tells them
+ * apart.
  */
-export async function authenticateWithPassword(
+export async function matchPassword(
   db: Kysely<Database>,
   email: string,
   password: string,
-): Promise<AuthUser | null> {
+): Promise<PasswordMatch | null> {
   const row = await db
     .selectFrom('users')
     .select(['id', 'email', 'name', 'password_hash'])
@@ -59,5 +67,167 @@ export async function authenticateWithPassword(
     .executeTakeFirst();
   if (!row?.password_hash) return verifyAgainstDummy(password).then(() => null);
   if (!(await verifyPassword(row.password_hash, password))) return null;
-  return { id: row.id, email: row.email, name: row.name };
+  return {
+    user: { id: row.id, email: row.email, name: row.name },
+    passwordHash: row.password_hash,
+  };
+}
+
+/** The user with this email and password, or null (see `matchPassword`). */
+export async function authenticateWithPassword(
+  db: Kysely<Database>,
+  email: string,
+  password: string,
+): Promise<AuthUser | null> {
+  return (await matchPassword(db, email, password))?.user ?? null;
+}
+
+/**
+ * True when the user's password is still `passwordHash`, holding the user's row until the
+ * transaction (`trx`) ends. The argon2 check runs outside any transaction, so a reset, a
+ * change or an account takeover may commit between it and the session's insert: such a
+ * sign-in must not start a session, or it would outlive the "every session ends" of the
+ * change. The row lock (PostgreSQL; SQLite write transactions are serial) orders the two.
+ */
+export async function passwordStillCurrent(
+  trx: Kysely<Database>,
+  userId: string,
+  passwordHash: string,
+): Promise<boolean> {
+  const query = trx.selectFrom('users').select('password_hash').where('id', '=', userId);
+  const row = await (dialectOf(trx) === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  return row?.password_hash === passwordHash;
+}
+
+/** What an account's owner sees about its sign-in: a verified email, a password. */
+export interface AccountStatus {
+  emailVerified: boolean;
+  hasPassword: boolean;
+}
+
+/** Whether a user's email is verified and whether they have a password; null if no such user. */
+export async function accountStatus(
+  db: Kysely<Database>,
+  userId: string,
+): Promise<AccountStatus | null> {
+  const row = await db
+    .selectFrom('users')
+    .select(['email_verified_at', 'password_hash'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return { emailVerified: row.email_verified_at !== null, hasPassword: row.password_hash !== null };
+}
+
+/** The account with this email (compared case-insensitively), for mailing it; or undefined. */
+export async function findUserByEmail(
+  db: Kysely<Database>,
+  email: string,
+): Promise<(AuthUser & AccountStatus) | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'email_verified_at', 'password_hash'])
+    .where('email', '=', normalizeEmail(email))
+    .executeTakeFirst();
+  return row && toAccount(row);
+}
+
+/** The account with this id, or undefined. */
+export async function findUserById(
+  db: Kysely<Database>,
+  userId: string,
+): Promise<(AuthUser & AccountStatus) | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'email_verified_at', 'password_hash'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return row && toAccount(row);
+}
+
+function toAccount(row: {
+  id: string;
+  email: string;
+  name: string;
+  email_verified_at: string | null;
+  password_hash: string | null;
+}): AuthUser & AccountStatus {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    emailVerified: row.email_verified_at !== null,
+    hasPassword: row.password_hash !== null,
+  };
+}
+
+/**
+ * Checks a signed-in user's password: `'none'` when the account has none (it signs in
+ * through OAuth/OIDC only), else whether it matches.
+ */
+export async function checkUserPassword(
+  db: Kysely<Database>,
+  userId: string,
+  password: string,
+): Promise<boolean | 'none'> {
+  const row = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (!row?.password_hash) return 'none';
+  return verifyPassword(row.password_hash, password);
+}
+
+/**
+ * Marks a user's email as verified, if `email` is still their address (a link mailed to
+ * an address the account no longer uses proves nothing about it). False when it is not.
+ */
+export async function markEmailVerified(
+  db: Kysely<Database>,
+  userId: string,
+  email: string,
+  now: Date = new Date(),
+): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set((eb) => ({
+      email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(isoNow(now))),
+      updated_at: isoNow(now),
+    }))
+    .where('id', '=', userId)
+    .where('email', '=', normalizeEmail(email))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Replaces a user's password hash (`hashPassword`, computed before the transaction). */
+export async function setPasswordHash(
+  db: Kysely<Database>,
+  userId: string,
+  passwordHash: string,
+  now: Date = new Date(),
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ password_hash: passwordHash, updated_at: isoNow(now) })
+    .where('id', '=', userId)
+    .execute();
+}
+
+/**
+ * Gives a user a new, verified email. Another account holding it surfaces as the
+ * database's unique violation (`isUniqueViolation`).
+ */
+export async function changeUserEmail(
+  db: Kysely<Database>,
+  userId: string,
+  email: string,
+  now: Date = new Date(),
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ email: normalizeEmail(email), email_verified_at: isoNow(now), updated_at: isoNow(now) })
+    .where('id', '=', userId)
+    .execute();
 }

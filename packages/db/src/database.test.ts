@@ -109,6 +109,8 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
       '0004_task_list_indexes',
       '0005_stats_indexes',
       '0006_idempotency',
+      '0007_accounts',
+      '0008_workspace_event_seq',
     ];
     expect(await pendingMigrations(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual(all);
@@ -127,8 +129,10 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
         'activity',
         'api_tokens',
         'comments',
+        'email_tokens',
         'idempotency_keys',
         'invites',
+        'legacy_event_ids',
         'memberships',
         'oauth_accounts',
         'projects',
@@ -136,6 +140,7 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
         'sessions',
         'task_labels',
         'tasks',
+        'trusted_devices',
         'users',
         'workspaces',
       ].sort(),
@@ -144,6 +149,14 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
     expect(await dueIndexes()).toEqual(['tasks_ws_due_asc_idx', 'tasks_ws_due_desc_idx']);
     const statusIndexes = () => indexNames(db, 'tasks_ws_status_');
     expect(await statusIndexes()).toHaveLength(4);
+    expect(await migrateDown(db)).toEqual(['0008_workspace_event_seq']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain(
+      'legacy_event_ids',
+    );
+    expect(await migrateDown(db)).toEqual(['0007_accounts']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain(
+      'trusted_devices',
+    );
     expect(await migrateDown(db)).toEqual(['0006_idempotency']);
     expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain(
       'idempotency_keys',

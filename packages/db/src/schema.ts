@@ -44,6 +44,8 @@ export interface WorkspacesTable {
   slug: string;
   created_at: string;
   updated_at: string;
+  /** The last `activity.workspace_seq` handed out in this workspace (0 before any). */
+  activity_seq: Generated<number>;
 }
 
 /** A user's role in a workspace. */
@@ -156,9 +158,12 @@ export interface CommentsTable {
 
 /** One entry of the append-only activity log. `data` is JSON (see packages/api activity.ts). */
 export interface ActivityTable {
+  /** The entry's place in the whole log (every workspace's): internal, never shown. */
   seq: Generated<number>;
   id: string;
   workspace_id: string;
+  /** The entry's number in its workspace's log (1, 2, 3, …): what event ids and cursors show. */
+  workspace_seq: number;
   project_id: string | null;
   task_id: string | null;
   actor_id: string | null;
@@ -166,6 +171,14 @@ export interface ActivityTable {
   type: string;
   data: string;
   created_at: string;
+}
+
+/**
+ * One row: the last activity `seq` before entries were numbered per workspace (migration
+ * 0008). Event ids and cursors issued before then named a `seq` at most this.
+ */
+export interface LegacyEventIdsTable {
+  last_seq: number;
 }
 
 /**
@@ -250,6 +263,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   comments: CommentsTable;
   activity: ActivityTable;
+  legacy_event_ids: LegacyEventIdsTable;
   task_search_docs: TaskSearchDocsTable;
   task_fts: TaskFtsTable;
   idempotency_keys: IdempotencyKeysTable;

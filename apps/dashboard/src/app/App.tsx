@@ -1,9 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { isTrellisError } from '@trellis/client';
 import { useEffect } from 'react';
+import { ForgotPasswordPage } from '../auth/ForgotPasswordPage';
+import { ResetPasswordPage } from '../auth/ResetPasswordPage';
 import { SignInPage } from '../auth/SignInPage';
 import { SignUpPage } from '../auth/SignUpPage';
+import { VerifyEmailPage } from '../auth/VerifyEmailPage';
 import { ErrorMessage, Loading } from '../forms/Alert';
+import { AccountPage } from '../pages/AccountPage';
 import { BoardPage } from '../pages/BoardPage';
 import { HomePage } from '../pages/HomePage';
 import { MembersPage } from '../pages/MembersPage';
@@ -20,13 +24,25 @@ import { parseRoute, paths, type Route } from './routes';
 import { useTRPC } from './trpc';
 import { WorkspaceContext } from './workspace';
 
-/** The dashboard: the page for the current path, behind sign-in where it needs one. */
+/** The dashboard: the page for the current path, behind sign-in where it needs one. The
+ * pages of mailed links open signed out too (see PUBLIC_PAGES). */
 export function App() {
   const location = useLocation();
   const route = parseRoute(location.pathname);
-  if (route.page === 'sign-in') return <SignInPage />;
-  if (route.page === 'sign-up') return <SignUpPage />;
-  return <SignedIn route={route} />;
+  switch (route.page) {
+    case 'sign-in':
+      return <SignInPage />;
+    case 'sign-up':
+      return <SignUpPage />;
+    case 'forgot-password':
+      return <ForgotPasswordPage />;
+    case 'reset-password':
+      return <ResetPasswordPage />;
+    case 'verify-email':
+      return <VerifyEmailPage />;
+    default:
+      return <SignedIn route={route} />;
+  }
 }
 
 function SignedIn({ route }: { route: Route }) {
@@ -51,6 +67,7 @@ function SignedIn({ route }: { route: Route }) {
   }
   const { user, workspaces } = me.data;
   if (route.page === 'home') return <HomePage user={user} workspaces={workspaces} />;
+  if (route.page === 'account') return <AccountPage user={user} />;
   if (!('slug' in route)) return <NotFoundPage />;
   const workspace = workspaces.find((w) => w.slug === route.slug);
   if (!workspace) {

@@ -4,7 +4,12 @@ import { isTrellisError } from '@trellis/client';
 export function messageOf(error: unknown): string {
   if (isTrellisError(error)) {
     if (error.code === undefined) return 'Cannot reach the server. Check your connection.';
-    if (error.code === 'TOO_MANY_REQUESTS') return 'Too many attempts. Wait a moment and retry.';
+    if (error.code === 'TOO_MANY_REQUESTS') {
+      const seconds = retryAfterOf(error);
+      return seconds === undefined
+        ? 'Too many attempts. Wait a moment and retry.'
+        : `Too many attempts. Try again in ${waitText(seconds)}.`;
+    }
     return error.message;
   }
   return error instanceof Error ? error.message : 'Something went wrong.';
@@ -15,7 +20,30 @@ export function fieldErrorsOf(error: unknown): Record<string, string[]> {
   return (isTrellisError(error) && error.fieldErrors) || {};
 }
 
+/** True when trying the same call again may work: the network or the server failed,
+ * not the request. */
+export function isRetryable(error: unknown): boolean {
+  if (!isTrellisError(error)) return false;
+  return error.code === undefined || (error.status ?? 0) >= 500;
+}
+
 /** True when the API refused a stale `expectedVersion` (or a duplicate). */
 export function isConflict(error: unknown): boolean {
   return isTrellisError(error) && error.code === 'CONFLICT';
+}
+
+/** The seconds a 429 answer's `Retry-After` asks to wait, when the answer said. */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (!isTrellisError(error)) return undefined;
+  const response = error.meta?.response;
+  const header = response instanceof Response ? response.headers.get('retry-after') : null;
+  const seconds = header === null ? Number.NaN : Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+/** A wait for people: "45 seconds", "1 minute", "10 minutes". */
+export function waitText(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? '1 second' : `${Math.ceil(seconds)} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }

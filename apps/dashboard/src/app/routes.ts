@@ -4,6 +4,10 @@
 export type Route =
   | { page: 'sign-in' }
   | { page: 'sign-up' }
+  | { page: 'forgot-password' }
+  | { page: 'reset-password' }
+  | { page: 'verify-email' }
+  | { page: 'account' }
   | { page: 'home' }
   | { page: 'overview'; slug: string }
   | { page: 'projects'; slug: string }
@@ -15,6 +19,28 @@ export type Route =
   | { page: 'not-found' };
 
 const WORKSPACE_PAGES = ['projects', 'tasks', 'board', 'members', 'tokens'] as const;
+
+/** Pages at a path of one segment, outside any workspace. */
+const TOP_PAGES = [
+  'sign-in',
+  'sign-up',
+  'forgot-password',
+  'reset-password',
+  'verify-email',
+  'account',
+] as const;
+
+/**
+ * Pages anyone may open, signed in or not: no redirect to sign-in from them, so a mailed
+ * link's `#token=` reaches its page whoever opens it.
+ */
+export const PUBLIC_PAGES: readonly Route['page'][] = [
+  'sign-in',
+  'sign-up',
+  'forgot-password',
+  'reset-password',
+  'verify-email',
+];
 
 function decode(segment: string): string | null {
   try {
@@ -30,8 +56,10 @@ export function parseRoute(pathname: string): Route {
   if (parts.some((part) => part === null)) return { page: 'not-found' };
   const [first, slug, section, id, ...extra] = parts as string[];
   if (first === undefined) return { page: 'home' };
-  if (parts.length === 1 && first === 'sign-in') return { page: 'sign-in' };
-  if (parts.length === 1 && first === 'sign-up') return { page: 'sign-up' };
+  if (parts.length === 1) {
+    const page = TOP_PAGES.find((name) => name === first);
+    if (page) return { page };
+  }
   if (first !== 'w' || slug === undefined || extra.length > 0) return { page: 'not-found' };
   if (section === undefined) return { page: 'overview', slug };
   if (section === 'tasks' && id !== undefined) return { page: 'task', slug, taskId: id };
@@ -44,6 +72,10 @@ export function parseRoute(pathname: string): Route {
 export const paths = {
   signIn: '/sign-in',
   signUp: '/sign-up',
+  forgotPassword: '/forgot-password',
+  resetPassword: '/reset-password',
+  verifyEmail: '/verify-email',
+  account: '/account',
   overview: (slug: string) => `/w/${encodeURIComponent(slug)}`,
   projects: (slug: string) => `/w/${encodeURIComponent(slug)}/projects`,
   tasks: (slug: string, search = '') => `/w/${encodeURIComponent(slug)}/tasks${search}`,

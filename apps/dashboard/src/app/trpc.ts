@@ -2,19 +2,18 @@ import { QueryClient } from '@tanstack/react-query';
 import { createClient, isTrellisError } from '@trellis/client';
 import { createTrellisReact } from '@trellis/client/react';
 import { navigate } from './router';
-import { paths } from './routes';
+import { PUBLIC_PAGES, parseRoute, paths } from './routes';
 
 /** Typed tRPC hooks for the dashboard's one server. */
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTrellisReact();
 
-const AUTH_PAGES: readonly string[] = [paths.signIn, paths.signUp];
-
 /** The one client: same origin, the session cookie instead of a token. A refused session
- * sends the user to sign in (unless already on the sign-in or sign-up page). */
+ * sends the user to sign in, except from a page anyone may open (sign-up, a mailed link's
+ * page): there, being signed out is expected, and leaving would lose the link's token. */
 export const trellisClient = createClient({
   url: window.location.origin,
   onUnauthorized: () => {
-    if (AUTH_PAGES.includes(window.location.pathname)) return;
+    if (PUBLIC_PAGES.includes(parseRoute(window.location.pathname).page)) return;
     queryClient.clear();
     navigate(paths.signIn, { replace: true });
   },

@@ -27,6 +27,9 @@ export function SignInPage() {
       onSubmit={({ email, password }) => signIn.mutate({ email, password })}
       footer={
         <>
+          <p className="muted">
+            <Link to={paths.forgotPassword}>Forgot your password?</Link>
+          </p>
           <OAuthButtons />
           <p className="muted">
             New here? <Link to={paths.signUp}>Create an account</Link>

@@ -1,20 +1,15 @@
 import { useEffect } from 'react';
 import { navigate, useLocation } from '../app/router';
 import { paths } from '../app/routes';
+import type { User } from '../app/user';
 import type { Workspace } from '../app/workspace';
 import { Loading } from '../forms/Alert';
 import { CreateWorkspaceForm } from '../shell/CreateWorkspaceForm';
 import { JoinWorkspaceForm } from '../shell/JoinWorkspaceForm';
-import { SignOutButton } from '../shell/SignOutButton';
+import { PlainShell } from '../shell/PlainShell';
 
 /** `/`: opens the first workspace, or offers to create one (always with `?new`). */
-export function HomePage({
-  user,
-  workspaces,
-}: {
-  user: { name: string };
-  workspaces: Workspace[];
-}) {
+export function HomePage({ user, workspaces }: { user: User; workspaces: Workspace[] }) {
   const { search } = useLocation();
   const wantsNew = new URLSearchParams(search).has('new');
   const first = workspaces[0];
@@ -24,22 +19,15 @@ export function HomePage({
   }, [redirect, first]);
   if (redirect) return <Loading />;
   return (
-    <div className="shell">
-      <header className="topbar">
-        <span className="brand">Trellis</span>
-        <span className="user">{user.name}</span>
-        <SignOutButton />
-      </header>
-      <main className="page narrow">
-        <h1>{workspaces.length === 0 ? 'Create your first workspace' : 'New workspace'}</h1>
-        <p className="muted">
-          A workspace holds your team's projects, tasks and members. You will be its owner.
-        </p>
-        <CreateWorkspaceForm />
-        <h2 className="spaced">Or join one</h2>
-        <p className="muted">Paste the invite token a workspace admin gave you.</p>
-        <JoinWorkspaceForm />
-      </main>
-    </div>
+    <PlainShell user={user}>
+      <h1>{workspaces.length === 0 ? 'Create your first workspace' : 'New workspace'}</h1>
+      <p className="muted">
+        A workspace holds your team's projects, tasks and members. You will be its owner.
+      </p>
+      <CreateWorkspaceForm />
+      <h2 className="spaced">Or join one</h2>
+      <p className="muted">Paste the invite token a workspace admin gave you.</p>
+      <JoinWorkspaceForm />
+    </PlainShell>
   );
 }

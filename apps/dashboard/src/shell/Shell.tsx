@@ -1,9 +1,12 @@
 import type { ReactNode } from 'react';
 import { Link } from '../app/router';
 import { paths, type Route } from '../app/routes';
+import type { User } from '../app/user';
 import { useWorkspace, type Workspace } from '../app/workspace';
 import { useLiveTasks } from '../live/useLiveTasks';
+import { AccountLink } from './AccountLink';
 import { SignOutButton } from './SignOutButton';
+import { VerifyEmailNotice } from './VerifyEmailNotice';
 import { WorkspaceSwitcher } from './WorkspaceSwitcher';
 
 const NAV = [
@@ -15,15 +18,16 @@ const NAV = [
   { label: 'API tokens', page: 'tokens', to: paths.tokens },
 ] as const;
 
-/** The frame of every workspace page: header (switcher, user, sign out), navigation, and
- * the live feed of task changes that keeps every page current. */
+/** The frame of every workspace page: header (switcher, user, account, sign out),
+ * navigation, the email verification notice while one is due, and the live feed of task
+ * changes that keeps every page current. */
 export function Shell({
   user,
   workspaces,
   route,
   children,
 }: {
-  user: { name: string; email: string };
+  user: User;
   workspaces: Workspace[];
   route: Route;
   children: ReactNode;
@@ -44,6 +48,7 @@ export function Shell({
         <span className="user" title={user.email}>
           {user.name}
         </span>
+        <AccountLink />
         <SignOutButton />
       </header>
       <nav className="nav" aria-label="Main">
@@ -60,6 +65,7 @@ export function Shell({
           ))}
         </ul>
       </nav>
+      <VerifyEmailNotice user={user} />
       <main className="page">{children}</main>
     </div>
   );

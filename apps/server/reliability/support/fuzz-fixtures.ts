@@ -9,6 +9,12 @@ const PASSWORD = 'correct horse battery staple';
 const VICTIM_PASSWORD = 'victim secret kept out of every generator';
 let counter = 0;
 
+/**
+ * Proves a signed-up person owns their address (the suite passes the test server's
+ * `verifyEmailByMail`): only a verified address may accept an invite.
+ */
+export type VerifyEmail = (email: string) => Promise<unknown>;
+
 /** A tRPC call that must succeed during setup (the fuzzing itself goes through fuzz-http). */
 async function call<T>(
   baseUrl: string,
@@ -43,7 +49,12 @@ export interface Person {
   sessionId: string;
 }
 
-async function signUp(baseUrl: string, role: string, password = PASSWORD): Promise<Person> {
+async function signUp(
+  baseUrl: string,
+  verify: VerifyEmail,
+  role: string,
+  password = PASSWORD,
+): Promise<Person> {
   counter += 1;
   const email = `${role}-${counter}-${process.pid}@example.com`;
   const { user, session } = await call<{ user: { id: string }; session: { token: string } }>(
@@ -51,6 +62,7 @@ async function signUp(baseUrl: string, role: string, password = PASSWORD): Promi
     'auth.signUp',
     { email, password, name: `${role} ${counter}` },
   );
+  await verify(email);
   const sessions = await call<{ id: string }[]>(
     baseUrl,
     'auth.sessions.list',
@@ -151,16 +163,20 @@ export interface Bystander {
 }
 
 /** Signs up the victim and a second member, and fills their workspace. */
-export async function createVictim(baseUrl: string): Promise<Victim> {
-  const owner = await signUp(baseUrl, 'victim', VICTIM_PASSWORD);
-  const member = await signUp(baseUrl, 'victim-member', VICTIM_PASSWORD);
+export async function createVictim(baseUrl: string, verify: VerifyEmail): Promise<Victim> {
+  const owner = await signUp(baseUrl, verify, 'victim', VICTIM_PASSWORD);
+  const member = await signUp(baseUrl, verify, 'victim-member', VICTIM_PASSWORD);
   const rows = await populate(baseUrl, owner, member);
   return { rows, members: [owner, member] };
 }
 
-/** Signs up the bystander. */
-export async function createBystander(baseUrl: string): Promise<Bystander> {
-  return { person: await signUp(baseUrl, 'bystander') };
+/**
+ * Signs up the bystander, with a password no generator knows: a user keeps at most 30
+ * sessions, so generated sign-ins as the bystander would end the session the suite checks
+ * it still has.
+ */
+export async function createBystander(baseUrl: string, verify: VerifyEmail): Promise<Bystander> {
+  return { person: await signUp(baseUrl, verify, 'bystander', VICTIM_PASSWORD) };
 }
 
 /** A fresh caller for one procedure's run: a new user and a populated workspace of theirs. */
@@ -178,8 +194,12 @@ export interface Caller {
  * Signs up a caller, fills a workspace of theirs (the bystander joins it), and makes the
  * bystander's two workspaces: one the caller joined, one it is invited to.
  */
-export async function createCaller(baseUrl: string, bystander: Bystander): Promise<Caller> {
-  const person = await signUp(baseUrl, 'caller');
+export async function createCaller(
+  baseUrl: string,
+  bystander: Bystander,
+  verify: VerifyEmail,
+): Promise<Caller> {
+  const person = await signUp(baseUrl, verify, 'caller');
   const rows = await populate(baseUrl, person, bystander.person);
   const host = bystander.person.token;
   const guest = async (role: string) => {

@@ -27,21 +27,33 @@ export interface SoakWorld {
   roles: string[];
 }
 
-/** Signs up `name` on `url` through `fetch`. */
-async function signUp(url: string, fetch: typeof globalThis.fetch, name: string) {
-  const { user, session } = await createClient({ url, fetch }).auth.signUp.mutate({
-    email: `${name}@soak.example`,
-    password: PASSWORD,
-    name,
-  });
+/** The token of the verification link mailed to `email` (read from the soak's mailbox). */
+export type VerificationToken = (email: string) => Promise<string>;
+
+/** Signs up `name` on `url` through `fetch`, and verifies the address from the mail (only a
+ * verified address may accept the invites below). */
+async function signUp(
+  url: string,
+  fetch: typeof globalThis.fetch,
+  verificationToken: VerificationToken,
+  name: string,
+) {
+  const anonymous = createClient({ url, fetch });
+  const email = `${name}@soak.example`;
+  const { user, session } = await anonymous.auth.signUp.mutate({ email, password: PASSWORD, name });
+  await anonymous.auth.verifyEmail.mutate({ token: await verificationToken(email) });
   const client = createClient({ url, fetch, token: session.token });
   return { name, userId: user.id, email: user.email, client };
 }
 
 /** Creates the users, workspaces, projects and memberships; all calls through `fetch`. */
-export async function buildWorld(url: string, fetch: typeof globalThis.fetch): Promise<SoakWorld> {
+export async function buildWorld(
+  url: string,
+  fetch: typeof globalThis.fetch,
+  verificationToken: VerificationToken,
+): Promise<SoakWorld> {
   const [alice, bob, carol, dave] = await Promise.all(
-    ['alice', 'bob', 'carol', 'dave'].map((name) => signUp(url, fetch, name)),
+    ['alice', 'bob', 'carol', 'dave'].map((name) => signUp(url, fetch, verificationToken, name)),
   );
   if (!alice || !bob || !carol || !dave) throw new Error('sign-up failed');
   // Each workspace: an owner, an admin and a member (the fourth user is a member too).

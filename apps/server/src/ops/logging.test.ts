@@ -1,7 +1,8 @@
 import { SESSION_COOKIE } from '@trellis/auth';
 import { createClient } from '@trellis/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test/server.js';
+import { tokenFromLink } from '../test/mailbox.js';
+import { startTestServer, type TestServer, verificationMail } from '../test/server.js';
 import { requestLogController } from './logging.js';
 
 // The JSON log of a real server, captured while people sign up, sign in, use bearer tokens,
@@ -118,6 +119,12 @@ describe('request logs', () => {
       name: 'Mate',
     });
     secrets.push(mate.session.token);
+    // Only a verified address may accept an invite; the mailed link's token is a secret too.
+    const link = (await verificationMail(server, 'mate@example.com')).links[0] ?? '';
+    const verifyToken = tokenFromLink(link);
+    secrets.push(verifyToken);
+    const verified = await call(server, 'auth.verifyEmail', { token: verifyToken });
+    expect(verified.response.status).toBe(200);
     const accepted = await call(
       server,
       'members.acceptInvite',

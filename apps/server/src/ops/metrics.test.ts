@@ -168,9 +168,24 @@ describe('/metrics', () => {
     const server = await start();
 
     expect((await scrape(server)).status).toBe(200);
-    // A reverse proxy on this machine connects from loopback, on someone else's behalf.
-    expect((await scrape(server, { 'x-forwarded-for': '203.0.113.9' })).status).toBe(404);
-    expect((await scrape(server, { forwarded: 'for=203.0.113.9' })).status).toBe(404);
+    // A reverse proxy on this machine connects from loopback, on someone else's behalf,
+    // and says so in one header or another (nginx's proxy_set_header X-Real-IP, …).
+    const proxyHeaders: Record<string, string>[] = [
+      { 'x-forwarded-for': '203.0.113.9' },
+      { forwarded: 'for=203.0.113.9' },
+      { 'x-real-ip': '203.0.113.9' },
+      { 'X-Real-IP': '203.0.113.9' },
+      { 'x-forwarded-host': 'trellis.example' },
+      { 'x-forwarded-proto': 'https' },
+      { via: '1.1 proxy' },
+      { 'cf-connecting-ip': '203.0.113.9' },
+      { 'true-client-ip': '203.0.113.9' },
+    ];
+    for (const header of proxyHeaders) {
+      const response = await scrape(server, header);
+      expect(response.status, JSON.stringify(header)).toBe(404);
+      expect(response.text).not.toContain('trellis_requests_total');
+    }
   });
 
   const external = Object.values(networkInterfaces())

@@ -123,11 +123,33 @@ function scrapeAccess(
         : 'unauthorized';
     };
   }
-  return (request) => {
-    const forwarded =
-      request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
-    return !forwarded && isLoopback(request.socket.remoteAddress) ? 'ok' : 'hidden';
-  };
+  return (request) =>
+    !isProxied(request.headers) && isLoopback(request.socket.remoteAddress) ? 'ok' : 'hidden';
+}
+
+/**
+ * Headers that only a proxy (or a client pretending to be behind one) sends: the standard
+ * `Forwarded` and `Via`, the de facto `X-Forwarded-*` family, and the client-address headers
+ * that nginx (`X-Real-IP`), Cloudflare, Akamai, Fastly and others set instead.
+ */
+const PROXY_HEADERS = new Set([
+  'forwarded',
+  'via',
+  'x-real-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'x-original-forwarded-for',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+]);
+
+/** Whether a request came through a proxy, or says it did: any proxy header is enough. */
+function isProxied(headers: FastifyRequest['headers']): boolean {
+  for (const name of Object.keys(headers)) {
+    if (PROXY_HEADERS.has(name) || name.startsWith('x-forwarded-')) return true;
+  }
+  return false;
 }
 
 function isLoopback(address: string | undefined): boolean {

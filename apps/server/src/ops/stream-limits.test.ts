@@ -70,12 +70,15 @@ describe('MAX_STREAMS_PER_USER', () => {
     return { token: session.token, client, workspaceId: workspace.id };
   }
 
-  /** Opens tasks.onChange; a 200 stream is read up to its first event (connected). */
-  async function open(token: string, workspaceId: string) {
+  /**
+   * Opens tasks.onChange (or whatever `path` names); a 200 stream is read up to its first
+   * event (connected).
+   */
+  async function open(token: string, workspaceId: string, path = 'tasks.onChange') {
     const abort = new AbortController();
     aborts.push(abort);
     const input = encodeURIComponent(JSON.stringify({ workspaceId }));
-    const response = await fetch(`${server.url}/trpc/tasks.onChange?input=${input}`, {
+    const response = await fetch(`${server.url}/trpc/${path}?input=${input}`, {
       headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
       signal: abort.signal,
     });
@@ -121,6 +124,24 @@ describe('MAX_STREAMS_PER_USER', () => {
     }
     expect(status).toBe(200);
     expect((await open(alice.token, alice.workspaceId)).response.status).toBe(429);
+  });
+
+  it('counts a stream however its path is spelled: a twice-encoded one is refused', async () => {
+    const alice = await signUp();
+    // Once-encoded is what Fastify decodes: the same path, counted as such.
+    const first = await open(alice.token, alice.workspaceId, 'tasks%2EonChange');
+    const second = await open(alice.token, alice.workspaceId);
+    expect([first.response.status, second.response.status]).toEqual([200, 200]);
+
+    // tRPC decodes the path once more than Fastify does: these would reach tasks.onChange
+    // without the stream cap knowing whose stream it is (a third, fourth… for one user).
+    for (const path of ['tasks%252EonChange', 'tasks%25252EonChange', 'tasks.onChange%2500']) {
+      const { response } = await open(alice.token, alice.workspaceId, path);
+      expect(response.status, path).toBe(400);
+      expect(response.headers.get('content-type'), path).toMatch(/^application\/json/);
+      const body: unknown = await response.json();
+      expect(body, path).toMatchObject({ error: { data: { code: 'BAD_REQUEST' } } });
+    }
   });
 
   it('does not hold a slot for a refused credential (its error event ends the stream)', async () => {

@@ -260,7 +260,9 @@ export function buildOpenApiDocument(routes: readonly ResolvedRoute[]): OpenApiD
           type: 'apiKey',
           in: 'cookie',
           name: SESSION_COOKIE,
-          description: 'The browser session; mutations must come from a trusted Origin.',
+          description:
+            'The browser session: `trellis_session` over plain-HTTP localhost, ' +
+            '`__Host-trellis_session` over HTTPS; mutations must come from a trusted Origin.',
         },
       },
     },

@@ -95,6 +95,48 @@ export const REST_ROUTES: readonly RestRoute[] = [
     ['GET', '/me', 'auth.me', 'Who is signed in, and their workspaces'],
     ['GET', '/me/sessions', 'auth.sessions.list', 'List my sessions'],
     ['DELETE', '/me/sessions/{sessionId}', 'auth.sessions.revoke', 'End one of my sessions'],
+    [
+      'POST',
+      '/auth/verify-email',
+      'auth.verifyEmail',
+      'Verify an email address (or confirm an email change) with the token from the mailed link',
+      { public: true, conflicts: true },
+    ],
+    [
+      'POST',
+      '/auth/resend-verification',
+      'auth.resendVerification',
+      'Mail a new verification link to my address',
+      { conflicts: true, rateLimited: true },
+    ],
+    [
+      'POST',
+      '/auth/request-password-reset',
+      'auth.requestPasswordReset',
+      'Mail a password-reset link (the same answer whether or not the email has an account)',
+      { public: true, rateLimited: true },
+    ],
+    [
+      'POST',
+      '/auth/reset-password',
+      'auth.resetPassword',
+      'Choose a new password with the token from the mailed link (ends every session)',
+      { public: true },
+    ],
+    [
+      'POST',
+      '/me/password',
+      'auth.changePassword',
+      'Change my password (ends my other sessions)',
+      { rateLimited: true },
+    ],
+    [
+      'POST',
+      '/me/email',
+      'auth.changeEmail',
+      'Change my email: mails a confirmation link to the new address',
+      { conflicts: true, rateLimited: true },
+    ],
   ]),
   ...tag('workspaces', [
     [

@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ServerConfig } from '../config.js';
 import { buildServer, type ServerDeps } from '../server.js';
+import { type Mailbox, type ReceivedMail, startMailbox, tokenFromLink } from './mailbox.js';
 
 /**
  * The default limits ×1000: suites that sign up dozens of users from 127.0.0.1 are not
@@ -34,6 +35,11 @@ export interface TestServer {
   /** The server's database, for asserting on what it stored. */
   db: TestDatabase['db'];
   app: FastifyInstance;
+  /**
+   * The real SMTP server this server's SMTP_URL points at (its own, per server): every mail
+   * the server sends arrives here.
+   */
+  mailbox: Mailbox;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,7 @@ export async function startTestServer(
   deps: Omit<ServerDeps, 'db'> = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
+  const mailbox = await startMailbox();
   const config: ServerConfig = {
     ...loadConfig({}),
     databaseUrl: database.url,
@@ -52,6 +59,7 @@ export async function startTestServer(
     nodeEnv: 'test',
     rateLimits: RELAXED_RATE_LIMITS,
     trpcHandler: TEST_TRPC_HANDLER,
+    smtpUrl: mailbox.url,
     ...overrides,
   };
   const app = buildServer(config, { ...deps, db: database.db });
@@ -64,10 +72,50 @@ export async function startTestServer(
     host,
     db: database.db,
     app,
-    // Closing the app destroys the database; destroy() then only removes the files.
+    mailbox,
+    // Closing the app destroys the database (and lets queued mail go out first);
+    // destroy() then only removes the files.
     close: async () => {
       await app.close();
-      await database.destroy();
+      await Promise.all([database.destroy(), mailbox.close()]);
     },
   };
+}
+
+/** The verification mail sent to `email`: the first to arrive, or the `nth` (0-based). */
+export async function verificationMail(
+  server: TestServer,
+  email: string,
+  nth?: number,
+): Promise<ReceivedMail> {
+  return server.mailbox.waitFor({ to: email, subject: 'Verify your email', nth });
+}
+
+/**
+ * Proves `email` the way a person does: waits for the verification mail sign-up sent to
+ * it (the latest one, if several arrived), takes the token from its link and posts it to auth.verifyEmail over HTTP. Resolves
+ * with the verified address; throws if the server refuses the token.
+ */
+export async function verifyEmailByMail(server: TestServer, email: string): Promise<string> {
+  await verificationMail(server, email);
+  // A newer link replaces older ones: use the latest verification mail received so far.
+  const mail = server.mailbox
+    .mailsTo(email)
+    .filter((received) => received.subject.includes('Verify your email'))
+    .at(-1);
+  const link = mail?.links[0];
+  if (!link) throw new Error(`The verification mail to ${email} holds no link`);
+  const response = await fetch(`${server.url}/trpc/auth.verifyEmail`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: tokenFromLink(link) }),
+  });
+  const body = (await response.json()) as { result?: { data?: { email?: string } } };
+  const verified = body.result?.data?.email;
+  if (response.status !== 200 || verified === undefined) {
+    throw new Error(
+      `auth.verifyEmail refused ${email}: ${response.status} ${JSON.stringify(body)}`,
+    );
+  }
+  return verified;
 }

@@ -1,5 +1,5 @@
 import type { Database, Kysely } from '@trellis/db';
-import { encodeCursor, logPosition, zCursor } from '../cursor.js';
+import { anyLogPosition, encodeCursor, type SentLogPosition, zCursor } from '../cursor.js';
 
 /** One entry of the activity log as clients see it. */
 export interface ActivityView {
@@ -21,15 +21,18 @@ export interface ActivityPage {
   nextCursor: string | null;
 }
 
-/** An activity cursor as sent by clients; parses to the position the next page ends before. */
-export const zActivityCursor = zCursor(logPosition);
+/**
+ * An activity cursor as sent by clients; parses to the position the next page ends before
+ * (a workspace entry number, or a global `seq` from before migration 0008).
+ */
+export const zActivityCursor = zCursor(anyLogPosition);
 
 /** Which page of which log to read. */
 export interface ActivityQuery {
   /** Only this task's entries (still only those of the workspace). */
   taskId?: string | undefined;
-  /** Only entries older than this position (from a cursor). */
-  beforeSeq?: number | undefined;
+  /** Only entries numbered below this (`workspace_seq`, from a cursor). */
+  before?: number | undefined;
   limit: number;
 }
 
@@ -39,7 +42,7 @@ export function activityQuery(db: Kysely<Database>, workspaceId: string, query: 
     .selectFrom('activity')
     .leftJoin('users', 'users.id', 'activity.actor_id')
     .select([
-      'activity.seq',
+      'activity.workspace_seq as position',
       'activity.id',
       'activity.type',
       'activity.actor_id as actorId',
@@ -53,9 +56,11 @@ export function activityQuery(db: Kysely<Database>, workspaceId: string, query: 
     // Always, even with a taskId: another workspace's task id must yield nothing.
     .where('activity.workspace_id', '=', workspaceId);
   if (query.taskId !== undefined) select = select.where('activity.task_id', '=', query.taskId);
-  if (query.beforeSeq !== undefined) select = select.where('activity.seq', '<', query.beforeSeq);
+  if (query.before !== undefined) {
+    select = select.where('activity.workspace_seq', '<', query.before);
+  }
   // One row beyond the page tells whether another page follows.
-  return select.orderBy('activity.seq', 'desc').limit(query.limit + 1);
+  return select.orderBy('activity.workspace_seq', 'desc').limit(query.limit + 1);
 }
 
 /** A page of a workspace's activity log (or of one task's), newest first. */
@@ -81,6 +86,60 @@ export async function listActivity(
       data: JSON.parse(row.data) as Record<string, unknown>,
       createdAt: row.createdAt,
     })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ seq: last.seq }) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.position }) : null,
   };
+}
+
+/** The number of the workspace's newest entry (0 before its first). */
+export async function latestPosition(db: Kysely<Database>, workspaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom('activity')
+    .select((eb) => eb.fn.max('workspace_seq').as('position'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return Number(row?.position ?? 0);
+}
+
+/**
+ * Where a pre-0008 position (a global `seq`, as event ids and cursors held it) falls in the
+ * workspace's numbering: the number of its last entry at or before `seq` (`'at or before'`),
+ * or before it (`'before'`); 0 when there is none. Undefined when `seq` is past the last
+ * one there was before the upgrade: no such id was ever issued, and answering one would
+ * tell the global seq of entries written since (what per-workspace numbers hide).
+ */
+export async function legacyPosition(
+  db: Kysely<Database>,
+  workspaceId: string,
+  seq: number,
+  which: 'at or before' | 'before',
+): Promise<number | undefined> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb.selectFrom('legacy_event_ids').select('last_seq').as('lastSeq'),
+      eb
+        .selectFrom('activity')
+        .select((inner) => inner.fn.max('workspace_seq').as('position'))
+        .where('workspace_id', '=', workspaceId)
+        .where('seq', which === 'before' ? '<' : '<=', seq)
+        .as('position'),
+    ])
+    .executeTakeFirstOrThrow();
+  if (row.lastSeq === null || seq > Number(row.lastSeq)) return undefined;
+  return Number(row.position ?? 0);
+}
+
+/**
+ * Where the page a cursor asks for ends (entries numbered below it), or undefined for a
+ * pre-0008 cursor past the upgrade (see {@link legacyPosition}).
+ */
+export async function pageEnd(
+  db: Kysely<Database>,
+  workspaceId: string,
+  cursor: SentLogPosition,
+): Promise<number | undefined> {
+  if ('at' in cursor) return cursor.at;
+  // A pre-0008 cursor held the seq of its page's last entry: the next page is what came
+  // before that, i.e. up to and including the workspace's last entry before it.
+  const position = await legacyPosition(db, workspaceId, cursor.seq, 'before');
+  return position === undefined ? undefined : position + 1;
 }

@@ -128,14 +128,14 @@ export function statsOverview(
 }
 
 /**
- * The workspace's data version: its newest activity entry's seq. Every change writes its
+ * The workspace's data version: its newest activity entry's number. Every change writes its
  * activity entry in its own transaction, so the version moves exactly when the workspace's
  * data does, in every process at once (it is read from the database).
  */
 export async function workspaceVersion(db: Kysely<Database>, workspaceId: string): Promise<number> {
   const row = await db
     .selectFrom('activity')
-    .select((eb) => eb.fn.max('seq').as('version'))
+    .select((eb) => eb.fn.max('workspace_seq').as('version'))
     .where('workspace_id', '=', workspaceId)
     .executeTakeFirst();
   return Number(row?.version ?? 0);

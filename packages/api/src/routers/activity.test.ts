@@ -310,17 +310,17 @@ describe('activity.list', () => {
 
   // SQLite only: these read SQLite's EXPLAIN QUERY PLAN text; PostgreSQL's check is next.
   it.runIf(testDatabaseDialect() === 'sqlite').each([
-    ['the workspace', {}, 'activity_ws_seq_idx (workspace_id=?)'],
+    ['the workspace', {}, 'activity_ws_wseq_idx (workspace_id=?)'],
     [
       'the workspace, from a cursor',
-      { beforeSeq: 9 },
-      'activity_ws_seq_idx (workspace_id=? AND seq<?)',
+      { before: 9 },
+      'activity_ws_wseq_idx (workspace_id=? AND workspace_seq<?)',
     ],
-    ['one task', { taskId: 't' }, 'activity_task_seq_idx (task_id=?)'],
+    ['one task', { taskId: 't' }, 'activity_task_wseq_idx (task_id=?)'],
     [
       'one task, from a cursor',
-      { taskId: 't', beforeSeq: 9 },
-      'activity_task_seq_idx (task_id=? AND seq<?)',
+      { taskId: 't', before: 9 },
+      'activity_task_wseq_idx (task_id=? AND workspace_seq<?)',
     ],
   ])('reads a page of %s straight from its index, in order', async (_, query, index) => {
     const compiled = activityQuery(harness.db, 'ws', { limit: 50, ...query }).compile();
@@ -349,22 +349,18 @@ describe('activity.list', () => {
       for (const workspaceId of [small.id, big]) {
         for (const query of [
           {},
-          { beforeSeq: 900 },
+          { before: 900 },
           { taskId: `${big}-7` },
-          { taskId: `${big}-7`, beforeSeq: 900 },
+          { taskId: `${big}-7`, before: 900 },
         ]) {
           const plan = await postgresPlan(
             harness.db,
             activityQuery(harness.db, workspaceId, { limit: 50, ...query }).compile(),
           );
           const onActivity = plan.filter((node) => node['Relation Name'] === 'activity');
-          // In the small workspace: led by workspace_id or task_id, since the primary key
-          // (seq) would wade through the big one's entries. In the big one, walking seq
-          // backwards is as good.
-          const allowed =
-            workspaceId === big
-              ? /^activity_(ws_seq|task_seq|pkey)/
-              : /^activity_(ws|task)_seq_idx$/;
+          // Led by workspace_id or task_id, in the workspace's numbering: nothing else
+          // yields a workspace's entries in its order.
+          const allowed = /^activity_(ws|task)_wseq_idx$/;
           const indexed = onActivity.every((node) => allowed.test(node['Index Name'] ?? ''));
           const sorted = plan.some((node) => node['Node Type'].includes('Sort'));
           if (onActivity.length !== 1 || !indexed || sorted) {

@@ -1,8 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { zPageDirection } from '../cursor.js';
+import { unknownPosition, zPageDirection } from '../cursor.js';
 import { activityPageOutput } from '../outputs.js';
-import { listActivity, zActivityCursor } from '../queries/activity.js';
+import { listActivity, pageEnd, zActivityCursor } from '../queries/activity.js';
 import { zId } from '../schemas.js';
 import { workspaceInput, workspaceProcedure } from '../trpc.js';
 
@@ -23,11 +23,18 @@ export const activityRouter = {
         .strict(),
     )
     .output(activityPageOutput)
-    .query(({ ctx, input }) =>
-      listActivity(ctx.db, ctx.workspace.id, {
+    .query(async ({ ctx, input }) => {
+      const before =
+        input.cursor === undefined
+          ? undefined
+          : await pageEnd(ctx.db, ctx.workspace.id, input.cursor);
+      if (input.cursor !== undefined && before === undefined) {
+        throw unknownPosition('cursor', 'cursor');
+      }
+      return listActivity(ctx.db, ctx.workspace.id, {
         taskId: input.taskId,
-        beforeSeq: input.cursor?.seq,
+        before,
         limit: input.limit,
-      }),
-    ),
+      });
+    }),
 } satisfies TRPCRouterRecord;

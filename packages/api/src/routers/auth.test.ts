@@ -91,11 +91,15 @@ describe('auth.signUp', () => {
   });
 
   it('starts a session that authenticates auth.me', async () => {
-    const { user, token } = await harness.signUpUser('Ada Lovelace');
+    const { user, token } = await harness.signUpUser('Ada Lovelace', { verified: false });
 
     const me = await harness.as(token).auth.me();
 
-    expect(me).toEqual({ user, workspaces: [] });
+    // Without a mailer (this harness) nothing proves the email: it stays unverified.
+    expect(me).toEqual({
+      user: { ...user, emailVerified: false, hasPassword: true },
+      workspaces: [],
+    });
   });
 
   it('refuses an email that is taken in another letter case', async () => {
@@ -174,8 +178,11 @@ describe('auth.signIn', () => {
 
     expect(result.user).toEqual(user);
     expect(result.session.token).not.toBe(signUpToken);
-    expect(setCookies).toHaveLength(1);
+    expect(setCookies).toHaveLength(2);
     expect(setCookies[0]).toMatch(new RegExp(`^trellis_session=${result.session.token}; `));
+    // The device cookie: this device is trusted from now on (see apps/server's rate-limit.test).
+    expect(result.deviceToken).toMatch(/^trd_/);
+    expect(setCookies[1]).toMatch(new RegExp(`^trellis_device=${result.deviceToken}; `));
     expect(await tokenWorks(result.session.token)).toBe(true);
     expect(await tokenWorks(signUpToken)).toBe(true);
   });
@@ -246,7 +253,7 @@ describe('auth.me', () => {
     const me = await ada.api.auth.me();
 
     expect(me).toEqual({
-      user: ada.user,
+      user: { ...ada.user, emailVerified: true, hasPassword: true },
       workspaces: [
         { id: own.id, name: 'Analytical', slug: 'analytical', role: 'owner' },
         { id: shared.id, name: 'Compilers', slug: 'compilers', role: 'admin' },
@@ -395,7 +402,7 @@ describe('cookie authentication and the same-origin rule', () => {
 
     const me = await browser(token).api.auth.me();
 
-    expect(me.user).toEqual(user);
+    expect(me.user).toMatchObject(user);
   });
 
   it('accepts bearer-authenticated mutations without an origin', async () => {

@@ -1,32 +1,48 @@
 import {
-  authenticateWithPassword,
+  accountStatus,
   clearedSessionCookie,
   clientAddressKey,
   createPasswordUser,
   createSession,
   DEFAULT_SESSION_POLICY,
+  DEVICE_TOKEN_PATTERN,
+  deviceCookie,
+  deviceCookieName,
   emailTaken,
+  findTrustedDevice,
   hashPassword,
   invalidateAllUserSessions,
   invalidateSession,
   invalidateUserSession,
   listUserSessions,
+  matchPassword,
   normalizeEmail,
   PASSWORD_MAX_LENGTH,
-  refundRateLimit,
+  passwordStillCurrent,
+  readCookie,
   resetRateLimit,
   type SessionInfo,
   sessionCookie,
+  TRUSTED_DEVICE_LIFETIME_MS,
+  trustDevice,
 } from '@trellis/auth';
 import { type Database, isUniqueViolation, type Kysely } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../context.js';
-import { meOutput, okOutput, revokedOutput, sessionOutput, signedInOutput } from '../outputs.js';
+import {
+  meOutput,
+  okOutput,
+  revokedOutput,
+  sessionOutput,
+  signedInOutput,
+  signInOutput,
+} from '../outputs.js';
 import { listUserWorkspaces } from '../queries/workspaces.js';
 import { enforceRateLimits } from '../rate-limits.js';
 import { zEmail, zId, zName, zNewPassword } from '../schemas.js';
 import { protectedProcedure, publicProcedure } from '../trpc.js';
+import { accountProcedures, prepareVerificationMail } from './account.js';
 
 const emailTakenError = () =>
   new TRPCError({ code: 'CONFLICT', message: 'An account with this email already exists' });
@@ -55,12 +71,25 @@ function deliverSession(ctx: Context, { token, session }: { token: string; sessi
   return { token, expiresAt: session.expiresAt };
 }
 
+/**
+ * The trusted device of the account with `email` that this sign-in presents (the
+ * `deviceToken` input, else the device cookie), or null.
+ */
+function presentedDevice(ctx: Context, email: string, inputToken: string | undefined) {
+  const token =
+    inputToken ??
+    readCookie(ctx.req.cookie, deviceCookieName({ secure: ctx.config.secureCookies }));
+  return token ? findTrustedDevice(ctx.db, token, email, ctx.now()) : Promise.resolve(null);
+}
+
 function sessionView(session: SessionInfo, currentId: string) {
   const { userId: _, ...view } = session;
   return { ...view, current: session.id === currentId };
 }
 
 export const authRouter = {
+  ...accountProcedures,
+
   signUp: publicProcedure
     .input(z.object({ email: zEmail, password: zNewPassword, name: zName }).strict())
     .output(signedInOutput)
@@ -71,37 +100,85 @@ export const authRouter = {
       // Checked first to spare an argon2 hash; the unique index still decides races.
       if (await emailTaken(ctx.db, input.email)) throw emailTakenError();
       const passwordHash = await hashPassword(input.password);
-      const { user, started } = await ctx.db
+      const { user, started, sendVerification } = await ctx.db
         .transaction()
         .execute(async (trx) => {
           const user = await createPasswordUser(trx, { ...input, passwordHash });
-          return { user, started: await startSession(ctx, trx, user.id) };
+          return {
+            user,
+            started: await startSession(ctx, trx, user.id),
+            // The link is issued with the account; the mail goes once both are committed.
+            sendVerification: await prepareVerificationMail(ctx, trx, user),
+          };
         })
         .catch((error: unknown) => {
           throw isUniqueViolation(error) ? emailTakenError() : error;
         });
+      sendVerification?.();
       return { user, session: deliverSession(ctx, started) };
     }),
 
   signIn: publicProcedure
     .input(
-      z.object({ email: zEmail, password: z.string().min(1).max(PASSWORD_MAX_LENGTH) }).strict(),
+      z
+        .object({
+          email: zEmail,
+          password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+          // What an earlier sign-in answered; browsers send the device cookie instead.
+          deviceToken: z
+            .string()
+            .regex(DEVICE_TOKEN_PATTERN, 'Not a device token (trd_…)')
+            .optional(),
+        })
+        .strict(),
     )
-    .output(signedInOutput)
+    .output(signInOutput)
     .mutation(async ({ ctx, input }) => {
+      const email = normalizeEmail(input.email);
+      const device = await presentedDevice(ctx, email, input.deviceToken);
       // Counted before the password is checked, so that concurrent guesses cannot slip
-      // past the limit; a success takes its hits back.
-      const accountKey = `signin:account:${normalizeEmail(input.email)}`;
-      const ipKey = `signin:ip:${clientAddressKey(ctx.req.ip)}`;
-      await enforceRateLimits(ctx, [
-        { key: accountKey, rule: 'signInPerAccount' },
-        { key: ipKey, rule: 'signInPerIp' },
-      ]);
-      const user = await authenticateWithPassword(ctx.db, input.email, input.password);
-      if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Wrong email or password' });
-      await resetRateLimit(ctx.db, accountKey);
-      await refundRateLimit(ctx.db, ipKey);
-      return { user, session: deliverSession(ctx, await startSession(ctx, ctx.db, user.id)) };
+      // past the limits. A trusted device meets only its own limit: failures from
+      // elsewhere never lock it out. Every other attempt is limited per account and
+      // address, per address, and (high, against guessing from many addresses) per
+      // account. A refused attempt counts against none of them.
+      const address = clientAddressKey(ctx.req.ip);
+      const placeKey = device
+        ? `signin:device:${device.id}`
+        : `signin:account-ip:${address}:${email}`;
+      const attempt = await enforceRateLimits(
+        ctx,
+        device
+          ? [{ key: placeKey, rule: 'signInPerDevice' }]
+          : [
+              { key: placeKey, rule: 'signInPerAccountAndIp' },
+              { key: `signin:ip:${address}`, rule: 'signInPerIp' },
+              { key: `signin:account:${email}`, rule: 'signInPerAccount' },
+            ],
+      );
+      const wrong = () =>
+        new TRPCError({ code: 'UNAUTHORIZED', message: 'Wrong email or password' });
+      const match = await matchPassword(ctx.db, email, input.password);
+      if (!match) throw wrong();
+      const { user } = match;
+      // Not a failure: its hits go back, and this device's or address's earlier failures
+      // (the owner's typos) are forgotten. Failures elsewhere still count.
+      await attempt.refund();
+      await resetRateLimit(ctx.db, placeKey);
+      const { started, deviceToken } = await ctx.db.transaction().execute(async (trx) => {
+        // Changed, reset or taken over since it was checked: that ended every session.
+        if (!(await passwordStillCurrent(trx, user.id, match.passwordHash))) throw wrong();
+        return {
+          started: await startSession(ctx, trx, user.id),
+          deviceToken: await trustDevice(trx, user.id, { now: ctx.now(), replaces: device?.id }),
+        };
+      });
+      const session = deliverSession(ctx, started);
+      ctx.setCookie(
+        deviceCookie(deviceToken, TRUSTED_DEVICE_LIFETIME_MS / 1000, {
+          secure: ctx.config.secureCookies,
+        }),
+      );
+      return { user, session, deviceToken };
     }),
 
   signOut: protectedProcedure
@@ -122,15 +199,16 @@ export const authRouter = {
       return { revoked };
     }),
 
-  me: protectedProcedure.output(meOutput).query(async ({ ctx }) => ({
-    user: ctx.user,
-    workspaces: (await listUserWorkspaces(ctx.db, ctx.user.id)).map(({ id, name, slug, role }) => ({
-      id,
-      name,
-      slug,
-      role,
-    })),
-  })),
+  me: protectedProcedure.output(meOutput).query(async ({ ctx }) => {
+    const [status, workspaces] = await Promise.all([
+      accountStatus(ctx.db, ctx.user.id),
+      listUserWorkspaces(ctx.db, ctx.user.id),
+    ]);
+    return {
+      user: { ...ctx.user, emailVerified: false, hasPassword: false, ...status },
+      workspaces: workspaces.map(({ id, name, slug, role }) => ({ id, name, slug, role })),
+    };
+  }),
 
   sessions: {
     list: protectedProcedure.output(z.array(sessionOutput)).query(async ({ ctx }) =>

@@ -420,6 +420,124 @@ describe('members.acceptInvite', () => {
     expect(error.code).toBe('UNAUTHORIZED');
     expect(await inviteRow(inviteId)).toMatchObject({ accepted_at: null });
   });
+
+  it('refuses an invitee whose email is not verified with FORBIDDEN; the invite stays usable', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace', { verified: false });
+    const { inviteId, inviteToken } = await invite(admin, workspaceId, grace);
+
+    const error = await rejection(grace.api.members.acceptInvite({ inviteToken }));
+
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.message).toMatch(/verify your email address/i);
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBeUndefined();
+    expect(await inviteRow(inviteId)).toMatchObject({ accepted_at: null, accepted_by: null });
+    await harness.db
+      .updateTable('users')
+      .set({ email_verified_at: clock.now().toISOString() })
+      .where('id', '=', grace.user.id)
+      .execute();
+    await grace.api.members.acceptInvite({ inviteToken });
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('member');
+  });
+});
+
+describe('members.acceptInvite re-checks the inviter', () => {
+  /** Refused with FORBIDDEN, the invite withdrawn; a second try finds nothing. */
+  async function expectWithdrawn(
+    who: SignedUp,
+    workspaceId: string,
+    sent: { inviteId: string; inviteToken: string },
+  ) {
+    const error = await rejection(who.api.members.acceptInvite({ inviteToken: sent.inviteToken }));
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.message).toMatch(/withdrawn/);
+    expect(await inviteRow(sent.inviteId)).toBeUndefined();
+    const again = await rejection(who.api.members.acceptInvite({ inviteToken: sent.inviteToken }));
+    expect(again.code).toBe('NOT_FOUND');
+    expect((await rolesIn(workspaceId))[who.user.id]).toBeUndefined();
+  }
+
+  it('withdraws an invite whose inviter was removed', async () => {
+    const { owner, admin, workspaceId } = await team();
+    const alternate = await harness.signUpUser('Adam, elsewhere');
+    const sent = await invite(admin, workspaceId, alternate, 'admin');
+    await owner.api.members.remove({ workspaceId, userId: admin.user.id });
+
+    await expectWithdrawn(alternate, workspaceId, sent);
+  });
+
+  it('withdraws an invite whose inviter left', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const sent = await invite(admin, workspaceId, grace);
+    await admin.api.members.leave({ workspaceId });
+
+    await expectWithdrawn(grace, workspaceId, sent);
+  });
+
+  it.each(['member', 'viewer'] as const)(
+    'withdraws an invite whose inviter was demoted to %s',
+    async (role) => {
+      const { owner, admin, workspaceId } = await team();
+      const grace = await harness.signUpUser('Grace');
+      const sent = await invite(admin, workspaceId, grace, 'viewer');
+      await owner.api.members.updateRole({ workspaceId, userId: admin.user.id, role });
+
+      await expectWithdrawn(grace, workspaceId, sent);
+    },
+  );
+
+  it('withdraws an owner invite whose inviter is now only an admin', async () => {
+    const { owner, coOwner, workspaceId } = await twoOwners();
+    const grace = await harness.signUpUser('Grace');
+    const sent = await invite(coOwner, workspaceId, grace, 'owner');
+    await owner.api.members.updateRole({ workspaceId, userId: coOwner.user.id, role: 'admin' });
+
+    await expectWithdrawn(grace, workspaceId, sent);
+  });
+
+  it('withdraws an invite that names no inviter', async () => {
+    const { admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const sent = await invite(admin, workspaceId, grace);
+    await harness.db
+      .updateTable('invites')
+      .set({ invited_by: null })
+      .where('id', '=', sent.inviteId)
+      .execute();
+
+    await expectWithdrawn(grace, workspaceId, sent);
+  });
+
+  it('accepts an invite whose inviter still may invite that role', async () => {
+    const { owner, coOwner, workspaceId } = await twoOwners();
+    const grace = await harness.signUpUser('Grace');
+    await invite(coOwner, workspaceId, grace, 'admin');
+    const { inviteToken } = await invite(coOwner, workspaceId, grace, 'admin');
+    // An owner who became an admin may still invite admins.
+    await owner.api.members.updateRole({ workspaceId, userId: coOwner.user.id, role: 'admin' });
+
+    await grace.api.members.acceptInvite({ inviteToken });
+
+    expect((await rolesIn(workspaceId))[grace.user.id]).toBe('admin');
+  });
+
+  it('leaves the invite alone when the invitee is refused for another reason', async () => {
+    const { owner, admin, workspaceId } = await team();
+    const grace = await harness.signUpUser('Grace');
+    const mallory = await harness.signUpUser('Mallory');
+    const sent = await invite(admin, workspaceId, grace);
+    await owner.api.members.remove({ workspaceId, userId: admin.user.id });
+
+    // The wrong person learns nothing about the inviter, and withdraws nothing.
+    const error = await rejection(
+      mallory.api.members.acceptInvite({ inviteToken: sent.inviteToken }),
+    );
+
+    expect(error.message).toMatch(/different email address/);
+    expect(await inviteRow(sent.inviteId)).toMatchObject({ accepted_at: null });
+  });
 });
 
 describe('members.invites', () => {
@@ -764,6 +882,139 @@ describe('members.leave', () => {
 
     expect(await rolesIn(workspaceId)).toMatchObject({ [coOwner.user.id]: 'owner' });
     expect((await rolesIn(workspaceId))[owner.user.id]).toBeUndefined();
+  });
+});
+
+describe('API tokens of a member who stops being an admin', () => {
+  /** The team, and a write token the admin made. */
+  async function teamWithAdminToken() {
+    const made = await team();
+    const { token, id } = await made.admin.api.apiTokens.create({
+      workspaceId: made.workspaceId,
+      name: 'deploy bot',
+      scope: 'write',
+    });
+    return { ...made, token, tokenId: id, bot: harness.as(token) };
+  }
+
+  async function tokenRow(id: string) {
+    return harness.db
+      .selectFrom('api_tokens')
+      .select(['id', 'revoked_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+  }
+
+  /** The workspace's token revocations as stored, oldest first. */
+  async function revocations(workspaceId: string) {
+    const rows = await harness.db
+      .selectFrom('activity')
+      .select(['actor_id', 'data'])
+      .where('workspace_id', '=', workspaceId)
+      .where('type', '=', 'api_token.revoked')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({ ...row, data: JSON.parse(row.data) as unknown }));
+  }
+
+  it.each(['member', 'viewer'] as const)(
+    'revokes them for good when demoted to %s, logging each',
+    async (role) => {
+      const { owner, admin, workspaceId, tokenId, bot } = await teamWithAdminToken();
+      clock.advance(MINUTE_MS);
+      const demotedAt = clock.now().toISOString();
+
+      await owner.api.members.updateRole({ workspaceId, userId: admin.user.id, role });
+      await owner.api.members.updateRole({ workspaceId, userId: admin.user.id, role: 'admin' });
+
+      expect(await tokenRow(tokenId)).toEqual({ id: tokenId, revoked_at: demotedAt });
+      expect((await rejection(bot.workspaces.get({ workspaceId }))).code).toBe('UNAUTHORIZED');
+      expect(await revocations(workspaceId)).toEqual([
+        {
+          actor_id: owner.user.id,
+          data: {
+            tokenId,
+            name: 'deploy bot',
+            createdBy: { userId: admin.user.id, name: 'Adam Admin' },
+            reason: 'creator_role_changed',
+          },
+        },
+      ]);
+    },
+  );
+
+  it('revokes them when the creator is removed, or leaves', async () => {
+    const { owner, admin, workspaceId, tokenId } = await teamWithAdminToken();
+    const other = await harness.signUpUser('Ann Admin');
+    await harness.addMember(workspaceId, other.user.id, 'admin');
+    const second = await other.api.apiTokens.create({ workspaceId, name: 'ci', scope: 'read' });
+
+    await owner.api.members.remove({ workspaceId, userId: admin.user.id });
+    clock.advance(MINUTE_MS);
+    await other.api.members.leave({ workspaceId });
+
+    expect((await tokenRow(tokenId)).revoked_at).not.toBeNull();
+    expect((await tokenRow(second.id)).revoked_at).not.toBeNull();
+    expect(await revocations(workspaceId)).toEqual([
+      {
+        actor_id: owner.user.id,
+        data: expect.objectContaining({ tokenId, reason: 'creator_removed' }),
+      },
+      {
+        actor_id: other.user.id,
+        data: expect.objectContaining({ tokenId: second.id, reason: 'creator_left' }),
+      },
+    ]);
+  });
+
+  it('keeps them while the creator stays an admin or owner', async () => {
+    const { owner, admin, workspaceId, tokenId, bot } = await teamWithAdminToken();
+
+    await owner.api.members.updateRole({ workspaceId, userId: admin.user.id, role: 'owner' });
+    await owner.api.members.updateRole({ workspaceId, userId: admin.user.id, role: 'admin' });
+
+    expect((await tokenRow(tokenId)).revoked_at).toBeNull();
+    expect(await bot.workspaces.get({ workspaceId })).toMatchObject({ id: workspaceId });
+    expect(await revocations(workspaceId)).toEqual([]);
+  });
+
+  it('touches no one else’s tokens, nor the creator’s in other workspaces, nor old revocations', async () => {
+    const { owner, admin, workspaceId, tokenId } = await teamWithAdminToken();
+    const ownersToken = await owner.api.apiTokens.create({ workspaceId, name: 'o', scope: 'read' });
+    const early = await admin.api.apiTokens.create({ workspaceId, name: 'early', scope: 'read' });
+    await admin.api.apiTokens.revoke({ workspaceId, tokenId: early.id });
+    const earlyRevokedAt = (await tokenRow(early.id)).revoked_at;
+    const own = await admin.api.workspaces.create({ name: 'Own', slug: 'own' });
+    const elsewhere = await admin.api.apiTokens.create({
+      workspaceId: own.id,
+      name: 'own',
+      scope: 'read',
+    });
+    clock.advance(MINUTE_MS);
+
+    await owner.api.members.updateRole({ workspaceId, userId: admin.user.id, role: 'member' });
+
+    expect((await tokenRow(tokenId)).revoked_at).toBe(clock.now().toISOString());
+    expect((await tokenRow(early.id)).revoked_at).toBe(earlyRevokedAt);
+    expect((await tokenRow(ownersToken.id)).revoked_at).toBeNull();
+    expect((await tokenRow(elsewhere.id)).revoked_at).toBeNull();
+    expect((await revocations(workspaceId)).map((entry) => entry.data)).toEqual([
+      expect.objectContaining({ tokenId }),
+    ]);
+  });
+
+  it('revokes nothing when the change is refused', async () => {
+    const { owner, workspaceId } = await team();
+    const { id } = await owner.api.apiTokens.create({ workspaceId, name: 'o', scope: 'read' });
+    const self = { workspaceId, userId: owner.user.id };
+
+    // The last owner can neither step down nor leave (CONFLICT): both roll back whole.
+    await rejection(owner.api.members.updateRole({ ...self, role: 'member' }));
+    await rejection(owner.api.members.leave({ workspaceId }));
+
+    expect((await tokenRow(id)).revoked_at).toBeNull();
+    expect(await revocations(workspaceId)).toEqual([]);
   });
 });
 

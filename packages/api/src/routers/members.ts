@@ -1,4 +1,10 @@
-import { issueToken, normalizeEmail, parseToken, secretMatches } from '@trellis/auth';
+import {
+  issueToken,
+  normalizeEmail,
+  parseToken,
+  revokeApiTokensCreatedBy,
+  secretMatches,
+} from '@trellis/auth';
 import {
   type Database,
   isoNow,
@@ -18,6 +24,8 @@ import {
   okOutput,
 } from '../outputs.js';
 import {
+  deletePendingInvite,
+  emailVerified,
   getMember,
   isMemberByEmail,
   listMembers,
@@ -26,6 +34,7 @@ import {
   otherOwnerCount,
 } from '../queries/members.js';
 import { enforceRateLimits } from '../rate-limits.js';
+import { roleAtLeast } from '../roles.js';
 import { zEmail, zId } from '../schemas.js';
 import {
   type Actor,
@@ -69,6 +78,43 @@ async function guardMemberChange(
   }
 }
 
+/** Why a member's API tokens were revoked, as the activity log records it. */
+type TokenRevocationReason = 'creator_role_changed' | 'creator_removed' | 'creator_left';
+
+/**
+ * Inside a membership change's transaction: when `target` stops being an admin or owner
+ * (`newRole` below admin, or null for leaving the workspace), revokes every live API token
+ * they created in it, for good, with an activity entry per token. A suspension that a
+ * re-promotion lifted would hand a token back to someone who was judged unfit to hold it.
+ */
+async function revokeTokensOfDemoted(
+  trx: Kysely<Database>,
+  by: { actor: Actor; now: Date },
+  workspaceId: string,
+  target: MemberView,
+  newRole: Role | null,
+  reason: TokenRevocationReason,
+): Promise<void> {
+  if (newRole !== null && roleAtLeast(newRole, 'admin')) return;
+  const revoked = await revokeApiTokensCreatedBy(trx, target.userId, {
+    workspaceId,
+    now: by.now,
+  });
+  for (const token of revoked) {
+    const data = {
+      tokenId: token.id,
+      name: token.name,
+      createdBy: { userId: target.userId, name: target.name },
+      reason,
+    };
+    await recordActivity(
+      trx,
+      { workspaceId, actor: by.actor, type: 'api_token.revoked', data },
+      by.now,
+    );
+  }
+}
+
 /** Removes a membership under the same rules as a role change to "nothing". */
 async function removeMember(
   db: Kysely<Database>,
@@ -86,9 +132,12 @@ async function removeMember(
       .where('workspace_id', '=', workspaceId)
       .where('user_id', '=', userId)
       .execute();
-    const type = userId === by.actor.userId ? 'member.left' : 'member.removed';
+    const left = userId === by.actor.userId;
+    const type = left ? 'member.left' : 'member.removed';
     const data = { userId, name: target.name, role: target.role };
     await recordActivity(trx, { workspaceId, actor: by.actor, type, data }, by.now);
+    const reason = left ? 'creator_left' : 'creator_removed';
+    await revokeTokensOfDemoted(trx, by, workspaceId, target, null, reason);
   });
 }
 
@@ -169,13 +218,7 @@ export const membersRouter = {
     .input(workspaceInput.extend({ inviteId: zId }).strict())
     .output(okOutput)
     .mutation(async ({ ctx, input }) => {
-      const result = await ctx.db
-        .deleteFrom('invites')
-        .where('id', '=', input.inviteId)
-        .where('workspace_id', '=', ctx.workspace.id)
-        .where('accepted_at', 'is', null)
-        .executeTakeFirst();
-      if (result.numDeletedRows === 0n) {
+      if (!(await deletePendingInvite(ctx.db, ctx.workspace.id, input.inviteId))) {
         throw new TRPCError({ code: 'NOT_FOUND', message: 'Invite not found' });
       }
       return { ok: true as const };
@@ -190,7 +233,7 @@ export const membersRouter = {
         new TRPCError({ code: 'NOT_FOUND', message });
       if (!parsed) throw notFound();
       const now = ctx.now();
-      return ctx.db.transaction().execute(async (trx) => {
+      const outcome = await ctx.db.transaction().execute(async (trx) => {
         const invite = await trx
           .selectFrom('invites')
           .innerJoin('workspaces', 'workspaces.id', 'invites.workspace_id')
@@ -200,6 +243,7 @@ export const membersRouter = {
             'invites.email',
             'invites.role',
             'invites.secret_hash',
+            'invites.invited_by',
             'invites.expires_at',
             'invites.accepted_at',
             'workspaces.name',
@@ -217,6 +261,31 @@ export const membersRouter = {
             code: 'FORBIDDEN',
             message: 'This invite was sent to a different email address',
           });
+        }
+        // The invite names an address; only someone who proved they own it may use it
+        // (anyone can sign up with any address).
+        if (!(await emailVerified(trx, ctx.user.id))) {
+          throw new TRPCError({
+            code: 'FORBIDDEN',
+            message:
+              'Verify your email address first (open the link we mailed you, or ask for a new one), then accept the invite',
+          });
+        }
+        // Member changes take the workspace lock too: the inviter's role read below is the
+        // one in force until this commits, not one a concurrent removal is replacing.
+        await lockWorkspace(trx, invite.workspace_id);
+        // An invite carries its inviter's authority, so it must not outlive it: an admin
+        // who was removed or demoted could otherwise still make someone an admin.
+        const inviter =
+          invite.invited_by === null
+            ? undefined
+            : await getMember(trx, invite.workspace_id, invite.invited_by);
+        const needed: Role = invite.role === 'owner' ? 'owner' : 'admin';
+        if (!inviter || !roleAtLeast(inviter.role, needed)) {
+          // Withdrawn for good, in this transaction, which then commits (a throw here would
+          // roll the withdrawal back); the refusal is thrown after the commit.
+          await deletePendingInvite(trx, invite.workspace_id, invite.id);
+          return { withdrawn: true as const };
         }
         // Consumed in the transaction that creates the membership: both or neither.
         const consumed = await trx
@@ -256,13 +325,24 @@ export const membersRouter = {
           now,
         );
         return {
-          workspaceId: invite.workspace_id,
-          userId: ctx.user.id,
-          role: invite.role,
-          joinedAt,
-          workspace: { id: invite.workspace_id, name: invite.name, slug: invite.slug },
+          withdrawn: false as const,
+          membership: {
+            workspaceId: invite.workspace_id,
+            userId: ctx.user.id,
+            role: invite.role,
+            joinedAt,
+            workspace: { id: invite.workspace_id, name: invite.name, slug: invite.slug },
+          },
         };
       });
+      if (outcome.withdrawn) {
+        throw new TRPCError({
+          code: 'FORBIDDEN',
+          message:
+            'Whoever sent this invite may no longer invite to that role, so it was withdrawn; ask an admin of the workspace for a new one',
+        });
+      }
+      return outcome.membership;
     }),
 
   updateRole: workspaceUserProcedure('admin')
@@ -281,6 +361,7 @@ export const membersRouter = {
           .where('user_id', '=', input.userId)
           .execute();
         if (target.role !== input.role) {
+          const by = { actor: ctx.actor, now: ctx.now() };
           await recordActivity(
             trx,
             {
@@ -293,8 +374,10 @@ export const membersRouter = {
                 changes: { role: { from: target.role, to: input.role } },
               },
             },
-            ctx.now(),
+            by.now,
           );
+          const { id } = ctx.workspace;
+          await revokeTokensOfDemoted(trx, by, id, target, input.role, 'creator_role_changed');
         }
         return { ...target, role: input.role };
       }),

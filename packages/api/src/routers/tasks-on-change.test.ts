@@ -263,15 +263,21 @@ describe('tasks.onChange', () => {
     expect(garbage.code).toBe('BAD_REQUEST');
     expect(Object.keys(fieldErrorsOf(garbage.cause) ?? {})).toEqual(['lastEventId']);
 
-    const future = encodeCursor({ seq: 999_999 });
-    const unknown = await rejection(owner.api.tasks.onChange({ workspaceId, lastEventId: future }));
-    expect(unknown.code).toBe('BAD_REQUEST');
-    expect(Object.keys(fieldErrorsOf(unknown.cause) ?? {})).toEqual(['lastEventId']);
+    // Past the workspace's newest entry; and a pre-0008 id past the upgrade (this database
+    // had no entries then, so it never issued one).
+    for (const future of [encodeCursor({ at: 999_999 }), encodeCursor({ seq: 1 })]) {
+      const unknown = await rejection(
+        owner.api.tasks.onChange({ workspaceId, lastEventId: future }),
+      );
+      expect(unknown.code).toBe('BAD_REQUEST');
+      expect(Object.keys(fieldErrorsOf(unknown.cause) ?? {})).toEqual(['lastEventId']);
+    }
   });
 });
 
 // PostgreSQL takes seq values before commit, so transactions can commit out of seq order;
-// recordActivity serializes each workspace's writers from the insert to the commit. On
+// recordActivity serializes each workspace's writers from taking the entry's number to the
+// commit. On
 // SQLite there is one writer at a time and a read waits for it: the order holds by
 // construction (and these tests, which read while a write is open, would wait forever).
 describe.runIf(testDatabaseDialect() === 'postgres')('tasks.onChange on PostgreSQL', () => {
@@ -323,8 +329,8 @@ describe.runIf(testDatabaseDialect() === 'postgres')('tasks.onChange on PostgreS
     const received = collect(stream, 2);
 
     const first = await openWrite(workspaceId, task, 2);
-    // Without the per-workspace lock this one would take a higher seq and commit first,
-    // and the stream, reading it, would move past the first one's seq for good.
+    // Without the per-workspace lock this one would take a higher number and commit first,
+    // and the stream, reading it, would move past the first one's number for good.
     const second = recordTaskUpdate(harness.db, workspaceId, task, 3);
     await new Promise((resolve) => setTimeout(resolve, 300));
     first.commit();
@@ -373,7 +379,7 @@ describe.runIf(testDatabaseDialect() === 'postgres')('tasks.onChange on PostgreS
     await stream.close();
     const logged = await harness.db
       .selectFrom('activity')
-      .select('data')
+      .select(['data', 'workspace_seq'])
       .where('workspace_id', '=', workspaceId)
       .where('type', '=', 'task.updated')
       .orderBy('seq')
@@ -382,6 +388,10 @@ describe.runIf(testDatabaseDialect() === 'postgres')('tasks.onChange on PostgreS
       (row) => (JSON.parse(row.data) as { task: TaskView }).task.version,
     );
     expect(versions).toEqual(inSeqOrder);
+    // The workspace's numbers follow the same order, with no gaps (1 was the create).
+    expect(logged.map((row) => row.workspace_seq)).toEqual(
+      Array.from({ length: 41 }, (_, i) => i + 2),
+    );
     // Every writer's entry, once; the marker written last comes last.
     expect([...versions].sort((x, y) => x - y)).toEqual([
       ...Array.from({ length: 40 }, (_, i) => i + 2),

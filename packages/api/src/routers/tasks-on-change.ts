@@ -1,17 +1,18 @@
 import { validateApiToken, validateSessionToken } from '@trellis/auth';
 import type { Database, Kysely } from '@trellis/db';
-import { TRPCError, tracked } from '@trpc/server';
-import { z } from 'zod';
+import { tracked } from '@trpc/server';
 import { activityBus } from '../activity.js';
 import type { Context } from '../context.js';
-import { encodeCursor, logPosition, zCursor } from '../cursor.js';
+import { anyLogPosition, encodeCursor, unknownPosition, zCursor } from '../cursor.js';
+import { latestPosition, legacyPosition } from '../queries/activity.js';
 import type { TaskView } from '../queries/tasks.js';
 import { getUserWorkspace } from '../queries/workspaces.js';
 import { type Principal, workspaceInput, workspaceProcedure } from '../trpc.js';
 
 // Live task changes are read from the activity log, not from an in-memory feed: an event
-// id is a position in the log, so a client that reconnects with the last id it saw gets
-// exactly what it missed, whichever process served it before.
+// id is a position in the workspace's log (its entry's number there, `workspace_seq`), so
+// a client that reconnects with the last id it saw gets exactly what it missed, whichever
+// process served it before.
 
 /** One change to a task as subscribers receive it; `task` is the task after the change
  * (for `deleted`, as it was). */
@@ -36,41 +37,38 @@ const BATCH_SIZE = 500;
 const POLL_MS = 1000;
 
 // Event ids are log positions, opaque like every cursor (and free of the characters an
-// SSE `id:` line cannot carry).
-const zEventId = zCursor(logPosition, 'event id').transform(({ seq }) => seq);
-
-/** The newest position in the log, or in one workspace's part of it (0 when empty). */
-async function latestSeq(db: Kysely<Database>, workspaceId?: string): Promise<number> {
-  let query = db.selectFrom('activity').select((eb) => eb.fn.max('seq').as('seq'));
-  if (workspaceId !== undefined) query = query.where('workspace_id', '=', workspaceId);
-  const row = await query.executeTakeFirst();
-  return row?.seq ?? 0;
-}
+// SSE `id:` line cannot carry). Ids from before migration 0008 held a global `seq`; they
+// are still taken back (queries/activity.ts, legacyPosition).
+const zEventId = zCursor(anyLogPosition, 'event id');
 
 /**
- * The workspace's log entries after `afterSeq`, oldest first, with data for task entries
+ * The workspace's log entries numbered after `after`, in order, with data for task entries
  * only. Other entries still move the reader's position, so a busy workspace's comments
  * are not scanned again on every poll while its tasks stay quiet.
  */
-function entriesAfter(db: Kysely<Database>, workspaceId: string, afterSeq: number) {
+function entriesAfter(db: Kysely<Database>, workspaceId: string, after: number) {
   return db
     .selectFrom('activity')
     .select((eb) => [
-      'seq',
+      'workspace_seq as position',
       'type',
       eb.case().when('type', 'in', TASK_ACTIVITY).then(eb.ref('data')).else(null).end().as('data'),
     ])
     .where('workspace_id', '=', workspaceId)
-    .where('seq', '>', afterSeq)
-    .orderBy('seq')
+    .where('workspace_seq', '>', after)
+    .orderBy('workspace_seq')
     .limit(BATCH_SIZE)
     .execute();
 }
 
-function toEvent(seq: number, type: string, data: string | null): TaskChangeEvent | null {
+function toEvent(position: number, type: string, data: string | null): TaskChangeEvent | null {
   if (!(type in EVENT_TYPES) || data === null) return null;
   const { task } = JSON.parse(data) as { task: TaskView };
-  return { id: encodeCursor({ seq }), type: EVENT_TYPES[type as keyof typeof EVENT_TYPES], task };
+  return {
+    id: encodeCursor({ at: position }),
+    type: EVENT_TYPES[type as keyof typeof EVENT_TYPES],
+    task,
+  };
 }
 
 /** What a subscription needs to re-check that its caller may still listen. */
@@ -135,17 +133,17 @@ function wakeups(workspaceId: string, signal: AbortSignal | undefined) {
   };
 }
 
-async function* taskChanges(ctx: Subscriber, startSeq: number, signal: AbortSignal | undefined) {
+async function* taskChanges(ctx: Subscriber, start: number, signal: AbortSignal | undefined) {
   const wake = wakeups(ctx.workspace.id, signal);
-  let position = startSeq;
+  let position = start;
   try {
     while (!signal?.aborted) {
       let entries: Awaited<ReturnType<typeof entriesAfter>>;
       do {
         entries = await entriesAfter(ctx.db, ctx.workspace.id, position);
-        for (const { seq, type, data } of entries) {
-          position = seq;
-          const event = toEvent(seq, type, data);
+        for (const entry of entries) {
+          position = entry.position;
+          const event = toEvent(entry.position, entry.type, entry.data);
           if (event) yield tracked(event.id, event);
         }
       } while (entries.length === BATCH_SIZE && !signal?.aborted);
@@ -161,9 +159,11 @@ async function* taskChanges(ctx: Subscriber, startSeq: number, signal: AbortSign
  * Viewers and API tokens: the workspace's task changes as they happen, over SSE. Each
  * event carries an id; resubscribing with `lastEventId` (httpSubscriptionLink does it on
  * reconnect) first replays every change after it, in order. Without it the stream starts
- * from now. An id this server never issued is BAD_REQUEST rather than a silent restart
- * from now, which would drop changes unnoticed. Access is re-checked on every wake-up:
- * a removed member's or revoked token's stream ends.
+ * from now. Ids count the workspace's own entries, never the whole server's. An id this
+ * workspace never issued (past its newest entry; or, from before migration 0008, past the
+ * upgrade) is BAD_REQUEST rather than a silent restart from now, which would drop changes
+ * unnoticed. Access is re-checked on every wake-up: a removed member's or revoked token's
+ * stream ends.
  */
 export const onTaskChange = workspaceProcedure('viewer')
   .input(workspaceInput.extend({ lastEventId: zEventId.optional() }).strict())
@@ -171,18 +171,15 @@ export const onTaskChange = workspaceProcedure('viewer')
   // position is fixed before the client hears "connected", so nothing written after
   // that can be missed.
   .subscription(async ({ ctx, input, signal }) => {
-    if (input.lastEventId !== undefined && input.lastEventId > (await latestSeq(ctx.db))) {
-      const message = 'Unknown event id: pass back an id as received';
-      const issue = { code: 'custom' as const, path: ['lastEventId'], message, input: null };
-      throw new TRPCError({ code: 'BAD_REQUEST', message, cause: new z.ZodRealError([issue]) });
-    }
-    // From now means after the workspace's newest committed entry, not the whole log's: on
-    // PostgreSQL another workspace's entry may commit first with a higher seq than one of
-    // this workspace's still in flight (seq order is commit order per workspace only:
-    // recordActivity).
-    return taskChanges(
-      ctx,
-      input.lastEventId ?? (await latestSeq(ctx.db, ctx.workspace.id)),
-      signal,
-    );
+    // From now means after the workspace's newest committed entry: one still in flight
+    // has a higher number, and commits before any higher one (recordActivity).
+    const latest = await latestPosition(ctx.db, ctx.workspace.id);
+    const sent = input.lastEventId;
+    if (sent === undefined) return taskChanges(ctx, latest, signal);
+    const after =
+      'at' in sent
+        ? sent.at
+        : await legacyPosition(ctx.db, ctx.workspace.id, sent.seq, 'at or before');
+    if (after === undefined || after > latest) throw unknownPosition('lastEventId', 'event id');
+    return taskChanges(ctx, after, signal);
   });

@@ -78,11 +78,12 @@ export async function fillNeighbourWorkspace(
   await sql`insert into task_labels (task_id, workspace_id, label)
     select ${workspaceId} || '-' || i, ${workspaceId}, 'bug'
     from generate_series(1, ${count}) as i`.execute(db);
-  await sql`insert into activity (id, workspace_id, project_id, task_id, actor_id, type, data,
-      created_at)
-    select ${workspaceId} || '-a' || i, ${workspaceId}, ${projectId}, ${workspaceId} || '-' || i,
+  await sql`insert into activity (id, workspace_id, workspace_seq, project_id, task_id, actor_id,
+      type, data, created_at)
+    select ${workspaceId} || '-a' || i, ${workspaceId}, i, ${projectId}, ${workspaceId} || '-' || i,
       ${createdBy}, 'task.created', '{}', ${minute('i')}
     from generate_series(1, ${count}) as i`.execute(db);
+  await sql`update workspaces set activity_seq = ${count} where id = ${workspaceId}`.execute(db);
   await sql`analyze`.execute(db);
   return workspaceId;
 }

@@ -1,7 +1,10 @@
 import type { Database, Kysely } from '@trellis/db';
+import { isoNow } from '@trellis/db';
 import { createTestDatabase, refuseInserts, type TestDatabase } from '@trellis/db/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApiToken, validateApiToken } from '../api-tokens.js';
 import { hashPassword } from '../passwords.js';
+import { createSession, validateSessionToken } from '../sessions.js';
 import { authenticateWithPassword, createPasswordUser } from '../users.js';
 import { signInWithOAuthIdentity } from './accounts.js';
 import { OAuthError, type OAuthFailure, type OAuthIdentity } from './providers.js';
@@ -40,9 +43,101 @@ function identity(overrides: Partial<OAuthIdentity> = {}): OAuthIdentity {
   };
 }
 
-/** Ada, signed up with a password. */
+/** Ada, signed up with a password, her email not verified (yet). */
 async function givenPasswordUser(email = 'ada@example.com') {
   return createPasswordUser(db, { email, name: 'Ada (password)', passwordHash }, T0);
+}
+
+/** Ada, signed up with a password, who proved she owns her email (verified at T0). */
+async function givenVerifiedPasswordUser(email = 'ada@example.com') {
+  const user = await givenPasswordUser(email);
+  // Arrange: the verification link's effect, written directly (the link's own tests
+  // live with the auth router).
+  await db
+    .updateTable('users')
+    .set({ email_verified_at: T0.toISOString() })
+    .where('id', '=', user.id)
+    .execute();
+  return user;
+}
+
+/** A workspace `ownerId` owns, written directly (workspaces are not this package's). */
+async function givenWorkspace(ownerId: string, slug: string) {
+  const id = `ws-${slug}`;
+  await db
+    .insertInto('workspaces')
+    .values({ id, name: slug, slug, created_at: isoNow(T0), updated_at: isoNow(T0) })
+    .execute();
+  await db
+    .insertInto('memberships')
+    .values({ workspace_id: id, user_id: ownerId, role: 'owner', created_at: isoNow(T0) })
+    .execute();
+  return id;
+}
+
+/** Everything a person signed up with a password may hold: sessions, a trusted device, a
+ * pending mailed link, and API tokens (one live, one already revoked). */
+async function givenFootholds(userId: string, slug: string) {
+  const sessions = await Promise.all(
+    ['laptop', 'phone'].map((ua) => createSession(db, userId, { userAgent: ua }, { now: T0 })),
+  );
+  await db
+    .insertInto('trusted_devices')
+    .values({
+      id: `dev-${slug}`,
+      user_id: userId,
+      secret_hash: 'x'.repeat(64),
+      created_at: isoNow(T0),
+      last_used_at: isoNow(T0),
+    })
+    .execute();
+  await db
+    .insertInto('email_tokens')
+    .values({
+      id: `mail-${slug}`,
+      user_id: userId,
+      purpose: 'change_email',
+      email: `${slug}@attacker.example`,
+      secret_hash: 'y'.repeat(64),
+      created_at: isoNow(T0),
+      expires_at: isoNow(LATER),
+      used_at: null,
+    })
+    .execute();
+  const workspaceId = await givenWorkspace(userId, slug);
+  const token = async (name: string) =>
+    createApiToken(
+      db,
+      { workspaceId, name, scope: 'write', createdBy: userId, expiresAt: null },
+      T0,
+    );
+  const live = await token('live');
+  const alreadyRevoked = await token('revoked before');
+  await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: isoNow(T0) })
+    .where('id', '=', alreadyRevoked.info.id)
+    .execute();
+  return { sessions, workspaceId, apiToken: live, alreadyRevoked };
+}
+
+async function footholdCounts(userId: string) {
+  const count = async (table: 'sessions' | 'trusted_devices' | 'email_tokens') =>
+    (await db.selectFrom(table).select('id').where('user_id', '=', userId).execute()).length;
+  return {
+    sessions: await count('sessions'),
+    trustedDevices: await count('trusted_devices'),
+    emailTokens: await count('email_tokens'),
+  };
+}
+
+async function apiTokenRows(userId: string) {
+  return db
+    .selectFrom('api_tokens')
+    .select(['name', 'revoked_at'])
+    .where('created_by', '=', userId)
+    .orderBy('name')
+    .execute();
 }
 
 async function users() {
@@ -81,6 +176,8 @@ describe('signInWithOAuthIdentity: a new identity', () => {
         email: 'ada@example.com',
         name: 'Ada Lovelace',
         password_hash: null,
+        // The issuer vouched for the address.
+        email_verified_at: T0.toISOString(),
         created_at: T0.toISOString(),
         updated_at: T0.toISOString(),
       },
@@ -146,6 +243,30 @@ describe('signInWithOAuthIdentity: a new identity', () => {
 
     expect(user.name).toBe('Ada Love[31mlace');
     expect((await users())[0]?.name).toBe('Ada Love[31mlace');
+  });
+
+  it('strips format characters (bidi overrides, zero-width) from the name', async () => {
+    // U+202E would show "Ada\u202Egpj.exe" as "Adaexe.jpg"; U+200B, U+2066 and U+FEFF hide.
+    const user = await signInWithOAuthIdentity(
+      db,
+      'github',
+      identity({ name: '\u202EAda\u200B Love\u2066lace\u2069\uFEFF\u00AD' }),
+      T0,
+    );
+
+    expect(user.name).toBe('Ada Lovelace');
+    expect((await users())[0]?.name).toBe('Ada Lovelace');
+  });
+
+  it('names the user after the email when the name is only format characters', async () => {
+    const user = await signInWithOAuthIdentity(
+      db,
+      'github',
+      identity({ name: '\u202E\u202D\u200F\u2060' }),
+      T0,
+    );
+
+    expect(user.name).toBe('ada');
   });
 
   it('keeps non-ASCII letters in the name', async () => {
@@ -247,8 +368,9 @@ describe('signInWithOAuthIdentity: a returning identity', () => {
 });
 
 describe('signInWithOAuthIdentity: an existing account with the same email', () => {
-  it('links a verified email to the password user who has it', async () => {
-    const ada = await givenPasswordUser('ada@example.com');
+  it('links to the password user who has the email, when she verified it', async () => {
+    const ada = await givenVerifiedPasswordUser('ada@example.com');
+    const before = await givenFootholds(ada.id, 'ada');
 
     const user = await signInWithOAuthIdentity(
       db,
@@ -257,9 +379,15 @@ describe('signInWithOAuthIdentity: an existing account with the same email', () 
       LATER,
     );
 
-    expect(user).toEqual(ada);
-    expect(await users()).toHaveLength(1);
-    expect((await users())[0]?.password_hash).toBe(passwordHash); // password still works
+    expect(user).toEqual(ada); // her own name, not the provider's
+    expect(await users()).toEqual([
+      expect.objectContaining({
+        id: ada.id,
+        password_hash: passwordHash, // her password still works
+        email_verified_at: T0.toISOString(), // still verified, since she proved it
+        updated_at: T0.toISOString(),
+      }),
+    ]);
     expect(await links()).toEqual([
       {
         provider: 'google',
@@ -269,6 +397,98 @@ describe('signInWithOAuthIdentity: an existing account with the same email', () 
         created_at: LATER.toISOString(),
       },
     ]);
+    // Nothing she had is touched.
+    expect(await footholdCounts(ada.id)).toEqual({
+      sessions: 2,
+      trustedDevices: 1,
+      emailTokens: 1,
+    });
+    expect(
+      await validateSessionToken(db, before.sessions[0]?.token ?? '', { now: LATER }),
+    ).not.toBeNull();
+    expect(await validateApiToken(db, before.apiToken.token, LATER)).not.toBeNull();
+  });
+
+  it('hands an unverified account to the person the issuer vouches for (pre-hijack)', async () => {
+    // Mallory signed up with Ada's address first, and holds every foothold she could.
+    const mallory = await givenPasswordUser('ada@example.com');
+    const held = await givenFootholds(mallory.id, 'mallory');
+    // Bob's things are not Mallory's: the take-over leaves them alone.
+    const bob = await givenVerifiedPasswordUser('bob@example.com');
+    const bobs = await givenFootholds(bob.id, 'bob');
+
+    const user = await signInWithOAuthIdentity(
+      db,
+      'google',
+      identity({ subject: 'g-ada', email: 'Ada@Example.com', name: 'Ada \u202ELovelace' }),
+      LATER,
+    );
+
+    // Ada takes the address over: the same account, under the issuer's name.
+    expect(user).toEqual({ id: mallory.id, email: 'ada@example.com', name: 'Ada Lovelace' });
+    expect((await users()).find((u) => u.id === mallory.id)).toEqual({
+      id: mallory.id,
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      password_hash: null,
+      email_verified_at: LATER.toISOString(),
+      created_at: T0.toISOString(),
+      updated_at: LATER.toISOString(),
+    });
+    expect(await links()).toEqual([
+      expect.objectContaining({ provider: 'google', subject: 'g-ada', user_id: mallory.id }),
+    ]);
+
+    // Mallory has no way back in.
+    expect(await authenticateWithPassword(db, 'ada@example.com', PASSWORD)).toBeNull();
+    for (const { token } of held.sessions) {
+      expect(await validateSessionToken(db, token, { now: LATER })).toBeNull();
+    }
+    expect(await footholdCounts(mallory.id)).toEqual({
+      sessions: 0,
+      trustedDevices: 0,
+      emailTokens: 0,
+    });
+    expect(await validateApiToken(db, held.apiToken.token, LATER)).toBeNull();
+    expect(await apiTokenRows(mallory.id)).toEqual([
+      { name: 'live', revoked_at: LATER.toISOString() },
+      { name: 'revoked before', revoked_at: T0.toISOString() }, // its first revocation stands
+    ]);
+
+    // Bob keeps everything.
+    expect(await footholdCounts(bob.id)).toEqual({
+      sessions: 2,
+      trustedDevices: 1,
+      emailTokens: 1,
+    });
+    expect(
+      await validateSessionToken(db, bobs.sessions[0]?.token ?? '', { now: LATER }),
+    ).not.toBeNull();
+    expect(await validateApiToken(db, bobs.apiToken.token, LATER)).not.toBeNull();
+    expect((await authenticateWithPassword(db, 'bob@example.com', PASSWORD))?.id).toBe(bob.id);
+  });
+
+  it('signs the new owner in as before once she has taken the address over', async () => {
+    const mallory = await givenPasswordUser('ada@example.com');
+    const first = await signInWithOAuthIdentity(db, 'google', identity({ subject: 'g-ada' }), T0);
+    await givenFootholds(first.id, 'ada-now'); // what Ada builds from here on
+
+    const again = await signInWithOAuthIdentity(
+      db,
+      'google',
+      identity({ subject: 'g-ada' }),
+      LATER,
+    );
+    const elsewhere = await signInWithOAuthIdentity(db, 'github', identity(), LATER);
+
+    expect(first.id).toBe(mallory.id);
+    expect(again).toEqual(first);
+    expect(elsewhere).toEqual(first); // now verified: a second provider links
+    expect(await footholdCounts(first.id)).toEqual({
+      sessions: 2,
+      trustedDevices: 1,
+      emailTokens: 1,
+    });
   });
 
   it('links a second provider to the account the first one created', async () => {
@@ -356,6 +576,30 @@ describe('signInWithOAuthIdentity: racing first sign-ins', () => {
 });
 
 describe('signInWithOAuthIdentity: failures', () => {
+  it('takes nothing over when linking fails (one transaction)', async () => {
+    const mallory = await givenPasswordUser('ada@example.com');
+    const held = await givenFootholds(mallory.id, 'mallory');
+    await refuseInserts(db, 'oauth_accounts', 'links refused');
+
+    const error = await signInWithOAuthIdentity(db, 'github', identity(), LATER).catch(
+      (caught: unknown) => caught,
+    );
+
+    expect((error as Error).message).toContain('links refused');
+    expect((await users())[0]).toMatchObject({
+      id: mallory.id,
+      name: 'Ada (password)',
+      password_hash: passwordHash,
+      email_verified_at: null,
+    });
+    expect(await footholdCounts(mallory.id)).toEqual({
+      sessions: 2,
+      trustedDevices: 1,
+      emailTokens: 1,
+    });
+    expect(await validateApiToken(db, held.apiToken.token, LATER)).not.toBeNull();
+  });
+
   it('creates no user when linking it fails (one transaction)', async () => {
     // Make the database refuse the link, which is written after the new user.
     await refuseInserts(db, 'oauth_accounts', 'links refused');

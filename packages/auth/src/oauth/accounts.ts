@@ -1,5 +1,7 @@
 import type { Database, Kysely } from '@trellis/db';
 import { isoNow, isUniqueViolation, newId } from '@trellis/db';
+import { revokeApiTokensCreatedBy } from '../api-tokens.js';
+import { forgetTrustedDevices } from '../devices.js';
 import type { AuthUser } from '../sessions.js';
 import { normalizeEmail } from '../users.js';
 import { OAuthError, type OAuthIdentity } from './providers.js';
@@ -8,9 +10,14 @@ const NAME_MAX = 100;
 
 /**
  * The user an OAuth identity signs in as: the one it is already linked to; otherwise the
- * account with the same email, linked now, but only when the provider verified that
- * email (anyone can type an address into a provider profile); otherwise a new
- * password-less account. One transaction, so a failure links nothing.
+ * account with the same email, but only when the provider verified that email (anyone can
+ * type an address into a provider profile); otherwise a new password-less account, its
+ * email verified by the issuer. One transaction, so a failure links nothing.
+ *
+ * An existing account is linked as it is only when it proved it owns the email too
+ * (`email_verified_at`). An unverified one may be an attacker's, made with the victim's
+ * address before the victim ever came (pre-hijack): the person the issuer vouches for
+ * takes the address over instead, and whoever made the account is shut out (`takeOver`).
  */
 export async function signInWithOAuthIdentity(
   db: Kysely<Database>,
@@ -50,17 +57,29 @@ function linkOrCreate(
       );
     }
     const email = normalizeEmail(identity.email);
-    let user: AuthUser | undefined = await trx
+    const existing = await trx
       .selectFrom('users')
-      .select(['id', 'email', 'name'])
+      .select(['id', 'email', 'name', 'email_verified_at'])
       .where('email', '=', email)
       .executeTakeFirst();
-    if (!user) {
+    let user: AuthUser;
+    if (!existing) {
       user = { id: newId(), email, name: displayName(identity, email) };
       await trx
         .insertInto('users')
-        .values({ ...user, password_hash: null, created_at: isoNow(now), updated_at: isoNow(now) })
+        .values({
+          ...user,
+          password_hash: null,
+          // The issuer vouched for the address: the account starts verified.
+          email_verified_at: isoNow(now),
+          created_at: isoNow(now),
+          updated_at: isoNow(now),
+        })
         .execute();
+    } else if (existing.email_verified_at === null) {
+      user = await takeOver(trx, existing.id, email, displayName(identity, email), now);
+    } else {
+      user = { id: existing.id, email: existing.email, name: existing.name };
     }
     await trx
       .insertInto('oauth_accounts')
@@ -76,10 +95,44 @@ function linkOrCreate(
   });
 }
 
+/**
+ * Hands an unverified account to the person the issuer vouches for, inside the sign-in's
+ * transaction. Whoever made it never proved they own the address, so every way they had
+ * in ends: the password, every session, trusted devices (which would spare them the
+ * sign-in lockout), pending mailed links (a change-email link would move the account to
+ * their own address, a reset link sets a password), the API tokens they made (they may
+ * own workspaces as this account), and any other provider link. The account keeps its id,
+ * workspaces and work; its name becomes the one the issuer gives (the old one was chosen
+ * by whoever made the account), and its email counts as verified from now on.
+ */
+async function takeOver(
+  trx: Kysely<Database>,
+  userId: string,
+  email: string,
+  name: string,
+  now: Date,
+): Promise<AuthUser> {
+  await trx
+    .updateTable('users')
+    .set({ password_hash: null, email_verified_at: isoNow(now), name, updated_at: isoNow(now) })
+    .where('id', '=', userId)
+    .execute();
+  await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await forgetTrustedDevices(trx, userId);
+  await trx.deleteFrom('email_tokens').where('user_id', '=', userId).execute();
+  await revokeApiTokensCreatedBy(trx, userId, { now });
+  // Every link verifies the account, so an unverified one has none; dropping any that a
+  // hand-edited or older database holds keeps "nobody else gets back in" true regardless.
+  await trx.deleteFrom('oauth_accounts').where('user_id', '=', userId).execute();
+  return { id: userId, email, name };
+}
+
 function displayName(identity: OAuthIdentity, email: string): string {
-  // Names reach other members' screens: drop control characters, as sign-up does.
+  // Names reach other members' screens: drop control characters, as sign-up does, and
+  // format characters (\p{Cf}: bidi overrides such as U+202E, zero-width joiners), which
+  // can make a name read as something else.
   const cleaned = (identity.name ?? '')
-    .replace(/\p{Cc}/gu, '')
+    .replace(/[\p{Cc}\p{Cf}]/gu, '')
     .trim()
     .slice(0, NAME_MAX);
   return cleaned || email.slice(0, email.indexOf('@'));

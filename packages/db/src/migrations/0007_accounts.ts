@@ -12,6 +12,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     where exists (select 1 from oauth_accounts where oauth_accounts.user_id = users.id)
   `.execute(db);
 
+  // A token whose creator lost the admin role is now revoked for good when it happens;
+  // tokens suspended that way before this migration are revoked now, so that promoting
+  // their creator again cannot bring them back.
+  await sql`
+    update api_tokens set revoked_at = ${new Date().toISOString()}
+    where revoked_at is null
+      and not exists (
+        select 1 from memberships m
+        where m.workspace_id = api_tokens.workspace_id
+          and m.user_id = api_tokens.created_by
+          and m.role in ('owner', 'admin')
+      )
+  `.execute(db);
+
   // Single-use links sent by mail: verify the address, reset the password, or confirm a
   // new address (`email` is the address the link was sent to). Only a SHA-256 of the
   // secret is stored.

@@ -6,6 +6,7 @@ import * as m0004 from './0004_task_list_indexes.js';
 import * as m0005 from './0005_stats_indexes.js';
 import * as m0006 from './0006_idempotency.js';
 import * as m0007 from './0007_accounts.js';
+import * as m0008 from './0008_workspace_event_seq.js';
 
 /**
  * Every migration in order. Listed by hand rather than read from disk so that the same
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005_stats_indexes': m0005,
   '0006_idempotency': m0006,
   '0007_accounts': m0007,
+  '0008_workspace_event_seq': m0008,
 };
