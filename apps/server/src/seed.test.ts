@@ -91,7 +91,7 @@ describe('pnpm seed --tasks 300 on a fresh database', () => {
     await useFreshDatabase();
     seededAt = Date.now();
     run = await runSeed('--tasks', '300');
-  });
+  }, 90_000);
   afterAll(cleanUp);
 
   it('fills a fresh database with a demo workspace of --tasks tasks, exit code 0', async () => {
@@ -182,7 +182,9 @@ describe('pnpm seed --tasks 300 on a fresh database', () => {
   });
 });
 
-describe('pnpm seed', () => {
+// Each run starts a process from source (tsx compiles it first) and may take up to
+// runSeed's 60 s on a loaded machine: a test waits for its runs, not for a short deadline.
+describe('pnpm seed', { timeout: 150_000 }, () => {
   beforeEach(useFreshDatabase);
   afterEach(cleanUp);
 
