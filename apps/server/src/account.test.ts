@@ -313,7 +313,7 @@ describe('password reset', () => {
       const answer = await call(server, 'auth.requestPasswordReset', { email: person.email });
       expect(answer.status).toBe(200);
       // The greeting timeout is 10 s: an answer that waited for the mail would take that long.
-      expect(performance.now() - started).toBeLessThan(3000);
+      expect(performance.now() - started).toBeLessThan(8000);
       await expect.poll(() => sockets.size).toBeGreaterThan(0);
     } finally {
       for (const socket of sockets) socket.destroy();
@@ -567,6 +567,112 @@ describe('email change', () => {
       400,
       'BAD_REQUEST',
     );
+  });
+
+  // Someone who knew the password (or signed up with the address before its owner: a
+  // pre-hijack) asks to move the account to their own address; the owner then does what
+  // the notice says. The pending link must die, or it moves the account away later.
+  it.each([
+    ['a password reset from the mailbox', 'reset'],
+    ['a password change', 'change'],
+    ['signing out everywhere', 'everywhere'],
+  ] as const)('ends a pending email change on %s', async (_what, how) => {
+    const server = await start();
+    const person = await signUp(server);
+    await verifyEmailByMail(server, person.email);
+    const attacker = `attacker-${how}-${Date.now()}@example.com`;
+    dataOf(
+      await call(
+        server,
+        'auth.changeEmail',
+        { newEmail: attacker, currentPassword: PASSWORD },
+        { token: person.token },
+      ),
+    );
+    const pending = await mailedToken(server, attacker, subjects.confirmChange);
+
+    if (how === 'reset') {
+      dataOf(await call(server, 'auth.requestPasswordReset', { email: person.email }));
+      const token = await mailedToken(server, person.email, subjects.reset);
+      dataOf(await call(server, 'auth.resetPassword', { token, newPassword: NEW_PASSWORD }));
+    } else if (how === 'change') {
+      dataOf(
+        await call(
+          server,
+          'auth.changePassword',
+          { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+          { token: person.token },
+        ),
+      );
+    } else {
+      dataOf(await call(server, 'auth.signOutEverywhere', {}, { token: person.token }));
+    }
+
+    const used = errorOf(
+      await call(server, 'auth.verifyEmail', { token: pending }),
+      400,
+      'BAD_REQUEST',
+    );
+    expect(Object.keys(used.data.fieldErrors ?? {})).toEqual(['token']);
+    const stillThere = await server.db
+      .selectFrom('users')
+      .select('email')
+      .where('id', '=', person.id)
+      .executeTakeFirstOrThrow();
+    expect(stillThere.email).toBe(person.email);
+  });
+
+  it('a reset of an account that never proved its address also ends the API tokens and invites it made', async () => {
+    const server = await start();
+    // A squatter signs up with someone else's address and keeps ways back in.
+    const squatter = await signUp(server);
+    const workspace = dataOf<{ id: string }>(
+      await call(
+        server,
+        'workspaces.create',
+        { name: 'Squat', slug: `squat-${Date.now()}` },
+        { token: squatter.token },
+      ),
+    );
+    const apiToken = dataOf<{ token: string }>(
+      await call(
+        server,
+        'apiTokens.create',
+        { workspaceId: workspace.id, name: 'backdoor', scope: 'write' },
+        { token: squatter.token },
+      ),
+    );
+    const accomplice = `accomplice-${Date.now()}@example.com`;
+    const invite = dataOf<{ inviteToken: string }>(
+      await call(
+        server,
+        'members.invite',
+        { workspaceId: workspace.id, email: accomplice, role: 'admin' },
+        { token: squatter.token },
+      ),
+    );
+
+    // The owner of the address resets the password from their mailbox.
+    dataOf(await call(server, 'auth.requestPasswordReset', { email: squatter.email }));
+    const token = await mailedToken(server, squatter.email, subjects.reset);
+    dataOf(await call(server, 'auth.resetPassword', { token, newPassword: NEW_PASSWORD }));
+
+    errorOf(
+      await call(server, 'workspaces.list', undefined, { token: apiToken.token, query: true }),
+      401,
+      'UNAUTHORIZED',
+    );
+    const helper = dataOf<{ session: { token: string } }>(
+      await call(server, 'auth.signUp', { email: accomplice, password: PASSWORD, name: 'Acc' }),
+    );
+    await verifyEmailByMail(server, accomplice);
+    const accepted = await call(
+      server,
+      'members.acceptInvite',
+      { inviteToken: invite.inviteToken },
+      { token: helper.session.token },
+    );
+    errorOf(accepted, 404, 'NOT_FOUND');
   });
 
   it('answers 409 for a taken address when asked, and again when one is taken before confirming', async () => {

@@ -700,6 +700,14 @@ describe('OpenID Connect sign-in against a real provider', () => {
       JSON.stringify({ workspaceId: workspace.id }),
     )}`;
     dataOf(await call(readWorkspace, { token: apiToken })); // it works, for now
+    // And an invite, as admin, for an address she does own: it carries this account's
+    // authority, which is about to become the victim's.
+    const invited = dataOf(
+      await call('members.invite', {
+        token: mallory.session,
+        input: { workspaceId: workspace.id, email: 'mallory-alt@example.com', role: 'admin' },
+      }),
+    );
 
     // The real owner signs in through the issuer, which vouches for the address.
     const browser = new Browser();
@@ -728,6 +736,12 @@ describe('OpenID Connect sign-in against a real provider', () => {
       .where('created_by', '=', mallory.userId)
       .execute();
     expect(tokens).toEqual([{ name: 'backdoor', revoked_at: expect.any(String) }]);
+    const pendingInvites = await server.db
+      .selectFrom('invites')
+      .select('id')
+      .where('id', '=', String(invited.inviteId))
+      .execute();
+    expect(pendingInvites).toEqual([]);
 
     // The owner's own session works, and is the account's only one.
     expect(await me(browser)).toMatchObject({ id: mallory.userId });

@@ -22,29 +22,29 @@ export interface CountedAttempt {
 }
 
 /**
- * Counts one hit against each key under its rule; throws TOO_MANY_REQUESTS if any is over.
- * Hits are counted before the work they guard, so concurrent attempts cannot slip past a
- * limit. A refused attempt takes back every hit it counted: it did no work, so it must
- * not use up any counter (otherwise one client, refused by its own limit, could go on
- * exhausting the shared ones, such as another account's).
+ * Counts one hit against each key under its rule, in the order given; throws
+ * TOO_MANY_REQUESTS at the first that is over. Hits are counted before the work they
+ * guard, so concurrent attempts cannot slip past a limit. A refused attempt takes back
+ * every hit it counted and never reaches the keys after the one that refused it: it did
+ * no work, so it must not use up any counter, not even for a moment (otherwise one client,
+ * refused by its own limit, could keep exhausting the shared ones, such as another
+ * account's, with attempts in flight). So list the narrowest keys (this client's) first.
  */
 export async function enforceRateLimits(
   ctx: Context,
   limits: ReadonlyArray<{ key: string; rule: keyof RateLimits }>,
 ): Promise<CountedAttempt> {
-  let retryAfter = 0;
   const counted: string[] = [];
-  for (const { key, rule } of limits) {
-    const verdict = await hitRateLimit(ctx.db, key, rateLimitRule(ctx, rule), ctx.now());
-    counted.push(key);
-    if (!verdict.allowed) retryAfter = Math.max(retryAfter, verdict.retryAfterSeconds);
-  }
   const refund = async () => {
     for (const key of counted) await refundRateLimit(ctx.db, key);
   };
-  if (retryAfter > 0) {
-    await refund();
-    throw tooManyRequests(ctx, retryAfter);
+  for (const { key, rule } of limits) {
+    const verdict = await hitRateLimit(ctx.db, key, rateLimitRule(ctx, rule), ctx.now());
+    counted.push(key);
+    if (!verdict.allowed) {
+      await refund();
+      throw tooManyRequests(ctx, verdict.retryAfterSeconds);
+    }
   }
   return { refund };
 }

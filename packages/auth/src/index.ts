@@ -84,10 +84,12 @@ export {
   invalidateUserSession,
   listUserSessions,
   MAX_SESSIONS_PER_USER,
+  sessionExists,
   validateSessionToken,
 } from './sessions.js';
 export type { IssuedToken } from './tokens.js';
 export { issueToken, parseToken, secretMatches } from './tokens.js';
+export { endUnprovenAccess } from './unproven-account.js';
 export type { AccountStatus } from './users.js';
 export {
   accountStatus,

@@ -239,6 +239,16 @@ export async function invalidateAllUserSessions(
   return Number(result.numDeletedRows);
 }
 
+/** True while the session exists (not signed out, revoked, expired and swept, or ended). */
+export async function sessionExists(db: Kysely<Database>, sessionId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('sessions')
+    .select('id')
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Ends every session of a user except `keepSessionId`; returns how many were ended. */
 export async function invalidateOtherUserSessions(
   db: Kysely<Database>,

@@ -92,11 +92,11 @@ export async function authenticateWithPassword(
 export async function passwordStillCurrent(
   trx: Kysely<Database>,
   userId: string,
-  passwordHash: string,
+  passwordHash: string | null,
 ): Promise<boolean> {
   const query = trx.selectFrom('users').select('password_hash').where('id', '=', userId);
   const row = await (dialectOf(trx) === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
-  return row?.password_hash === passwordHash;
+  return row !== undefined && row.password_hash === passwordHash;
 }
 
 /** What an account's owner sees about its sign-in: a verified email, a password. */
@@ -162,21 +162,22 @@ function toAccount(row: {
 }
 
 /**
- * Checks a signed-in user's password: `'none'` when the account has none (it signs in
- * through OAuth/OIDC only), else whether it matches.
+ * Checks a signed-in user's password: the hash it matched (to re-check with
+ * `passwordStillCurrent` when the change is written), false when wrong, or 'none' for an
+ * account without a password (it signs in through OAuth/OIDC).
  */
 export async function checkUserPassword(
   db: Kysely<Database>,
   userId: string,
   password: string,
-): Promise<boolean | 'none'> {
+): Promise<string | false | 'none'> {
   const row = await db
     .selectFrom('users')
     .select('password_hash')
     .where('id', '=', userId)
     .executeTakeFirst();
   if (!row?.password_hash) return 'none';
-  return verifyPassword(row.password_hash, password);
+  return (await verifyPassword(row.password_hash, password)) ? row.password_hash : false;
 }
 
 /**

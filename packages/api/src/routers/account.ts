@@ -1,5 +1,6 @@
 import {
   type AuthUser,
+  accountStatus,
   changeUserEmail,
   checkUserPassword,
   clientAddressKey,
@@ -7,6 +8,7 @@ import {
   EMAIL_TOKEN_PREFIXES,
   type EmailTokenRefusal,
   emailTaken,
+  endUnprovenAccess,
   findUserByEmail,
   findUserById,
   forgetTrustedDevices,
@@ -18,9 +20,11 @@ import {
   normalizeEmail,
   PASSWORD_MAX_LENGTH,
   parseToken,
+  passwordStillCurrent,
   refundRateLimit,
   resetRateLimit,
   revokeEmailTokens,
+  sessionExists,
   setPasswordHash,
 } from '@trellis/auth';
 import { type Database, isUniqueViolation, type Kysely } from '@trellis/db';
@@ -46,8 +50,9 @@ import { protectedProcedure, publicProcedure } from '../trpc.js';
 // `authRouter`, so these are `auth.verifyEmail`, `auth.resetPassword`, …
 //
 // Mail goes out after the transaction that issued its link commits: `mailer.send` only
-// queues, so no answer waits on an SMTP server, and requestPasswordReset answers alike
-// (content and timing) whether or not the address has an account.
+// queues, so no answer waits on an SMTP server, and requestPasswordReset answers with the
+// same content whether or not the address has an account (a known one costs one more
+// write, a millisecond or so, but never the mail server's time).
 
 /** A BAD_REQUEST naming one input field, shaped like a validation error. */
 function fieldError(field: string, message: string): TRPCError {
@@ -114,9 +119,14 @@ export async function prepareVerificationMail(
 /**
  * Counts a current-password check against the user's limit, then checks it: wrong is a
  * 400 on `currentPassword`, and so is an account without a password (it signs in through
- * OAuth/OIDC and sets one with a password reset). A right password takes its hit back.
+ * OAuth/OIDC and sets one with a password reset). A right password takes its hit back;
+ * returns the hash it matched, for `requireUnchangedCredentials`.
  */
-async function requireCurrentPassword(ctx: Context, userId: string, password: string) {
+async function requireCurrentPassword(
+  ctx: Context,
+  userId: string,
+  password: string,
+): Promise<string> {
   const key = `password-check:user:${userId}`;
   await enforceRateLimits(ctx, [{ key, rule: 'passwordChecksPerUser' }]);
   const verdict = await checkUserPassword(ctx.db, userId, password);
@@ -128,6 +138,30 @@ async function requireCurrentPassword(ctx: Context, userId: string, password: st
   }
   if (!verdict) throw fieldError('currentPassword', 'Wrong password');
   await refundRateLimit(ctx.db, key);
+  return verdict;
+}
+
+/**
+ * Inside the change's transaction, holding the user's row: the caller's session still
+ * exists and the password is still the one checked (`passwordHash`; null for an account
+ * without one). The checks before the transaction are slow (argon2); a password reset,
+ * "sign out everywhere" or an account takeover committing meanwhile ended this session,
+ * and a change that raced it must not undo what it did. UNAUTHORIZED otherwise.
+ */
+async function requireUnchangedCredentials(
+  trx: Kysely<Database>,
+  ctx: { user: AuthUser; session: { id: string } },
+  passwordHash: string | null,
+): Promise<void> {
+  const unchanged =
+    (await passwordStillCurrent(trx, ctx.user.id, passwordHash)) &&
+    (await sessionExists(trx, ctx.session.id));
+  if (!unchanged) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'Your session or password changed meanwhile; sign in again',
+    });
+  }
 }
 
 /** The account procedures, spread into `authRouter`. */
@@ -197,8 +231,9 @@ export const accountProcedures = {
       const mailer = requireMailer(ctx);
       const email = normalizeEmail(input.email);
       await enforceRateLimits(ctx, [
-        { key: `reset:email:${email}`, rule: 'passwordResetsPerEmail' },
+        // This client's own limit first: one refused by it spends nothing of the address's.
         { key: `reset:ip:${clientAddressKey(ctx.req.ip)}`, rule: 'passwordResetsPerIp' },
+        { key: `reset:email:${email}`, rule: 'passwordResetsPerEmail' },
       ]);
       const account = await findUserByEmail(ctx.db, email);
       if (account) {
@@ -236,13 +271,21 @@ export const accountProcedures = {
       const email = await ctx.db.transaction().execute(async (trx) => {
         const used = await consumeEmailToken(trx, input.token, ['reset_password'], now);
         if ('refused' in used) throw tokenRefused(used.refused);
+        const wasVerified = (await accountStatus(trx, used.userId))?.emailVerified === true;
         await setPasswordHash(trx, used.userId, passwordHash, now);
         // The link came through the mailbox: that proves the address too.
         await markEmailVerified(trx, used.userId, used.email, now);
-        // Whoever knew the old password is out: every session, every trusted device.
-        await invalidateAllUserSessions(trx, used.userId);
-        await forgetTrustedDevices(trx, used.userId);
-        await revokeEmailTokens(trx, used.userId, ['reset_password']);
+        if (wasVerified) {
+          // Whoever knew the old password is out: every session, every trusted device,
+          // every pending link (an email change they asked for would move the account).
+          await invalidateAllUserSessions(trx, used.userId);
+          await forgetTrustedDevices(trx, used.userId);
+          await revokeEmailTokens(trx, used.userId);
+        } else {
+          // An account that never proved its address may be a squatter's: its API tokens
+          // and pending invites go too, as when an issuer's user takes it over.
+          await endUnprovenAccess(trx, used.userId, now);
+        }
         return used.email;
       });
       // The owner, back in with a password no one has guessed at, is not held up by the
@@ -258,12 +301,15 @@ export const accountProcedures = {
     .input(z.object({ currentPassword: zCurrentPassword, newPassword: zNewPassword }).strict())
     .output(revokedOutput)
     .mutation(async ({ ctx, input }) => {
-      await requireCurrentPassword(ctx, ctx.user.id, input.currentPassword);
+      const checked = await requireCurrentPassword(ctx, ctx.user.id, input.currentPassword);
       const passwordHash = await hashPassword(input.newPassword);
       const now = ctx.now();
       const revoked = await ctx.db.transaction().execute(async (trx) => {
+        await requireUnchangedCredentials(trx, ctx, checked);
         await setPasswordHash(trx, ctx.user.id, passwordHash, now);
-        await revokeEmailTokens(trx, ctx.user.id, ['reset_password']);
+        // Pending links end too: an email change asked for by whoever knew the old
+        // password would otherwise move the account to their address.
+        await revokeEmailTokens(trx, ctx.user.id);
         // This device stays signed in; every other session must sign in again.
         return invalidateOtherUserSessions(trx, ctx.user.id, ctx.session.id);
       });
@@ -281,25 +327,27 @@ export const accountProcedures = {
       if (newEmail === account.email) {
         throw fieldError('newEmail', 'This is already your email address');
       }
+      let checked: string | null = null;
       if (account.hasPassword) {
         if (input.currentPassword === undefined) {
           throw fieldError('currentPassword', 'Enter your current password to change your email');
         }
-        await requireCurrentPassword(ctx, account.id, input.currentPassword);
+        checked = await requireCurrentPassword(ctx, account.id, input.currentPassword);
       }
       if (await emailTaken(ctx.db, newEmail)) throw emailTakenError();
       await enforceRateLimits(ctx, [
         { key: `account-mail:user:${account.id}`, rule: 'accountMailsPerUser' },
       ]);
-      const token = await ctx.db.transaction().execute((trx) =>
-        issueEmailToken(trx, {
+      const token = await ctx.db.transaction().execute(async (trx) => {
+        await requireUnchangedCredentials(trx, ctx, checked);
+        return issueEmailToken(trx, {
           userId: account.id,
           purpose: 'change_email',
           email: newEmail,
           ttlMs: VERIFY_EMAIL_TTL_MS,
           now: ctx.now(),
-        }),
-      );
+        });
+      });
       const { publicUrl } = ctx.config;
       mailer.send(
         confirmEmailChangeMail({

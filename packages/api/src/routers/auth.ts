@@ -21,6 +21,7 @@ import {
   passwordStillCurrent,
   readCookie,
   resetRateLimit,
+  revokeEmailTokens,
   type SessionInfo,
   sessionCookie,
   TRUSTED_DEVICE_LIFETIME_MS,
@@ -194,7 +195,12 @@ export const authRouter = {
     .input(z.object({}).strict())
     .output(revokedOutput)
     .mutation(async ({ ctx }) => {
-      const revoked = await invalidateAllUserSessions(ctx.db, ctx.user.id);
+      const revoked = await ctx.db.transaction().execute(async (trx) => {
+        // Pending mailed links end too: an email change asked for from a stolen session
+        // would otherwise still move the account once its owner signed everyone out.
+        await revokeEmailTokens(trx, ctx.user.id);
+        return invalidateAllUserSessions(trx, ctx.user.id);
+      });
       ctx.setCookie(clearedSessionCookie({ secure: ctx.config.secureCookies }));
       return { revoked };
     }),

@@ -1,8 +1,7 @@
 import type { Database, Kysely } from '@trellis/db';
-import { isoNow, isUniqueViolation, newId } from '@trellis/db';
-import { revokeApiTokensCreatedBy } from '../api-tokens.js';
-import { forgetTrustedDevices } from '../devices.js';
+import { dialectOf, isoNow, isUniqueViolation, newId } from '@trellis/db';
 import type { AuthUser } from '../sessions.js';
+import { endUnprovenAccess } from '../unproven-account.js';
 import { normalizeEmail } from '../users.js';
 import { OAuthError, type OAuthIdentity } from './providers.js';
 
@@ -57,11 +56,17 @@ function linkOrCreate(
       );
     }
     const email = normalizeEmail(identity.email);
-    const existing = await trx
+    // Locked until the sign-in commits (PostgreSQL; SQLite write transactions are
+    // serial): an email change committing meanwhile must not move the account away
+    // between this read and the takeover below.
+    const lookup = trx
       .selectFrom('users')
       .select(['id', 'email', 'name', 'email_verified_at'])
-      .where('email', '=', email)
-      .executeTakeFirst();
+      .where('email', '=', email);
+    const existing = await (dialectOf(trx) === 'postgres'
+      ? lookup.forUpdate()
+      : lookup
+    ).executeTakeFirst();
     let user: AuthUser;
     if (!existing) {
       user = { id: newId(), email, name: displayName(identity, email) };
@@ -101,7 +106,8 @@ function linkOrCreate(
  * in ends: the password, every session, trusted devices (which would spare them the
  * sign-in lockout), pending mailed links (a change-email link would move the account to
  * their own address, a reset link sets a password), the API tokens they made (they may
- * own workspaces as this account), and any other provider link. The account keeps its id,
+ * own workspaces as this account), the invites they sent that are still pending (they
+ * carry this account's authority), and any other provider link. The account keeps its id,
  * workspaces and work; its name becomes the one the issuer gives (the old one was chosen
  * by whoever made the account), and its email counts as verified from now on.
  */
@@ -117,10 +123,7 @@ async function takeOver(
     .set({ password_hash: null, email_verified_at: isoNow(now), name, updated_at: isoNow(now) })
     .where('id', '=', userId)
     .execute();
-  await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
-  await forgetTrustedDevices(trx, userId);
-  await trx.deleteFrom('email_tokens').where('user_id', '=', userId).execute();
-  await revokeApiTokensCreatedBy(trx, userId, { now });
+  await endUnprovenAccess(trx, userId, now);
   // Every link verifies the account, so an unverified one has none; dropping any that a
   // hand-edited or older database holds keeps "nobody else gets back in" true regardless.
   await trx.deleteFrom('oauth_accounts').where('user_id', '=', userId).execute();
