@@ -75,6 +75,18 @@ describe('GET /api/openapi.json', () => {
     expect(signUp?.security).toEqual([]);
   });
 
+  it('documents 503 on every write (storage that cannot write; mail procedures without SMTP_URL), never on reads', () => {
+    const resetRequest = document.paths['/auth/request-password-reset']?.post;
+    expect(resetRequest?.responses['503']).toEqual({
+      $ref: '#/components/responses/ServiceUnavailable',
+    });
+    for (const { method, operation } of operations(document)) {
+      expect(operation.responses['503'] !== undefined, `${method} ${operation.operationId}`).toBe(
+        method !== 'get',
+      );
+    }
+  });
+
   it('publishes outputs as the procedures answer them: Task has exactly taskOutput keys', () => {
     const task = document.components.schemas.Task as { properties: object; required: string[] };
     const keys = Object.keys(

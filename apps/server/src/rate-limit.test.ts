@@ -230,6 +230,19 @@ describe('the owner is not locked out by failures from elsewhere', () => {
     expect((await signIn(email, PASSWORD, { ip: '198.51.100.7' })).status).toBe(200);
   });
 
+  it("clears the account's failures from that address when its trusted device signs in there", async () => {
+    await start(BEHIND_PROXY);
+    const { email } = await signUp();
+    const device = signedIn(await signIn(email, PASSWORD, { ip: '198.51.100.8' })).deviceToken;
+    // Typos from a browser without the device cookie, on the same network.
+    expect(await guess(email, 11, { ip: '198.51.100.8' })).toEqual([...repeat(401, 10), 429]);
+
+    signedIn(await signIn(email, PASSWORD, { ip: '198.51.100.8', deviceToken: device }));
+
+    // The owner proved the password from that address: its failures there are forgotten.
+    expect((await signIn(email, PASSWORD, { ip: '198.51.100.8' })).status).toBe(200);
+  });
+
   it("gives no trust to another account's device token, a forged one, or a stale one", async () => {
     await start(BEHIND_PROXY);
     const victim = await signUp();

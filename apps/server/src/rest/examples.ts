@@ -91,5 +91,8 @@ export const ERROR_EXAMPLES: Readonly<Record<number, unknown>> = {
   429: {
     error: { code: 'TOO_MANY_REQUESTS', message: 'Too many attempts; try again in 60 seconds' },
   },
+  503: {
+    error: { code: 'SERVICE_UNAVAILABLE', message: 'The database cannot write: its disk is full' },
+  },
   500: { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } },
 };

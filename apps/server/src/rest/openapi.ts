@@ -99,6 +99,11 @@ const ERROR_RESPONSES = {
   413: ['PayloadTooLarge', 'The body is over the size limit.'],
   415: ['UnsupportedMediaType', 'The body is not `application/json`.'],
   429: ['TooManyRequests', 'Rate limit hit; retry after `Retry-After` seconds.'],
+  503: [
+    'ServiceUnavailable',
+    'Cannot be done now: the database cannot write (disk full, read-only storage), or the ' +
+      'procedure sends mail and this server has none (no `SMTP_URL`, in production).',
+  ],
 } as const;
 
 function errorResponses(route: ResolvedRoute): Record<string, { $ref: string }> {
@@ -108,7 +113,8 @@ function errorResponses(route: ResolvedRoute): Record<string, { $ref: string }> 
   const idempotent = route.method !== 'GET' && !route.public;
   if (route.conflicts || idempotent) statuses.push(409);
   if (idempotent) statuses.push(422);
-  if (route.method !== 'GET') statuses.push(413, 415);
+  // Writes: reads keep working when storage cannot write.
+  if (route.method !== 'GET') statuses.push(413, 415, 503);
   if (route.rateLimited) statuses.push(429);
   return Object.fromEntries(
     statuses.map((status) => [

@@ -143,15 +143,14 @@ export const authRouter = {
       // address, per address, and (high, against guessing from many addresses) per
       // account. A refused attempt counts against none of them.
       const address = clientAddressKey(ctx.req.ip);
-      const placeKey = device
-        ? `signin:device:${device.id}`
-        : `signin:account-ip:${address}:${email}`;
+      const accountAtAddressKey = `signin:account-ip:${address}:${email}`;
+      const deviceKey = device ? `signin:device:${device.id}` : undefined;
       const attempt = await enforceRateLimits(
         ctx,
-        device
-          ? [{ key: placeKey, rule: 'signInPerDevice' }]
+        deviceKey
+          ? [{ key: deviceKey, rule: 'signInPerDevice' }]
           : [
-              { key: placeKey, rule: 'signInPerAccountAndIp' },
+              { key: accountAtAddressKey, rule: 'signInPerAccountAndIp' },
               { key: `signin:ip:${address}`, rule: 'signInPerIp' },
               { key: `signin:account:${email}`, rule: 'signInPerAccount' },
             ],
@@ -161,10 +160,12 @@ export const authRouter = {
       const match = await matchPassword(ctx.db, email, input.password);
       if (!match) throw wrong();
       const { user } = match;
-      // Not a failure: its hits go back, and this device's or address's earlier failures
-      // (the owner's typos) are forgotten. Failures elsewhere still count.
+      // Not a failure: its hits go back, and the earlier failures of this device and of
+      // this account from this address (the owner's typos) are forgotten. Failures
+      // elsewhere still count.
       await attempt.refund();
-      await resetRateLimit(ctx.db, placeKey);
+      await resetRateLimit(ctx.db, accountAtAddressKey);
+      if (deviceKey) await resetRateLimit(ctx.db, deviceKey);
       const { started, deviceToken } = await ctx.db.transaction().execute(async (trx) => {
         // Changed, reset or taken over since it was checked: that ended every session.
         if (!(await passwordStillCurrent(trx, user.id, match.passwordHash))) throw wrong();
