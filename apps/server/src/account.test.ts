@@ -156,6 +156,10 @@ describe('verification at sign-up', () => {
     expect(mail.html).toContain(`href="${link}"`);
     expect(mail.html).toMatch(/^<!doctype html>/);
     expect(mail.raw).toMatch(/Content-Type: multipart\/alternative/i);
+    // The name was chosen by whoever signed up, maybe not the owner of the address: it
+    // gets no line in a mail to that address.
+    expect(mail.text).not.toContain('Person');
+    expect(mail.html).not.toContain('Person');
 
     const token = tokenFromLink(link);
     expect(dataOf(await call(server, 'auth.verifyEmail', { token }))).toEqual({

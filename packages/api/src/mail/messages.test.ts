@@ -25,12 +25,11 @@ describe('mail messages', () => {
 
   it('carry each link in the text and as the href of the HTML, and list it', () => {
     const mails = [
-      verifyEmailMail({ publicUrl, to: 'ada@example.com', name: 'Ada', token }),
+      verifyEmailMail({ publicUrl, to: 'ada@example.com', token }),
       resetPasswordMail({ publicUrl, to: 'ada@example.com', name: 'Ada', token: 'trp_abc' }),
       confirmEmailChangeMail({
         publicUrl,
         to: 'new@example.com',
-        name: 'Ada',
         oldEmail: 'ada@example.com',
         token,
       }),
@@ -54,11 +53,17 @@ describe('mail messages', () => {
 
   it('escape the name in HTML and keep it as written in the text', () => {
     const name = '<img src=x onerror=alert(1)> & "Co"';
-    const mail = verifyEmailMail({ publicUrl, to: 'ada@example.com', name, token });
+    const mail = resetPasswordMail({ publicUrl, to: 'ada@example.com', name, token: 'trp_x' });
     expect(mail.text).toContain(`Hello ${name},`);
     expect(mail.html).not.toContain('<img');
     expect(mail.html).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;Co&quot;');
     // Nothing a person typed reaches the subject (a header).
-    expect(mail.subject).toBe('Verify your email address for Trellis');
+    expect(mail.subject).toBe('Reset your Trellis password');
+  });
+
+  it('greet without a name where it was chosen by whoever claims an unproven address', () => {
+    expect(verifyEmailMail({ publicUrl, to: 'ada@example.com', token }).text).toMatch(/^Hello,\n/);
+    const unverifiedReset = resetPasswordMail({ publicUrl, to: 'ada@example.com', token });
+    expect(unverifiedReset.text).toMatch(/^Hello,\n/);
   });
 });

@@ -53,30 +53,37 @@ function compose(to: string, subject: string, blocks: Block[]): MailMessage {
   return { to, subject, text: `${text}\n\n— Trellis\n`, html, links };
 }
 
-/** Asks a new account to prove it owns its address. */
+/**
+ * The greeting. A name is used only for an address already proven to be the account's:
+ * whoever signs up with someone else's address chooses the name, and must not get to
+ * write a line of a mail that reaches that person's inbox (account pre-hijacking,
+ * phishing under our sender).
+ */
+const greeting = (name: string | undefined) => (name ? `Hello ${name},` : 'Hello,');
+
+/** Asks a new account to prove it owns its address (unproven: no name in it). */
 export function verifyEmailMail(options: {
   publicUrl: string;
   to: string;
-  name: string;
   token: string;
 }): MailMessage {
   return compose(options.to, 'Verify your email address for Trellis', [
-    `Hello ${options.name},`,
+    greeting(undefined),
     `please confirm that ${options.to} is your address. The link works once, for 24 hours.`,
     { label: 'Verify my email', link: mailLink(options.publicUrl, '/verify-email', options.token) },
     'If you did not sign up for Trellis, ignore this mail: nothing happens without the link.',
   ]);
 }
 
-/** A link to choose a new password. */
+/** A link to choose a new password; `name` only when the address is verified. */
 export function resetPasswordMail(options: {
   publicUrl: string;
   to: string;
-  name: string;
+  name?: string;
   token: string;
 }): MailMessage {
   return compose(options.to, 'Reset your Trellis password', [
-    `Hello ${options.name},`,
+    greeting(options.name),
     'someone (we hope you) asked to reset the password of your Trellis account. The link ' +
       'works once, for 1 hour; choosing a new password signs you out everywhere.',
     {
@@ -87,16 +94,15 @@ export function resetPasswordMail(options: {
   ]);
 }
 
-/** Sent to the new address: confirming it makes it the account's email. */
+/** Sent to the new (unproven) address: confirming it makes it the account's email. */
 export function confirmEmailChangeMail(options: {
   publicUrl: string;
   to: string;
-  name: string;
   oldEmail: string;
   token: string;
 }): MailMessage {
   return compose(options.to, 'Confirm your new email address for Trellis', [
-    `Hello ${options.name},`,
+    greeting(undefined),
     `please confirm that your Trellis account should use ${options.to} instead of ` +
       `${options.oldEmail}. The link works once, for 24 hours.`,
     {
@@ -107,15 +113,18 @@ export function confirmEmailChangeMail(options: {
   ]);
 }
 
-/** Sent to the old address when a change is asked for: its owner should know. */
+/**
+ * Sent to the old address when a change is asked for: its owner should know. `name` only
+ * when that address is verified.
+ */
 export function emailChangeNoticeMail(options: {
   publicUrl: string;
   to: string;
-  name: string;
+  name?: string;
   newEmail: string;
 }): MailMessage {
   return compose(options.to, 'Your Trellis email address is being changed', [
-    `Hello ${options.name},`,
+    greeting(options.name),
     `someone signed in to your Trellis account asked to change its email address from ` +
       `${options.to} to ${options.newEmail}. The change happens only when the link sent ` +
       'to the new address is opened.',

@@ -110,7 +110,6 @@ export async function prepareVerificationMail(
   const message = verifyEmailMail({
     publicUrl: ctx.config.publicUrl,
     to: user.email,
-    name: user.name,
     token,
   });
   return () => mailer.send(message);
@@ -250,7 +249,8 @@ export const accountProcedures = {
           resetPasswordMail({
             publicUrl: ctx.config.publicUrl,
             to: account.email,
-            name: account.name,
+            // A squatter chose the name of an unverified account: not in this mail.
+            name: account.emailVerified ? account.name : undefined,
             token,
           }),
         );
@@ -353,13 +353,17 @@ export const accountProcedures = {
         confirmEmailChangeMail({
           publicUrl,
           to: newEmail,
-          name: account.name,
           oldEmail: account.email,
           token,
         }),
       );
       mailer.send(
-        emailChangeNoticeMail({ publicUrl, to: account.email, name: account.name, newEmail }),
+        emailChangeNoticeMail({
+          publicUrl,
+          to: account.email,
+          name: account.emailVerified ? account.name : undefined,
+          newEmail,
+        }),
       );
       return { ok: true as const };
     }),
