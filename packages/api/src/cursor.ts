@@ -1,5 +1,6 @@
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { fieldError } from './errors.js';
 
 // Every list and stream hands out opaque cursors: base64url JSON of a position that the
 // server validates against a schema when it comes back. Clients pass back what they were
@@ -77,7 +78,5 @@ export type SentLogPosition = z.infer<typeof anyLogPosition>;
  * workspace ever had, on `field`, in the shape validation errors have.
  */
 export function unknownPosition(field: string, what: string): TRPCError {
-  const message = `Unknown ${what}: pass back one as received`;
-  const issue = { code: 'custom' as const, path: [field], message, input: null };
-  return new TRPCError({ code: 'BAD_REQUEST', message, cause: new z.ZodRealError([issue]) });
+  return fieldError(field, `Unknown ${what}: pass back one as received`);
 }

@@ -1,6 +1,7 @@
 import { storageProblem } from '@trellis/db';
-import type { TRPCDefaultErrorShape, TRPCError } from '@trpc/server';
+import { type TRPCDefaultErrorShape, TRPCError } from '@trpc/server';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import { z } from 'zod';
 
 /** Paths of invalid input fields mapped to what is wrong with each. */
 export type FieldErrors = Record<string, string[]>;
@@ -31,6 +32,16 @@ function pathKey(path: Issue['path']): string {
     .map((segment) => (typeof segment === 'object' ? segment.key : segment))
     .map(String)
     .join('.');
+}
+
+/**
+ * A BAD_REQUEST naming one input field (`path`), shaped like a validation error so that
+ * its `fieldErrors` read the same as zod's; for checks zod cannot make (a stale cursor, a
+ * wrong password, a non-member assignee).
+ */
+export function fieldError(path: string | string[], message: string): TRPCError {
+  const issue = { code: 'custom' as const, path: [path].flat(), message, input: undefined };
+  return new TRPCError({ code: 'BAD_REQUEST', message, cause: new z.ZodRealError([issue]) });
 }
 
 /** Turns validation issues (zod or any Standard Schema) into `{ "a.b": ["message"] }`. */

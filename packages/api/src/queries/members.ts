@@ -75,16 +75,6 @@ export async function lockWorkspace(db: Kysely<Database>, workspaceId: string): 
     .execute();
 }
 
-/** True when the user proved they own their email address (`users.email_verified_at`). */
-export async function emailVerified(db: Kysely<Database>, userId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('users')
-    .select('email_verified_at')
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  return row?.email_verified_at != null;
-}
-
 /** Withdraws a pending invite (the row goes: its token then matches nothing). */
 export async function deletePendingInvite(
   db: Kysely<Database>,

@@ -31,6 +31,7 @@ import { type Database, isUniqueViolation, type Kysely } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../context.js';
+import { fieldError } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import {
   confirmEmailChangeMail,
@@ -54,15 +55,6 @@ import { protectedProcedure, publicProcedure } from '../trpc.js';
 // same content whether or not the address has an account (a known one costs one more
 // write, a millisecond or so, but never the mail server's time).
 
-/** A BAD_REQUEST naming one input field, shaped like a validation error. */
-function fieldError(field: string, message: string): TRPCError {
-  return new TRPCError({
-    code: 'BAD_REQUEST',
-    message,
-    cause: new z.ZodRealError([{ code: 'custom', path: [field], message, input: undefined }]),
-  });
-}
-
 const TOKEN_REFUSALS: Record<EmailTokenRefusal, string> = {
   invalid: 'This link is not valid; ask for a new one',
   used: 'This link has already been used; ask for a new one',
@@ -72,7 +64,8 @@ const TOKEN_REFUSALS: Record<EmailTokenRefusal, string> = {
 /** A link that cannot be used: 400 on `token`, saying why. */
 const tokenRefused = (refusal: EmailTokenRefusal) => fieldError('token', TOKEN_REFUSALS[refusal]);
 
-const emailTakenError = () =>
+/** The CONFLICT for an email another account holds (sign-up, email change). */
+export const emailTakenError = () =>
   new TRPCError({ code: 'CONFLICT', message: 'An account with this email already exists' });
 
 /** The mailer, or SERVICE_UNAVAILABLE naming the setting an operator must add. */

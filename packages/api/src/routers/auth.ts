@@ -43,10 +43,7 @@ import { listUserWorkspaces } from '../queries/workspaces.js';
 import { enforceRateLimits } from '../rate-limits.js';
 import { zEmail, zId, zName, zNewPassword } from '../schemas.js';
 import { protectedProcedure, publicProcedure } from '../trpc.js';
-import { accountProcedures, prepareVerificationMail } from './account.js';
-
-const emailTakenError = () =>
-  new TRPCError({ code: 'CONFLICT', message: 'An account with this email already exists' });
+import { accountProcedures, emailTakenError, prepareVerificationMail } from './account.js';
 
 /**
  * Starts a session for `userId` (inside the caller's transaction when `db` is one); the

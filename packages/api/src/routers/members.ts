@@ -1,4 +1,5 @@
 import {
+  accountStatus,
   issueToken,
   normalizeEmail,
   parseToken,
@@ -25,7 +26,6 @@ import {
 } from '../outputs.js';
 import {
   deletePendingInvite,
-  emailVerified,
   getMember,
   isMemberByEmail,
   listMembers,
@@ -264,7 +264,7 @@ export const membersRouter = {
         }
         // The invite names an address; only someone who proved they own it may use it
         // (anyone can sign up with any address).
-        if (!(await emailVerified(trx, ctx.user.id))) {
+        if (!(await accountStatus(trx, ctx.user.id))?.emailVerified) {
           throw new TRPCError({
             code: 'FORBIDDEN',
             message:

@@ -2,6 +2,7 @@ import { type Database, isoNow, type Kysely, newId, TASK_STATUSES } from '@trell
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { changedFields, recordActivity } from '../activity.js';
+import { fieldError } from '../errors.js';
 import { okOutput, taskOutput } from '../outputs.js';
 import { allocateTaskNumber } from '../queries/projects.js';
 import {
@@ -85,12 +86,7 @@ async function requireAssignable(
   path: string[],
 ): Promise<void> {
   if (await isAssignable(db, workspaceId, userId)) return;
-  const message = 'Must be a member of this workspace';
-  throw new TRPCError({
-    code: 'BAD_REQUEST',
-    message,
-    cause: new z.ZodRealError([{ code: 'custom', path, message, input: userId }]),
-  });
+  throw fieldError(path, 'Must be a member of this workspace');
 }
 
 /** The patch's fields that differ from the task (labels compared as sets). */
