@@ -1,5 +1,4 @@
 import {
-  type AppRouter,
   appRouter,
   deleteExpiredIdempotencyKeys,
   procedureSchemas,
@@ -13,11 +12,12 @@ import {
   deleteExpiredTrustedDevices,
 } from '@trellis/auth';
 import { type Database, databasePoolStats, type Kysely } from '@trellis/db';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.js';
 import { serveDashboard } from './dashboard.js';
-import { frameworkErrorOptions, NOSNIFF, registerErrorHandlers, sendError } from './errors.js';
+import { frameworkErrorOptions, NOSNIFF, registerErrorHandlers } from './errors.js';
 import { configuredMailer } from './mail/index.js';
+import type { ServerMailer } from './mail/smtp-mailer.js';
 import { configuredProviders, registerOAuthRoutes } from './oauth.js';
 import type { ClusterMetrics } from './ops/cluster-metrics.js';
 import { registerHealthRoutes } from './ops/health.js';
@@ -35,7 +35,7 @@ import { REQUEST_ID_HEADER, requestId } from './ops/request-id.js';
 import { streamGate } from './ops/stream-limits.js';
 import { requestContexts } from './request-context.js';
 import { restApiPlugin } from './rest/index.js';
-import { type TrpcOptions, trpcPlugin } from './trpc-handler.js';
+import { trpcTransport } from './trpc/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,31 +56,11 @@ export interface ServerDeps {
   clusterMetrics?: ClusterMetrics;
 }
 
-/** The route tRPC is served at (its procedures' paths are the `path` parameter). */
+/** The route tRPC serves each call at (trpc/: its procedures' paths are `path`). */
 const TRPC_ROUTE = '/trpc/:path';
 
-function isEventStream(response: Response): boolean {
-  return response.headers.get('content-type')?.startsWith('text/event-stream') === true;
-}
-
-/** Procedures served as event streams: only their requests are watched for the stream cap. */
-const SUBSCRIPTIONS = new Set(
-  [...procedureSchemas(appRouter)]
-    .filter(([, procedure]) => procedure.type === 'subscription')
-    .map(([path]) => path),
-);
-
-/** How many calls a batched tRPC path (`a,b,c`) names, without splitting it. */
-function callCount(path: string): number {
-  let count = 1;
-  for (let at = path.indexOf(','); at !== -1; at = path.indexOf(',', at + 1)) count += 1;
-  return count;
-}
-
-/** Trusts the nearest `hops` proxies, as Fastify does for a number (its types omit it). */
-function trustHops(hops: number) {
-  return (_address: string, hop: number) => hop < hops;
-}
+/** Every procedure's path, for metric labels (anything else counts as unknown). */
+const PROCEDURES: ReadonlySet<string> = new Set(procedureSchemas(appRouter).keys());
 
 /**
  * Builds the HTTP server without listening, so that tests can start it on port 0. Closing
@@ -91,13 +71,80 @@ export function buildServer(
   { db, clock, logStream, clusterMetrics }: ServerDeps,
 ): FastifyInstance {
   const now = clock ?? (() => new Date());
-  const labelsOf = procedureLabeller(
-    TRPC_ROUTE,
-    new Set(Object.keys(appRouter._def.procedures)),
-    config.maxBatchSize,
+  const labelsOf = procedureLabeller(TRPC_ROUTE, PROCEDURES, config.maxBatchSize);
+  const app = Fastify(fastifyOptions(config, labelsOf, logStream));
+  // stats.overview answers, kept while the workspace's data version says they hold.
+  const statsCache = new StatsCache();
+  // SMTP_URL's mailer, the log's (development), or none (production without SMTP_URL).
+  const mailer = configuredMailer(config, app.log);
+  const database = keepHouse(app, config, { db, now, mailer });
+  const contexts = requestContexts(config, {
+    db,
+    now,
+    statsCache,
+    mailer,
+    // Only the request log line needs to know who called.
+    onUser: REQUEST_LOG_LEVELS.has(config.logLevel)
+      ? (request, userId) => {
+          request.userId = userId;
+        }
+      : undefined,
+  });
+  const liveStreams = new LiveStreams();
+
+  // The server's parts; hooks run in this order.
+  // Unmatched GETs outside the API's prefixes are the dashboard's (files, or its pages).
+  registerErrorHandlers(
+    app,
+    serveDashboard(app, config.dashboardDir, { production: config.nodeEnv === 'production' }),
   );
-  const logsRequests = REQUEST_LOG_LEVELS.has(config.logLevel);
-  const app = Fastify({
+  identifyAnswers(app);
+  registerMetrics(app, {
+    caches: { stats: () => statsCache.counts() },
+    token: config.metricsToken,
+    labelsOf,
+    cluster: clusterMetrics,
+    databaseStats: database.stats,
+  });
+  registerHealthRoutes(app, db);
+  // Subscriptions end with a retry hint when the server closes (ops/live-streams.ts), once
+  // /readyz says it is shutting down.
+  app.addHook('preClose', async () => {
+    liveStreams.endAll();
+  });
+  registerOAuthRoutes(app, {
+    db,
+    providers: configuredProviders(config),
+    isSecure: contexts.isSecure,
+    now,
+  });
+  app.register(trpcTransport, {
+    prefix: '/trpc',
+    router: appRouter,
+    handler: config.trpcHandler,
+    maxBatchSize: config.maxBatchSize,
+    createContext: (request, reply) => contexts.create(request, reply),
+    // At most MAX_STREAMS_PER_USER open streams per user (ops/stream-limits.ts).
+    streams: streamGate(config.maxStreamsPerUser),
+    liveStreams,
+  });
+  // The same procedures as REST under /api/v1, with the OpenAPI document and docs page.
+  app.register(restApiPlugin, { prefix: '/api', router: appRouter, contexts });
+  return app;
+}
+
+/** Trusts the nearest `hops` proxies, as Fastify does for a number (its types omit it). */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
+/** Fastify's own options: logging, proxies, limits and deadlines from the configuration. */
+function fastifyOptions(
+  config: ServerConfig,
+  labelsOf: (request: FastifyRequest) => string[],
+  logStream: LogStream | undefined,
+) {
+  return {
     logger: loggerOptions(config.logLevel, logStream),
     logController: requestLogController(config.logLevel, (request) => ({
       procedure: labelsOf(request).join(','),
@@ -125,13 +172,11 @@ export function buildServer(
     // shutdown like an in-flight one. New connections are refused; /readyz says 503.
     return503OnClosing: false,
     ...frameworkErrorOptions,
-  });
-  // Unmatched GETs outside the API's prefixes are the dashboard's (files, or its pages).
-  registerErrorHandlers(
-    app,
-    serveDashboard(app, config.dashboardDir, { production: config.nodeEnv === 'production' }),
-  );
+  };
+}
 
+/** Every answer names its request (X-Request-Id) and is never sniffed for another type. */
+function identifyAnswers(app: FastifyInstance): void {
   app.decorateRequest('userId', null);
   // Callback-style, as every per-request hook here: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
@@ -140,23 +185,18 @@ export function buildServer(
     reply.header(REQUEST_ID_HEADER, request.id).header(NOSNIFF[0], NOSNIFF[1]);
     done();
   });
-  let databaseOpen = true;
-  // stats.overview answers, kept while the workspace's data version says they hold.
-  const statsCache = new StatsCache();
-  registerMetrics(app, {
-    caches: { stats: () => statsCache.counts() },
-    token: config.metricsToken,
-    labelsOf,
-    cluster: clusterMetrics,
-    // PostgreSQL: the pool's counts; SQLite: its one connection.
-    databaseStats: (): DatabaseStats => {
-      const pool = databasePoolStats(db);
-      if (pool) return { open: pool.total, idle: pool.idle, waiting: pool.waiting };
-      return { open: databaseOpen ? 1 : 0 };
-    },
-  });
-  registerHealthRoutes(app, db);
+}
 
+/**
+ * The server's background work: sweeping expired rows, other processes' activity for the
+ * live streams, and closing it all (then the database) in order when the server closes.
+ */
+function keepHouse(
+  app: FastifyInstance,
+  config: ServerConfig,
+  { db, now, mailer }: { db: Kysely<Database>; now: () => Date; mailer: ServerMailer | undefined },
+): { stats(): DatabaseStats } {
+  let databaseOpen = true;
   // Expired sessions are deleted when presented; abandoned ones (and finished rate-limit
   // windows, and idempotency keys past their 24 hours) are swept here.
   const sweepSessions = () =>
@@ -174,8 +214,6 @@ export function buildServer(
   const activityFanOut = startActivityFanOut(db, config.databaseUrl, (error) =>
     app.log.warn({ err: error }, 'activity listener lost its connection; reconnecting'),
   );
-  // SMTP_URL's mailer, the log's (development), or none (production without SMTP_URL).
-  const mailer = configuredMailer(config, app.log);
   // One hook, in this order: nothing may still use the database when it is closed.
   app.addHook('onClose', async () => {
     clearInterval(sweep);
@@ -185,116 +223,12 @@ export function buildServer(
     databaseOpen = false;
     await db.destroy();
   });
-
-  const contexts = requestContexts(config, {
-    db,
-    now,
-    statsCache,
-    mailer,
-    // Only the request log line needs to know who called.
-    onUser: logsRequests
-      ? (request, userId) => {
-          request.userId = userId;
-        }
-      : undefined,
-  });
-
-  // Subscriptions end with a retry hint when the server closes (ops/live-streams.ts).
-  const liveStreams = new LiveStreams();
-  // At most MAX_STREAMS_PER_USER open streams per user (ops/stream-limits.ts).
-  const streams = streamGate(config.maxStreamsPerUser);
-  app.addHook('preClose', async () => {
-    liveStreams.endAll();
-  });
-
-  registerOAuthRoutes(app, {
-    db,
-    providers: configuredProviders(config),
-    isSecure: contexts.isSecure,
-    now,
-  });
-
-  const trpcOptions: TrpcOptions<AppRouter> = {
-    router: appRouter,
-    maxBatchSize: config.maxBatchSize,
-    createContext: ({ req, res }) => {
-      const ctx = contexts.create(req, res);
-      const { path } = req.params as { path?: string };
-      if (path !== undefined && SUBSCRIPTIONS.has(path)) streams.watch(req, ctx);
-      return ctx;
-    },
-    onError: ({ error, path, req }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') {
-        req.log.error({ err: error.cause ?? error, path }, 'procedure failed');
-      }
+  return {
+    // PostgreSQL: the pool's counts; SQLite: its one connection.
+    stats: () => {
+      const pool = databasePoolStats(db);
+      if (pool) return { open: pool.total, idle: pool.idle, waiting: pool.waiting };
+      return { open: databaseOpen ? 1 : 0 };
     },
   };
-
-  app.register(
-    async (scope) => {
-      // JSON only: a text/plain body is what a cross-site form can send without a CORS
-      // preflight, so it is refused (415) rather than parsed.
-      scope.removeContentTypeParser('text/plain');
-      // API.md: a batch over the limit is PAYLOAD_TOO_LARGE. Checked before tRPC reads
-      // the body (tRPC's own maxBatchSize stays as a backstop, answering 400).
-      // Hooks here run on every call, so they are callback-style: no promise per request.
-      scope.addHook('onRequest', (request, reply, done) => {
-        const { path } = request.params as { path?: string };
-        // Fastify has decoded the path once and tRPC decodes it once more, so a path that
-        // still holds a `%` (`tasks%252EonChange`) would name one thing to the checks that
-        // read it here (the stream cap, the batch limit, metrics) and another to the
-        // router. No procedure's name has one: refused, so everyone reads the same path.
-        if (path?.includes('%')) {
-          sendError(reply, 400, 'Malformed procedure path: it is percent-encoded twice');
-          return;
-        }
-        const query = request.query as { batch?: string };
-        if (query.batch === '1' && path && callCount(path) > config.maxBatchSize) {
-          // Answered here; not calling done() skips the route.
-          sendError(reply, 413, `A batch may hold at most ${config.maxBatchSize} calls`);
-          return;
-        }
-        done();
-      });
-      // Only tRPC's own adapter answers with a Fetch Response (subscriptions, and whatever
-      // the lean handler leaves to it): an event stream is admitted under its user's stream
-      // cap (or replaced by a 429) and tracked for closing, and errors
-      // raised before a procedure runs (bad batch, missing content type), which carry a
-      // JSON body but a text/plain type, are relabelled: clients parse by type.
-      scope.addHook('onSend', (request, _reply, payload, done) => {
-        if (!(payload instanceof Response)) {
-          done(null, payload);
-          return;
-        }
-        if (isEventStream(payload)) {
-          const release = streams.acquire(request);
-          if (release === null) {
-            // Over the user's cap: the stream is cancelled before it starts.
-            payload.body?.cancel().catch(() => undefined);
-            done(null, streams.refusal());
-          } else {
-            done(null, liveStreams.track(payload, release));
-          }
-          return;
-        }
-        if (payload.headers.get('content-type')?.startsWith('text/plain')) {
-          const headers = new Headers(payload.headers);
-          headers.set('content-type', 'application/json');
-          done(null, new Response(payload.body, { status: payload.status, headers }));
-          return;
-        }
-        done(null, payload);
-      });
-      await scope.register(trpcPlugin<AppRouter>, {
-        handler: config.trpcHandler,
-        trpcOptions,
-      });
-    },
-    { prefix: '/trpc' },
-  );
-
-  // The same procedures as REST under /api/v1, with the OpenAPI document and docs page.
-  app.register(restApiPlugin, { prefix: '/api', router: appRouter, contexts });
-
-  return app;
 }

@@ -1,7 +1,6 @@
 import { sha256Hex } from '@trellis/auth';
 import { type Database, type IdempotencyKey, isoNow, type Kysely } from '@trellis/db';
 import { TRPCError, type TRPCProcedureType } from '@trpc/server';
-import { type MiddlewareResult, middlewareMarker } from '@trpc/server/unstable-core-do-not-import';
 import type { Context } from './context.js';
 
 // `Idempotency-Key`: a mutation retried with the key it was first sent with answers what
@@ -49,19 +48,20 @@ const badKey = (message: string) =>
   new TRPCError({ code: 'BAD_REQUEST', message: `${IDEMPOTENCY_HEADER} header: ${message}` });
 
 /**
- * Runs a mutation through the `Idempotency-Key` its request carries, for the principal
- * `scope` names: the first request with a key runs and its answer is kept; a retry gets
- * that answer (and `Idempotent-Replayed: true`) without running. Calls without a key,
- * and queries, just run.
+ * Answers a mutation through the `Idempotency-Key` its request carries, for the principal
+ * `scope` names: the first request with a key runs `answer` and its answer is kept; a retry
+ * gets that answer (and `Idempotent-Replayed: true`) without running. Calls without a key,
+ * and queries, just run. Called around the procedure's answer (trpc.ts), after its guards:
+ * a tRPC middleware cannot answer without running the rest of the chain.
  */
-export async function withIdempotencyKey<T>(
+export async function idempotentAnswer(
   ctx: Context,
   call: IdempotentCall,
   scope: string,
-  run: () => Promise<MiddlewareResult<T>>,
-): Promise<MiddlewareResult<T>> {
+  answer: () => Promise<unknown>,
+): Promise<unknown> {
   const key = ctx.req.idempotencyKey;
-  if (key === undefined || call.type !== 'mutation') return run();
+  if (key === undefined || call.type !== 'mutation') return answer();
   if (!KEY_FORMAT.test(key)) throw badKey('use 1 to 255 printable ASCII characters');
   if (SECRET_ANSWERS.has(call.path)) {
     throw badKey(`not accepted by ${call.path}, whose answer holds a secret that is not stored`);
@@ -91,27 +91,23 @@ export async function withIdempotencyKey<T>(
     if (attempt === 1) throw inProgress();
   }
 
-  const result = await run().catch(async (error: unknown) => {
+  // Nothing happened when it fails, so nothing is kept: the same key may try again.
+  const data = await answer().catch(async (error: unknown) => {
     await releaseKey(ctx.db, scope, key);
     throw error;
   });
-  if (result.ok) {
-    await ctx.db
-      .updateTable('idempotency_keys')
-      .set({
-        status: 'done',
-        // SQL NULL for an answer of `undefined`, which JSON cannot write.
-        result: result.data === undefined ? null : JSON.stringify(result.data),
-        expires_at: isoNow(new Date(now.getTime() + IDEMPOTENCY_TTL_MS)),
-      })
-      .where('scope', '=', scope)
-      .where('key', '=', key)
-      .execute();
-  } else {
-    // Nothing happened, so nothing is kept: the same key may try again.
-    await releaseKey(ctx.db, scope, key);
-  }
-  return result;
+  await ctx.db
+    .updateTable('idempotency_keys')
+    .set({
+      status: 'done',
+      // SQL NULL for an answer of `undefined`, which JSON cannot write.
+      result: data === undefined ? null : JSON.stringify(data),
+      expires_at: isoNow(new Date(now.getTime() + IDEMPOTENCY_TTL_MS)),
+    })
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .execute();
+  return data;
 }
 
 /** Takes the key: inserts the pending row, or replaces an expired one. False if taken. */
@@ -154,11 +150,7 @@ const inProgress = () =>
   });
 
 /** Answers a request whose key is taken: the first answer, or why there is none. */
-function replay<T>(
-  ctx: Context,
-  claim: IdempotencyKey,
-  existing: IdempotencyKey,
-): MiddlewareResult<T> {
+function replay(ctx: Context, claim: IdempotencyKey, existing: IdempotencyKey): unknown {
   if (existing.path !== claim.path || existing.input_hash !== claim.input_hash) {
     throw new TRPCError({
       code: 'UNPROCESSABLE_CONTENT',
@@ -167,8 +159,7 @@ function replay<T>(
   }
   if (existing.status === 'pending') throw inProgress();
   ctx.setHeader('Idempotent-Replayed', 'true');
-  const data: unknown = existing.result === null ? undefined : JSON.parse(existing.result);
-  return { ok: true, data, marker: middlewareMarker };
+  return existing.result === null ? undefined : JSON.parse(existing.result);
 }
 
 /**

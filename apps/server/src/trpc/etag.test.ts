@@ -1,6 +1,6 @@
 import { createClient, type TrellisClient } from '@trellis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test/server.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 
 // HTTP validators on query answers (GET /trpc): a strong ETag per answer and caller, 304 for
 // a matching If-None-Match, a new body right after any write that changes it; never on

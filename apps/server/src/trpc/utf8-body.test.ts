@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test/server.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 
 // A JSON body that is not valid UTF-8 is refused with 400, on /trpc (whichever handler the
 // suite runs with) and on REST, instead of being decoded to U+FFFD and stored; a body that
