@@ -1,27 +1,26 @@
+import { appRouter, procedureSchemas } from '@trellis/api';
 import {
   type Actor,
   allocateTaskNumber,
-  appRouter,
   getUserWorkspace,
   insertTask,
   isAssignable,
   listTaskPage,
   loadTaskViews,
   locate,
-  procedureSchemas,
   recordActivity,
   roleAtLeast,
   statsOverview,
   type TaskListInput,
   type TaskView,
-} from '@trellis/api';
+} from '@trellis/api/internal';
 import { type AuthUser, validateSessionToken } from '@trellis/auth';
 import { type Database, isoNow, type Kysely, newId, type Role, type TaskStatus } from '@trellis/db';
 import type { z } from 'zod';
 
 // The procedures the benchmark drives, as plain functions: the same authentication, the
 // same workspace and role check, the same zod schemas (taken from the procedures
-// themselves) and the same queries (imported from @trellis/api). Only the transport
+// themselves) and the same queries (imported from @trellis/api/internal). Only the transport
 // around them differs from Trellis, which is what the comparison is meant to measure.
 
 /** An answer other than 200, with its HTTP status. */

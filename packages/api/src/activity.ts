@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type Database, dialectOf, isoNow, type Kysely, newId } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
-import type { Actor } from './trpc.js';
+import type { Actor } from './access.js';
 
 // The append-only activity log. Every change writes its entry in the SAME transaction as
 // the change itself, so the log never misses a change and never tells of one that was

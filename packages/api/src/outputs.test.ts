@@ -1,25 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { taskOutput } from './outputs.js';
+import { procedureSchemas } from './procedure-schemas.js';
 import { loadTaskViews } from './queries/tasks.js';
 import { appRouter } from './root.js';
 import { createHarness, type Harness } from './test/harness.js';
 
-interface ProcedureDef {
-  type: 'query' | 'mutation' | 'subscription';
-  output?: unknown;
-}
-
-const procedures = Object.entries(
-  appRouter._def.procedures as unknown as Record<string, { _def: ProcedureDef }>,
-);
+const procedures = [...procedureSchemas(appRouter)];
 
 describe('output schemas', () => {
   it('every query and mutation declares one; subscriptions do not', () => {
     const missing = procedures
-      .filter(([, p]) => p._def.type !== 'subscription' && p._def.output === undefined)
+      .filter(([, p]) => p.type !== 'subscription' && p.output === undefined)
       .map(([path]) => path);
     const onSubscriptions = procedures
-      .filter(([, p]) => p._def.type === 'subscription' && p._def.output !== undefined)
+      .filter(([, p]) => p.type === 'subscription' && p.output !== undefined)
       .map(([path]) => path);
     expect(missing).toEqual([]);
     expect(onSubscriptions).toEqual([]);

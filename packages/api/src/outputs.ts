@@ -1,15 +1,17 @@
-import { API_TOKEN_SCOPES, ROLES, TASK_STATUSES } from '@trellis/db';
+import { API_TOKEN_SCOPES, TASK_STATUSES } from '@trellis/db';
 import { z } from 'zod';
+import { zRole } from './schemas.js';
 
 // What procedures answer, as zod schemas (`.output(...)` on every query and mutation).
 // tRPC parses every answer with them, so they are deliberately lean: types only, no
 // refinements or transforms. Plain `z.object` strips unknown keys, so a column added to a
 // query never leaks by accident. Keys are listed in the order the procedures have always
-// sent them, because parsing rebuilds each object in schema order.
+// sent them, because parsing rebuilds each object in schema order. The types the queries
+// return are these schemas' outputs (`TaskView` is `z.output<typeof taskOutput>`), so the
+// two cannot drift apart.
 
 /** An ISO-8601 UTC timestamp, as the database stores it. */
 export const zTimestamp = z.string();
-const zRole = z.enum(ROLES);
 
 /** `{ ok: true }`: what mutations that return nothing else answer. */
 export const okOutput = z.object({ ok: z.literal(true) });
@@ -166,11 +168,13 @@ export const taskPageOutput = page(taskOutput);
 export const commentOutput = z.object({
   id: z.string(),
   taskId: z.string(),
+  /** Null once the author's account is deleted. */
   authorId: z.string().nullable(),
   authorName: z.string().nullable(),
   body: z.string(),
   createdAt: zTimestamp,
   updatedAt: zTimestamp,
+  /** True once the body has been changed after it was posted. */
   edited: z.boolean(),
 });
 
@@ -181,7 +185,9 @@ export const commentPageOutput = page(commentOutput);
 export const activityOutput = z.object({
   id: z.string(),
   type: z.string(),
+  /** Who did it; null when their account has since been deleted. */
   actor: z.object({ userId: z.string(), name: z.string() }).nullable(),
+  /** The API token the actor acted through, or null when they acted in person. */
   apiTokenId: z.string().nullable(),
   projectId: z.string().nullable(),
   taskId: z.string().nullable(),
@@ -194,24 +200,38 @@ export const activityPageOutput = page(activityOutput);
 
 /** Search results, best first. */
 export const searchOutput = z.object({
-  items: z.array(z.object({ task: taskOutput, rank: z.number(), snippet: z.string().optional() })),
+  items: z.array(
+    z.object({
+      task: taskOutput,
+      /** Relevance: higher is better; only comparable within one answer. */
+      rank: z.number(),
+      /** Plain text around the best match (no markup), when there is one to show. */
+      snippet: z.string().optional(),
+    }),
+  ),
 });
 
+/** A count for one UTC day (`YYYY-MM-DD`). */
 const dayCount = z.object({ day: z.string(), count: z.int() });
 
 /** A workspace's dashboard numbers. */
 export const statsOutput = z.object({
+  /** Every status, zeros included. */
   byStatus: z.object(
     Object.fromEntries(TASK_STATUSES.map((status) => [status, z.int()])) as Record<
       (typeof TASK_STATUSES)[number],
       z.ZodInt
     >,
   ),
+  /** Priorities 0–4 in order, zeros included. */
   byPriority: z.array(z.object({ priority: z.int(), count: z.int() })),
+  /** Open tasks per assignee (null: unassigned), most first. */
   openByAssignee: z.array(
     z.object({ assigneeId: z.string().nullable(), name: z.string().nullable(), count: z.int() }),
   ),
+  /** Tasks created per day, oldest day first, STATS_DAYS entries ending today. */
   createdPerDay: z.array(dayCount),
+  /** Tasks completed (status done, by `completed_at`) per day, like createdPerDay. */
   completedPerDay: z.array(dayCount),
   totals: z.object({ tasks: z.int(), open: z.int(), overdue: z.int() }),
 });

@@ -3,6 +3,7 @@ import { activityRouter } from './routers/activity.js';
 import { apiTokensRouter } from './routers/apiTokens.js';
 import { authRouter } from './routers/auth.js';
 import { commentsRouter } from './routers/comments.js';
+import { invitesRouter } from './routers/invites.js';
 import { membersRouter } from './routers/members.js';
 import { projectsRouter } from './routers/projects.js';
 import { searchRouter } from './routers/search.js';
@@ -15,7 +16,8 @@ import { createCallerFactory, router } from './trpc.js';
 export const appRouter = router({
   auth: authRouter,
   workspaces: workspacesRouter,
-  members: membersRouter,
+  // Invites have their own router but keep their paths: members.invite, members.invites, …
+  members: { ...membersRouter, ...invitesRouter },
   apiTokens: apiTokensRouter,
   projects: projectsRouter,
   tasks: tasksRouter,

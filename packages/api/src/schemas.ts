@@ -1,13 +1,45 @@
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@trellis/auth';
+import { ROLES } from '@trellis/db';
 import { z } from 'zod';
 
 // Input building blocks shared by routers. Every string and array is bounded.
 
+// The text rules, loosest first. Each refuses what a database cannot store as sent, on
+// both dialects so that answers do not depend on which one a server uses: broken UTF-16
+// (lone surrogates), which UTF-8 text (SQLite's and PostgreSQL's) silently replaces, and
+// NUL, which PostgreSQL text cannot hold, even as a query parameter.
+
 /**
- * True when `text` holds no control character and no broken UTF-16 (lone surrogate). NUL in
- * particular: PostgreSQL text cannot hold it, and refuses it even as a query parameter.
+ * Text stored exactly as sent (comment bodies, task descriptions): no trim, no
+ * normalisation, no HTML escaping (clients escape on output); only what the databases
+ * cannot store verbatim is refused.
  */
+export function zVerbatimText(length: { min?: number; max: number }) {
+  const bounded = length.min === undefined ? z.string() : z.string().min(length.min);
+  return bounded
+    .max(length.max)
+    .refine((text) => !/\p{Cs}/u.test(text), 'Must not contain broken UTF-16 (lone surrogates)')
+    .refine((text) => !text.includes('\u0000'), 'Must not contain NUL characters');
+}
+
+/** True when `text` holds no control character (NUL among them) and no broken UTF-16. */
 export const printable = (text: string): boolean => !/[\p{Cc}\p{Cs}]/u.test(text);
+
+/** Trimmed text of 1–`max` characters, printable (names, the label a list filters by). */
+export function zPrintableText(max: number) {
+  return z.string().trim().min(1).max(max).refine(printable, 'Must not contain control characters');
+}
+
+/** True when `text` is printable and one line: no line or paragraph separator either. */
+const singleLine = (text: string): boolean => printable(text) && !/[\p{Zl}\p{Zp}]/u.test(text);
+
+/** One trimmed line of 1–`max` characters (task titles and labels). */
+export function zLine(max: number) {
+  return z.string().trim().min(1).max(max).refine(singleLine, 'Must be one line of text');
+}
+
+/** The longest task label; the label `tasks.list` filters by is bounded alike. */
+export const LABEL_MAX_LENGTH = 40;
 
 /** An opaque ID as issued by the server (never a control character). */
 export const zId = z.string().min(1).max(64).refine(printable, 'Must be an ID as issued');
@@ -30,16 +62,10 @@ export const formatFree = (text: string): boolean => !/(?![\u200c\u200d])\p{Cf}/
  * A display name, shown to other people: no control characters, no broken UTF-16 (lone
  * surrogates), and no invisible formatting that could make it read as something else.
  */
-export const zName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .refine(printable, 'Must not contain control characters')
-  .refine(
-    formatFree,
-    'Must not contain invisible formatting characters (such as right-to-left overrides)',
-  );
+export const zName = zPrintableText(100).refine(
+  formatFree,
+  'Must not contain invisible formatting characters (such as right-to-left overrides)',
+);
 
 /** A workspace slug: lowercase letters, digits and single hyphens, 2–48 characters. */
 export const zSlug = z
@@ -47,3 +73,6 @@ export const zSlug = z
   .min(2)
   .max(48)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'Use lowercase letters, digits and single hyphens');
+
+/** A member's role in a workspace. */
+export const zRole = z.enum(ROLES);

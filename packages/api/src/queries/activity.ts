@@ -1,25 +1,13 @@
 import type { Database, Kysely } from '@trellis/db';
+import type { z } from 'zod';
 import { anyLogPosition, encodeCursor, type SentLogPosition, zCursor } from '../cursor.js';
+import type { activityOutput, activityPageOutput } from '../outputs.js';
 
 /** One entry of the activity log as clients see it. */
-export interface ActivityView {
-  id: string;
-  type: string;
-  /** Who did it; null when their account has since been deleted. */
-  actor: { userId: string; name: string } | null;
-  /** The API token the actor acted through, or null when they acted in person. */
-  apiTokenId: string | null;
-  projectId: string | null;
-  taskId: string | null;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
+export type ActivityView = z.output<typeof activityOutput>;
 
 /** A page of the log, newest first; `nextCursor` is null on the last page. */
-export interface ActivityPage {
-  items: ActivityView[];
-  nextCursor: string | null;
-}
+export type ActivityPage = z.output<typeof activityPageOutput>;
 
 /**
  * An activity cursor as sent by clients; parses to the position the next page ends before
@@ -142,4 +130,35 @@ export async function pageEnd(
   // before that, i.e. up to and including the workspace's last entry before it.
   const position = await legacyPosition(db, workspaceId, cursor.seq, 'before');
   return position === undefined ? undefined : position + 1;
+}
+
+/**
+ * The workspace's log entries numbered after `after`, in order, at most `limit`, with
+ * their data only for the types in `withDataOf`: the others still move a reader's
+ * position, so a busy workspace's other entries are not scanned again on every poll.
+ */
+export function entriesAfter(
+  db: Kysely<Database>,
+  workspaceId: string,
+  after: number,
+  read: { withDataOf: readonly string[]; limit: number },
+) {
+  return db
+    .selectFrom('activity')
+    .select((eb) => [
+      'workspace_seq as position',
+      'type',
+      eb
+        .case()
+        .when('type', 'in', read.withDataOf)
+        .then(eb.ref('data'))
+        .else(null)
+        .end()
+        .as('data'),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .where('workspace_seq', '>', after)
+    .orderBy('workspace_seq')
+    .limit(read.limit)
+    .execute();
 }

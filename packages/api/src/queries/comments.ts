@@ -1,21 +1,14 @@
 import type { Database, Kysely } from '@trellis/db';
 import { z } from 'zod';
 import { encodeCursor, zCursor } from '../cursor.js';
+import type { commentOutput, commentPageOutput } from '../outputs.js';
 import { zId } from '../schemas.js';
 
 /** A comment as clients see it. The body is exactly what its author sent. */
-export interface CommentView {
-  id: string;
-  taskId: string;
-  /** Null once the author's account is deleted. */
-  authorId: string | null;
-  authorName: string | null;
-  body: string;
-  createdAt: string;
-  updatedAt: string;
-  /** True once the body has been changed after it was posted. */
-  edited: boolean;
-}
+export type CommentView = z.output<typeof commentOutput>;
+
+/** A page of a task's comments, oldest first. */
+export type CommentPage = z.output<typeof commentPageOutput>;
 
 /** Where a page of comments starts: after this (created_at, id). */
 export interface CommentPosition {
@@ -77,7 +70,7 @@ export async function listComments(
   taskId: string,
   after: CommentPosition | undefined,
   limit: number,
-): Promise<{ items: CommentView[]; nextCursor: string | null }> {
+): Promise<CommentPage> {
   let query = selectComments(db, workspaceId).where('comments.task_id', '=', taskId);
   if (after) {
     query = query.where((eb) =>
@@ -97,4 +90,59 @@ export async function listComments(
   const last = items.at(-1);
   const nextCursor = rows.length > limit && last ? encodeCursor([last.createdAt, last.id]) : null;
   return { items, nextCursor };
+}
+
+/** A new comment, stored verbatim. */
+export interface NewComment {
+  id: string;
+  workspaceId: string;
+  taskId: string;
+  authorId: string;
+  body: string;
+  at: string;
+}
+
+/** Inserts a comment. */
+export async function insertComment(db: Kysely<Database>, comment: NewComment): Promise<void> {
+  await db
+    .insertInto('comments')
+    .values({
+      id: comment.id,
+      workspace_id: comment.workspaceId,
+      task_id: comment.taskId,
+      author_id: comment.authorId,
+      body: comment.body,
+      created_at: comment.at,
+      updated_at: comment.at,
+    })
+    .execute();
+}
+
+/** Replaces a comment's body; `updatedAt` must be past its creation (that is `edited`). */
+export async function updateCommentBody(
+  db: Kysely<Database>,
+  workspaceId: string,
+  commentId: string,
+  body: string,
+  updatedAt: string,
+): Promise<void> {
+  await db
+    .updateTable('comments')
+    .set({ body, updated_at: updatedAt })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', commentId)
+    .execute();
+}
+
+/** Deletes a comment. */
+export async function deleteComment(
+  db: Kysely<Database>,
+  workspaceId: string,
+  commentId: string,
+): Promise<void> {
+  await db
+    .deleteFrom('comments')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', commentId)
+    .execute();
 }

@@ -1,13 +1,9 @@
 import type { Database, Kysely, Role } from '@trellis/db';
+import type { z } from 'zod';
+import type { memberOutput } from '../outputs.js';
 
 /** A workspace member as clients see them. */
-export interface MemberView {
-  userId: string;
-  name: string;
-  email: string;
-  role: Role;
-  joinedAt: string;
-}
+export type MemberView = z.output<typeof memberOutput>;
 
 function members(db: Kysely<Database>, workspaceId: string) {
   return db
@@ -75,17 +71,46 @@ export async function lockWorkspace(db: Kysely<Database>, workspaceId: string): 
     .execute();
 }
 
-/** Withdraws a pending invite (the row goes: its token then matches nothing). */
-export async function deletePendingInvite(
+/** Makes `userId` a member with `role`; a unique violation when they already are one. */
+export async function insertMembership(
+  db: Kysely<Database>,
+  membership: { workspaceId: string; userId: string; role: Role; at: string },
+): Promise<void> {
+  await db
+    .insertInto('memberships')
+    .values({
+      workspace_id: membership.workspaceId,
+      user_id: membership.userId,
+      role: membership.role,
+      created_at: membership.at,
+    })
+    .execute();
+}
+
+/** Gives a member another role. */
+export async function setMemberRole(
   db: Kysely<Database>,
   workspaceId: string,
-  inviteId: string,
-): Promise<boolean> {
-  const result = await db
-    .deleteFrom('invites')
-    .where('id', '=', inviteId)
+  userId: string,
+  role: Role,
+): Promise<void> {
+  await db
+    .updateTable('memberships')
+    .set({ role })
     .where('workspace_id', '=', workspaceId)
-    .where('accepted_at', 'is', null)
-    .executeTakeFirst();
-  return result.numDeletedRows > 0n;
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+/** Ends a membership. */
+export async function deleteMembership(
+  db: Kysely<Database>,
+  workspaceId: string,
+  userId: string,
+): Promise<void> {
+  await db
+    .deleteFrom('memberships')
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .execute();
 }

@@ -1,15 +1,9 @@
 import type { Database, Kysely, ProjectUpdate } from '@trellis/db';
+import type { z } from 'zod';
+import type { projectOutput } from '../outputs.js';
 
 /** A project as clients see it. `archivedAt` is null while the project takes new tasks. */
-export interface ProjectView {
-  id: string;
-  workspaceId: string;
-  key: string;
-  name: string;
-  archivedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type ProjectView = z.output<typeof projectOutput>;
 
 function projects(db: Kysely<Database>, workspaceId: string) {
   return db

@@ -1,14 +1,10 @@
 import { type Database, type Kysely, searchTaskMatches } from '@trellis/db';
-import { loadTaskViews, type TaskView } from './tasks.js';
+import type { z } from 'zod';
+import type { searchOutput } from '../outputs.js';
+import { loadTaskViews } from './tasks.js';
 
 /** One search result: the task, how well it matched, and where. */
-export interface TaskHit {
-  task: TaskView;
-  /** Relevance: higher is better; only comparable within one answer. */
-  rank: number;
-  /** Plain text around the best match (no markup), when there is one to show. */
-  snippet?: string;
-}
+export type TaskHit = z.output<typeof searchOutput>['items'][number];
 
 /**
  * The tasks of one workspace that contain every word of `text` (as a word or a word's

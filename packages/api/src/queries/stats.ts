@@ -6,6 +6,8 @@ import {
   withoutIndexHint,
 } from '@trellis/db';
 import { sql } from 'kysely';
+import type { z } from 'zod';
+import type { statsOutput } from '../outputs.js';
 
 /** How many days the per-day series cover: today (UTC) and the 29 days before. */
 export const STATS_DAYS = 30;
@@ -16,26 +18,8 @@ export const OPEN_STATUSES = TASK_STATUSES.filter(
   (status) => status !== 'done' && status !== 'canceled',
 );
 
-/** A count for one UTC day (`YYYY-MM-DD`). */
-export interface DayCount {
-  day: string;
-  count: number;
-}
-
 /** A workspace's dashboard numbers. */
-export interface StatsOverview {
-  /** Every status, zeros included. */
-  byStatus: Record<TaskStatus, number>;
-  /** Priorities 0–4 in order, zeros included. */
-  byPriority: { priority: number; count: number }[];
-  /** Open tasks per assignee (null: unassigned), most first. */
-  openByAssignee: { assigneeId: string | null; name: string | null; count: number }[];
-  /** Tasks created per day, oldest day first, STATS_DAYS entries ending today. */
-  createdPerDay: DayCount[];
-  /** Tasks completed (status done, by `completed_at`) per day, like createdPerDay. */
-  completedPerDay: DayCount[];
-  totals: { tasks: number; open: number; overdue: number };
-}
+export type StatsOverview = z.output<typeof statsOutput>;
 
 /** The UTC day (`YYYY-MM-DD`) `offset` days after `now`'s. */
 export function utcDay(now: Date, offset: number): string {

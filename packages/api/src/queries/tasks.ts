@@ -5,27 +5,11 @@ import {
   type TaskUpdate,
   withoutIndexHint,
 } from '@trellis/db';
+import type { z } from 'zod';
+import type { taskOutput } from '../outputs.js';
 
 /** A task as clients see it. `key` is the project key and number, e.g. `ENG-12`. */
-export interface TaskView {
-  id: string;
-  workspaceId: string;
-  projectId: string;
-  number: number;
-  key: string;
-  title: string;
-  description: string;
-  status: TaskStatus;
-  priority: number;
-  assigneeId: string | null;
-  labels: string[];
-  dueAt: string | null;
-  version: number;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-}
+export type TaskView = z.output<typeof taskOutput>;
 
 /**
  * The given tasks of a workspace as clients see them, in the order of `taskIds` (ids that
@@ -244,4 +228,18 @@ export async function isAssignable(
     .where('user_id', '=', userId)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** A task of the workspace with the project it is in (what its activity rows name), or undefined. */
+export function findTaskProject(
+  db: Kysely<Database>,
+  workspaceId: string,
+  taskId: string,
+): Promise<{ id: string; projectId: string } | undefined> {
+  return db
+    .selectFrom('tasks')
+    .select(['id', 'project_id as projectId'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', taskId)
+    .executeTakeFirst();
 }

@@ -1,14 +1,10 @@
 import type { Database, Kysely, Role } from '@trellis/db';
+import type { z } from 'zod';
+import type { workspaceOutput } from '../outputs.js';
+import { insertMembership } from './members.js';
 
 /** A workspace as clients see it, with the caller's role. */
-export interface WorkspaceView {
-  id: string;
-  name: string;
-  slug: string;
-  role: Role;
-  createdAt: string;
-  updatedAt: string;
-}
+export type WorkspaceView = z.output<typeof workspaceOutput>;
 
 function memberWorkspaces(db: Kysely<Database>, userId: string) {
   return db
@@ -56,4 +52,57 @@ export async function getWorkspaceAs(
     .where('id', '=', workspaceId)
     .executeTakeFirst();
   return row && { ...row, role };
+}
+
+/**
+ * Creates a workspace with `ownerId` as its owner; call it inside a transaction, so that
+ * a taken slug (a unique violation) leaves neither row behind.
+ */
+export async function insertWorkspace(
+  db: Kysely<Database>,
+  workspace: { id: string; name: string; slug: string },
+  ownerId: string,
+  at: string,
+): Promise<void> {
+  await db
+    .insertInto('workspaces')
+    .values({ ...workspace, created_at: at, updated_at: at })
+    .execute();
+  await insertMembership(db, { workspaceId: workspace.id, userId: ownerId, role: 'owner', at });
+}
+
+/** Renames a workspace. */
+export async function renameWorkspace(
+  db: Kysely<Database>,
+  workspaceId: string,
+  name: string,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('workspaces')
+    .set({ name, updated_at: at })
+    .where('id', '=', workspaceId)
+    .execute();
+}
+
+/** Deletes a workspace; its memberships, projects and tasks go with it (ON DELETE CASCADE). */
+export async function deleteWorkspace(db: Kysely<Database>, workspaceId: string): Promise<void> {
+  await db.deleteFrom('workspaces').where('id', '=', workspaceId).execute();
+}
+
+/**
+ * The workspace a project, task or comment belongs to, or undefined when there is no such
+ * row: how procedures addressed by one of those find the workspace to check access in.
+ */
+export async function workspaceIdOf(
+  db: Kysely<Database>,
+  table: 'projects' | 'tasks' | 'comments',
+  id: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom(table)
+    .select('workspace_id')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.workspace_id;
 }

@@ -1,15 +1,26 @@
 import { type Database, isoNow, type Kysely, newId } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import type { Actor } from '../access.js';
 import { type ActivityType, recordActivity } from '../activity.js';
 import { zPageDirection } from '../cursor.js';
+import { locate } from '../locate.js';
 import { commentOutput, commentPageOutput, okOutput } from '../outputs.js';
-import { type CommentView, getComment, listComments, zCommentCursor } from '../queries/comments.js';
+import {
+  type CommentView,
+  deleteComment,
+  getComment,
+  insertComment,
+  listComments,
+  updateCommentBody,
+  zCommentCursor,
+} from '../queries/comments.js';
+import { findTaskProject } from '../queries/tasks.js';
 import { roleAtLeast } from '../roles.js';
-import { zId } from '../schemas.js';
-import { type Actor, locate, workspaceProcedure } from '../trpc.js';
+import { zId, zVerbatimText } from '../schemas.js';
+import { workspaceProcedure } from '../trpc.js';
 
-// Who may do what (API.md "Roles"): viewers read; members (and write tokens) comment;
+// Who may do what (docs/api.md, "Roles"): viewers read; members (and write tokens) comment;
 // only the author edits a comment, even admins may not put words in someone's mouth;
 // the author or an admin/owner deletes it. With an API token the author is the person
 // who created the token (ctx.actor.userId).
@@ -19,16 +30,7 @@ export const COMMENT_MAX_LENGTH = 10_000;
 /** How much of a body the activity log keeps: enough to recognise it, not a copy. */
 const EXCERPT_CODE_POINTS = 200;
 
-// Stored verbatim: no trim, no normalisation, no HTML escaping (clients escape on
-// output). Lone surrogates are refused because UTF-8 text (SQLite's and PostgreSQL's)
-// would silently replace them, and then the body would no longer be what was sent; NUL
-// because PostgreSQL text cannot hold it (refused on every dialect, so both answer alike).
-const zBody = z
-  .string()
-  .min(1)
-  .max(COMMENT_MAX_LENGTH)
-  .refine((body) => !/\p{Cs}/u.test(body), 'Must not contain broken UTF-16 (lone surrogates)')
-  .refine((body) => !body.includes('\u0000'), 'Must not contain NUL characters');
+const zBody = zVerbatimText({ min: 1, max: COMMENT_MAX_LENGTH });
 
 const commentNotFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'Comment not found' });
 
@@ -37,12 +39,7 @@ const excerpt = (body: string) => Array.from(body).slice(0, EXCERPT_CODE_POINTS)
 
 /** The task a comment hangs on, with its project (for the activity row). */
 async function taskOf(trx: Kysely<Database>, workspaceId: string, taskId: string) {
-  const task = await trx
-    .selectFrom('tasks')
-    .select(['id', 'project_id as projectId'])
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', taskId)
-    .executeTakeFirst();
+  const task = await findTaskProject(trx, workspaceId, taskId);
   if (!task) throw new TRPCError({ code: 'NOT_FOUND', message: 'Task not found' });
   return task;
 }
@@ -90,18 +87,14 @@ export const commentsRouter = {
         const task = await taskOf(trx, workspaceId, input.taskId);
         const id = newId();
         const now = ctx.now();
-        await trx
-          .insertInto('comments')
-          .values({
-            id,
-            workspace_id: workspaceId,
-            task_id: task.id,
-            author_id: ctx.actor.userId,
-            body: input.body,
-            created_at: isoNow(now),
-            updated_at: isoNow(now),
-          })
-          .execute();
+        await insertComment(trx, {
+          id,
+          workspaceId,
+          taskId: task.id,
+          authorId: ctx.actor.userId,
+          body: input.body,
+          at: isoNow(now),
+        });
         await recordCommentEvent(
           trx,
           {
@@ -151,12 +144,7 @@ export const commentsRouter = {
         const updatedAt = isoNow(
           new Date(Math.max(now.getTime(), Date.parse(comment.createdAt) + 1)),
         );
-        await trx
-          .updateTable('comments')
-          .set({ body: input.body, updated_at: updatedAt })
-          .where('workspace_id', '=', workspaceId)
-          .where('id', '=', comment.id)
-          .execute();
+        await updateCommentBody(trx, workspaceId, comment.id, input.body, updatedAt);
         const task = await taskOf(trx, workspaceId, comment.taskId);
         await recordCommentEvent(
           trx,
@@ -187,11 +175,7 @@ export const commentsRouter = {
             message: 'Only its author or an admin can delete this comment',
           });
         }
-        await trx
-          .deleteFrom('comments')
-          .where('workspace_id', '=', workspaceId)
-          .where('id', '=', comment.id)
-          .execute();
+        await deleteComment(trx, workspaceId, comment.id);
         const task = await taskOf(trx, workspaceId, comment.taskId);
         await recordCommentEvent(
           trx,

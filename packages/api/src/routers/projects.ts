@@ -1,7 +1,9 @@
 import { type Database, isoNow, isUniqueViolation, type Kysely, newId } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import type { Actor } from '../access.js';
 import { type ActivityType, changedFields, recordActivity } from '../activity.js';
+import { locate } from '../locate.js';
 import { projectOutput } from '../outputs.js';
 import {
   getProject,
@@ -12,7 +14,7 @@ import {
   updateProject,
 } from '../queries/projects.js';
 import { zId, zName } from '../schemas.js';
-import { type Actor, locate, workspaceInput, workspaceProcedure } from '../trpc.js';
+import { workspaceInput, workspaceProcedure } from '../trpc.js';
 
 const zProjectKey = z.string().regex(/^[A-Z]{2,10}$/, 'Use 2–10 uppercase letters A–Z');
 const projectInput = z.object({ projectId: zId });

@@ -1,6 +1,4 @@
-import { newId, TASK_STATUSES, type TaskStatus } from '@trellis/db';
-import { testDatabaseDialect } from '@trellis/db/testing';
-import { CompiledQuery } from 'kysely';
+import { newId, type TaskStatus } from '@trellis/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
 import {
@@ -10,16 +8,24 @@ import {
   type TestClock,
   testClock,
 } from '../test/harness.js';
-import { fillNeighbourWorkspace, postgresPlan, seqScansOf } from '../test/postgres-plans.js';
-import { buildTaskListQuery, TASK_SORTS, type TaskListInput, taskListInput } from './tasks-list.js';
+import {
+  DAY_MS,
+  everySortAndOrder,
+  type Filters,
+  insertTask,
+  iso,
+  type ListInput,
+  MINUTE_MS,
+  type Order,
+  orders,
+  type Row,
+  type Sort,
+  START,
+  world as taskListWorld,
+} from '../test/task-list-world.js';
 
-// Fixture rows are written directly (fast, and every timestamp chosen on purpose); the
-// tasks' triggers keep the search index in step. Listing goes through the real procedure.
-
-const START = new Date('2030-03-01T09:00:00.000Z');
-const MINUTE_MS = 60 * 1000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
-const iso = (ms: number) => new Date(ms).toISOString();
+// The fixture (test/task-list-world.ts) is written directly; listing goes through the real
+// procedure. Its query plans are checked in queries/tasks-list.test.ts.
 
 let harness: Harness;
 let clock: TestClock;
@@ -35,219 +41,7 @@ afterEach(async () => {
 });
 
 type Api = Awaited<ReturnType<Harness['signUpUser']>>['api'];
-type ListInput = Parameters<Api['tasks']['list']>[0];
-type Order = 'asc' | 'desc';
-type Sort = (typeof TASK_SORTS)[number];
-
-/** A task as the fixture wrote it, with what a search for "crash" should find. */
-interface Row {
-  id: string;
-  workspaceId: string;
-  projectId: string;
-  status: TaskStatus;
-  priority: number;
-  assigneeId: string | null;
-  labels: string[];
-  dueAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  mentionsCrash: boolean;
-}
-
-type TaskSpec = Omit<Row, 'id' | 'mentionsCrash'> & {
-  title: string;
-  description?: string;
-  comment?: string;
-};
-
-let taskNumber = 0;
-
-async function insertTask(createdBy: string, spec: TaskSpec): Promise<Row> {
-  const id = newId();
-  taskNumber += 1;
-  await harness.db
-    .insertInto('tasks')
-    .values({
-      id,
-      workspace_id: spec.workspaceId,
-      project_id: spec.projectId,
-      number: taskNumber,
-      title: spec.title,
-      description: spec.description ?? '',
-      status: spec.status,
-      priority: spec.priority,
-      assignee_id: spec.assigneeId,
-      due_at: spec.dueAt,
-      created_by: createdBy,
-      created_at: spec.createdAt,
-      updated_at: spec.updatedAt,
-      completed_at: null,
-    })
-    .execute();
-  for (const label of spec.labels) {
-    await harness.db
-      .insertInto('task_labels')
-      .values({ task_id: id, workspace_id: spec.workspaceId, label })
-      .execute();
-  }
-  if (spec.comment !== undefined) {
-    await harness.db
-      .insertInto('comments')
-      .values({
-        id: newId(),
-        workspace_id: spec.workspaceId,
-        task_id: id,
-        author_id: createdBy,
-        body: spec.comment,
-        created_at: spec.createdAt,
-        updated_at: spec.createdAt,
-      })
-      .execute();
-  }
-  const text = [spec.title, spec.description, spec.comment].join(' ').toLowerCase();
-  const { title: _, description: __, comment: ___, ...row } = spec;
-  return { id, ...row, mentionsCrash: text.includes('crash') };
-}
-
-async function insertUser(name: string): Promise<string> {
-  const id = newId();
-  const at = START.toISOString();
-  await harness.db
-    .insertInto('users')
-    .values({
-      id,
-      email: `${name.toLowerCase()}-${id}@example.com`,
-      name,
-      password_hash: null,
-      created_at: at,
-      updated_at: at,
-    })
-    .execute();
-  return id;
-}
-
-async function insertProject(workspaceId: string, key: string): Promise<string> {
-  const id = newId();
-  const at = START.toISOString();
-  await harness.db
-    .insertInto('projects')
-    .values({
-      id,
-      workspace_id: workspaceId,
-      key,
-      name: key,
-      archived_at: null,
-      // Past the fixture's numbers, so that tasks.create never collides with them.
-      next_task_number: 10_000,
-      created_at: at,
-      updated_at: at,
-    })
-    .execute();
-  return id;
-}
-
-/**
- * Acme (ours) with projects WEB and API, assignees Ada and Bob, and 42 tasks whose sort
- * keys tie in small groups (so that the id tie-break matters); a second workspace whose
- * 5 tasks would match every filter were they not elsewhere.
- */
-async function world() {
-  taskNumber = 0;
-  const owner = await harness.signUpUser('Olive Owner');
-  const acme = await owner.api.workspaces.create({ name: 'Acme', slug: 'acme' });
-  const stranger = await harness.signUpUser('Sam Stranger');
-  const other = await stranger.api.workspaces.create({ name: 'Other', slug: 'other' });
-  const ada = await insertUser('Ada');
-  const bob = await insertUser('Bob');
-  for (const [workspaceId, userId] of [
-    [acme.id, ada],
-    [acme.id, bob],
-    [other.id, ada],
-  ] as const) {
-    await harness.addMember(workspaceId, userId, 'member');
-  }
-  const web = await insertProject(acme.id, 'WEB');
-  const api = await insertProject(acme.id, 'API');
-  const elsewhere = await insertProject(other.id, 'OTH');
-
-  const tasks: Row[] = [];
-  for (let i = 0; i < 40; i += 1) {
-    tasks.push(
-      await insertTask(owner.user.id, {
-        workspaceId: acme.id,
-        projectId: i % 2 === 0 ? web : api,
-        title: i % 5 === 2 ? `Crash on save #${i}` : `Polish page #${i}`,
-        description: i % 7 === 3 ? 'It crashes when offline' : '',
-        comment: i === 11 ? 'Saw a crash here too' : undefined,
-        status: TASK_STATUSES[i % 5] ?? 'todo',
-        priority: (i * 3) % 5,
-        assigneeId: [ada, bob, null][i % 3] ?? null,
-        labels: [...(i % 3 === 0 ? ['bug'] : []), ...(i % 4 === 0 ? ['ui'] : [])],
-        dueAt: i % 4 === 1 ? null : iso(START.getTime() + (i % 7) * DAY_MS),
-        createdAt: iso(START.getTime() + Math.floor(i / 3) * MINUTE_MS),
-        updatedAt: iso(START.getTime() + 60 * MINUTE_MS + ((i * 7) % 11) * MINUTE_MS),
-      }),
-    );
-  }
-  // Two tasks that match every filter of `everyFilter` at once: each combination of
-  // filters then has a second page, hence a cursor, for the query-plan test.
-  for (const n of [1, 2]) {
-    tasks.push(
-      await insertTask(owner.user.id, {
-        workspaceId: acme.id,
-        projectId: web,
-        title: `Crash everywhere ${n}`,
-        status: 'todo',
-        priority: 2,
-        assigneeId: ada,
-        labels: ['bug'],
-        dueAt: iso(START.getTime() + 3 * DAY_MS),
-        createdAt: iso(START.getTime() + 30 * MINUTE_MS),
-        updatedAt: iso(START.getTime() + 90 * MINUTE_MS),
-      }),
-    );
-  }
-  const foreign: Row[] = [];
-  for (let i = 0; i < 5; i += 1) {
-    foreign.push(
-      await insertTask(stranger.user.id, {
-        workspaceId: other.id,
-        projectId: elsewhere,
-        title: `Crash in the other place #${i}`,
-        status: 'todo',
-        priority: 2,
-        assigneeId: ada,
-        labels: ['bug'],
-        dueAt: null,
-        createdAt: iso(START.getTime() + i * MINUTE_MS),
-        updatedAt: iso(START.getTime() + i * MINUTE_MS),
-      }),
-    );
-  }
-  const everyFilter = {
-    projectId: web,
-    status: ['todo', 'in_progress'] as TaskStatus[],
-    assigneeId: ada,
-    label: 'bug',
-    q: 'crash',
-  };
-  return {
-    owner,
-    stranger,
-    acme,
-    other,
-    ada,
-    bob,
-    web,
-    api,
-    elsewhere,
-    tasks,
-    foreign,
-    everyFilter,
-  };
-}
-
-type Filters = Pick<ListInput, 'projectId' | 'status' | 'assigneeId' | 'label' | 'q'>;
+const world = () => taskListWorld(harness);
 
 function matches(task: Row, filters: Filters): boolean {
   return (
@@ -298,9 +92,6 @@ async function walk(api: Api, input: ListInput, between?: () => Promise<void>) {
   } while (cursor !== undefined);
   return { pages, ids: pages.flat() };
 }
-
-const orders: Order[] = ['asc', 'desc'];
-const everySortAndOrder = TASK_SORTS.flatMap((sort) => orders.map((order) => ({ sort, order })));
 
 describe('tasks.list filters and sorts', () => {
   it('returns exactly the matching tasks of the workspace, in the order asked for', async () => {
@@ -452,7 +243,7 @@ describe('tasks.list cursor walk', () => {
           });
           newer.push(created.id);
           const at = iso(START.getTime() - (older.length + 1) * MINUTE_MS);
-          const backdated = await insertTask(owner.user.id, {
+          const backdated = await insertTask(harness, owner.user.id, {
             workspaceId: acme.id,
             projectId: web,
             title: 'Backdated mid-walk',
@@ -477,88 +268,6 @@ describe('tasks.list cursor walk', () => {
       expect(ids).toEqual(order === 'desc' ? [...inOrder, ...older] : [...inOrder, ...newer]);
     });
   }
-});
-
-/** The filters the query-plan tests combine. */
-const FILTERS = ['projectId', 'status', 'assigneeId', 'label', 'q'] as const;
-
-/**
- * Every combination of filters, sort and order, each as a first page and as the page after
- * its cursor: the inputs the query-plan tests check, with a name for failure messages.
- */
-async function everyListPage({
-  owner,
-  acme,
-  everyFilter,
-}: Awaited<ReturnType<typeof world>>): Promise<{ name: string; input: TaskListInput }[]> {
-  const pages: { name: string; input: TaskListInput }[] = [];
-  for (let mask = 0; mask < 2 ** FILTERS.length; mask += 1) {
-    const filters = Object.fromEntries(
-      FILTERS.filter((_, bit) => mask & (1 << bit)).map((name) => [name, everyFilter[name]]),
-    ) as Filters;
-    for (const { sort, order } of everySortAndOrder) {
-      const input = { workspaceId: acme.id, ...filters, sort, order };
-      const { nextCursor } = await owner.api.tasks.list({ ...input, limit: 1 });
-      expect(nextCursor).not.toBeNull();
-      for (const cursor of [undefined, nextCursor ?? undefined]) {
-        const name = `${Object.keys(filters).join('+') || 'no filter'}, ${sort} ${order}${cursor ? ', from a cursor' : ''}`;
-        pages.push({ name, input: taskListInput.parse({ ...input, cursor }) });
-      }
-    }
-  }
-  return pages;
-}
-
-// SQLite only: reads SQLite's EXPLAIN QUERY PLAN text; the PostgreSQL check is below.
-describe.runIf(testDatabaseDialect() === 'sqlite')('tasks.list query plans', () => {
-  /** SQLite's plan for exactly the query the procedure runs for `input`. */
-  async function planOf(workspaceId: string, input: TaskListInput): Promise<string[]> {
-    const query = buildTaskListQuery(harness.db, workspaceId, input);
-    if (!query) throw new Error('no query for this input');
-    const { sql, parameters } = query.compile();
-    const plan = await harness.db.executeQuery<{ detail: string }>(
-      CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]),
-    );
-    return plan.rows.map((row) => row.detail);
-  }
-
-  it('reads tasks through an index range in list order for every filter, sort and order', async () => {
-    const built = await world();
-    const problems: string[] = [];
-    for (const { name, input } of await everyListPage(built)) {
-      const plan = await planOf(built.acme.id, input);
-      const onTasks = plan.filter((line) => /\btasks\b/.test(line));
-      // A SEARCH on an index led by workspace_id (or project_id): never a full scan.
-      if (onTasks.length !== 1 || !onTasks[0]?.startsWith('SEARCH tasks USING ')) {
-        problems.push(`${name}: ${plan.join(' | ')}`);
-      }
-      // The index gives the order: a page never sorts the whole matching set.
-      if (plan.some((line) => line.includes('TEMP B-TREE'))) problems.push(`${name}: sorts`);
-      // A later page starts where the cursor points instead of skipping from the top.
-      if (input.cursor && !/[<>]\?\)$/.test(onTasks[0] ?? '')) problems.push(`${name}: no range`);
-    }
-    expect(problems).toEqual([]);
-  });
-});
-
-// PostgreSQL chooses plans from table statistics, so its check runs beside a neighbouring
-// workspace of 3,000 tasks: Acme's pages must come from indexes led by workspace_id or
-// project_id, never from a sequential scan of tasks.
-describe.runIf(testDatabaseDialect() === 'postgres')('tasks.list query plans on PostgreSQL', () => {
-  it('reads tasks through indexes, never a sequential scan, for every filter, sort and order', async () => {
-    const built = await world();
-    await fillNeighbourWorkspace(harness.db, built.ada);
-    const problems: string[] = [];
-    for (const { name, input } of await everyListPage(built)) {
-      const query = buildTaskListQuery(harness.db, built.acme.id, input);
-      if (!query) throw new Error('no query for this input');
-      const nodes = await postgresPlan(harness.db, query.compile());
-      if (nodes.length === 0 || seqScansOf(nodes, 'tasks').length > 0) {
-        problems.push(`${name}: ${nodes.map((node) => node['Node Type']).join(' > ')}`);
-      }
-    }
-    expect(problems).toEqual([]);
-  });
 });
 
 describe('tasks.list input', () => {

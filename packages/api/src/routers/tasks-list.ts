@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import { type Database, type Kysely, matchingTaskIds, TASK_STATUSES } from '@trellis/db';
+import { type Database, type Kysely, TASK_STATUSES } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
-import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor, zPageDirection } from '../cursor.js';
 import { taskPageOutput } from '../outputs.js';
-import { loadTaskViews, type TaskView } from '../queries/tasks.js';
-import { printable, zId } from '../schemas.js';
+import { getProject } from '../queries/projects.js';
+import { loadTaskViews } from '../queries/tasks.js';
+import {
+  type TaskListPosition as Position,
+  TASK_SORTS,
+  taskListRows,
+} from '../queries/tasks-list.js';
+import { LABEL_MAX_LENGTH, printable, zId, zPrintableText } from '../schemas.js';
 import { workspaceInput, workspaceProcedure } from '../trpc.js';
-
-/** The orders tasks.list offers; each is a keyset on (sort key, id). */
-export const TASK_SORTS = ['created', 'updated', 'priority', 'due'] as const;
 
 const taskListFields = workspaceInput
   .extend({
@@ -23,13 +25,7 @@ const taskListFields = workspaceInput
       .optional(),
     assigneeId: zId.nullable().optional(),
     // Trimmed like the labels tasks.create stores.
-    label: z
-      .string()
-      .trim()
-      .min(1)
-      .max(40)
-      .refine(printable, 'Must not contain control characters')
-      .optional(),
+    label: zPrintableText(LABEL_MAX_LENGTH).optional(),
     q: z.string().trim().min(1).max(200).optional(),
     sort: z.enum(TASK_SORTS).default('created'),
     order: z.enum(['asc', 'desc']).default('desc'),
@@ -41,35 +37,7 @@ const taskListFields = workspaceInput
 type TaskListFields = z.output<typeof taskListFields>;
 
 /** One page of tasks; `nextCursor` is null on the last page. */
-export interface TaskPage {
-  items: TaskView[];
-  nextCursor: string | null;
-}
-
-// Null due dates are keyed by a sentinel that sorts after every date ascending and before
-// every date descending, so they come last either way. The literals must stay identical
-// to the expression indexes of migration 0004, or SQLite will not use them.
-const NO_DUE_ASC = '9999-12-31T23:59:59.999Z';
-const NO_DUE_DESC = '';
-
-function sortKey(input: TaskListInput): RawBuilder<string | number> {
-  switch (input.sort) {
-    case 'created':
-      return sql.ref<string>('tasks.created_at');
-    case 'updated':
-      return sql.ref<string>('tasks.updated_at');
-    case 'priority':
-      return sql.ref<number>('tasks.priority');
-    case 'due':
-      return sql<string>`coalesce(${sql.ref('tasks.due_at')}, ${sql.lit(input.order === 'asc' ? NO_DUE_ASC : NO_DUE_DESC)})`;
-  }
-}
-
-/** Where the previous page ended: the last row's sort key and id. */
-interface Position {
-  key: string | number;
-  id: string;
-}
+export type TaskPage = z.output<typeof taskPageOutput>;
 
 const cursorPayload = z
   .object({
@@ -137,70 +105,6 @@ export const taskListInput = taskListFields.transform((input, ctx) => {
 export type TaskListInput = z.output<typeof taskListInput>;
 
 /**
- * The query behind tasks.list: ids and sort keys of the next `limit + 1` matching tasks of
- * one workspace (the extra row tells whether another page follows). Null when `q` has no
- * searchable word, which matches nothing. Exported so that tests can EXPLAIN exactly what
- * the procedure runs.
- */
-export function buildTaskListQuery(
-  db: Kysely<Database>,
-  workspaceId: string,
-  input: TaskListInput,
-) {
-  const matching = input.q === undefined ? undefined : matchingTaskIds(db, workspaceId, input.q);
-  if (matching === null) return null;
-  const key = sortKey(input);
-  const { order, after } = input;
-  return db
-    .selectFrom('tasks')
-    .select(['tasks.id', key.as('sortKey')])
-    .where((eb) => {
-      const where: Expression<SqlBool>[] = [eb('tasks.workspace_id', '=', workspaceId)];
-      if (input.projectId !== undefined) where.push(eb('tasks.project_id', '=', input.projectId));
-      if (input.status !== undefined) where.push(eb('tasks.status', 'in', input.status));
-      if (input.assigneeId !== undefined) {
-        where.push(
-          input.assigneeId === null
-            ? eb('tasks.assignee_id', 'is', null)
-            : eb('tasks.assignee_id', '=', input.assigneeId),
-        );
-      }
-      if (input.label !== undefined) {
-        const labelled = eb
-          .selectFrom('task_labels')
-          .select('task_labels.task_id')
-          .where('task_labels.workspace_id', '=', workspaceId)
-          .where('task_labels.label', '=', input.label);
-        where.push(eb('tasks.id', 'in', labelled));
-      }
-      if (matching !== undefined) where.push(eb('tasks.id', 'in', matching));
-      if (after) {
-        // Spelled out rather than as a row value, which SQLite does not match against an
-        // expression index: the first half is the index range, the second the tie-break.
-        const [past, pastOrAt] = order === 'desc' ? (['<', '<='] as const) : (['>', '>='] as const);
-        where.push(
-          eb(key, pastOrAt, after.key),
-          eb.or([eb(key, past, after.key), eb('tasks.id', past, after.id)]),
-        );
-      }
-      return eb.and(where);
-    })
-    .orderBy(key, order)
-    .orderBy('tasks.id', order)
-    .limit(input.limit + 1);
-}
-
-async function requireProject(db: Kysely<Database>, workspaceId: string, projectId: string) {
-  const project = await db
-    .selectFrom('projects')
-    .select('id')
-    .where('id', '=', projectId)
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
-  if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: 'Project not found' });
-}
-
-/**
  * One page of `input`'s list in a workspace (NOT_FOUND for a project outside it). The
  * procedure's whole work, exported so that the benchmark's baseline runs exactly this.
  */
@@ -209,10 +113,10 @@ export async function listTaskPage(
   workspaceId: string,
   input: TaskListInput,
 ): Promise<TaskPage> {
-  if (input.projectId !== undefined) await requireProject(db, workspaceId, input.projectId);
-  const query = buildTaskListQuery(db, workspaceId, input);
-  if (!query) return { items: [], nextCursor: null };
-  const rows = await query.execute();
+  if (input.projectId !== undefined && !(await getProject(db, workspaceId, input.projectId))) {
+    throw new TRPCError({ code: 'NOT_FOUND', message: 'Project not found' });
+  }
+  const rows = await taskListRows(db, workspaceId, input);
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   const nextCursor =

@@ -1,13 +1,11 @@
-import { validateApiToken, validateSessionToken } from '@trellis/auth';
-import type { Database, Kysely } from '@trellis/db';
 import { tracked } from '@trpc/server';
+import { type AccessNeed, identify, resolveWorkspaceAccess } from '../access.js';
 import { activityBus } from '../activity.js';
 import type { Context } from '../context.js';
 import { anyLogPosition, encodeCursor, unknownPosition, zCursor } from '../cursor.js';
-import { latestPosition, legacyPosition } from '../queries/activity.js';
+import { entriesAfter, latestPosition, legacyPosition } from '../queries/activity.js';
 import type { TaskView } from '../queries/tasks.js';
-import { getUserWorkspace } from '../queries/workspaces.js';
-import { type Principal, workspaceInput, workspaceProcedure } from '../trpc.js';
+import { workspaceInput, workspaceProcedure } from '../trpc.js';
 
 // Live task changes are read from the activity log, not from an in-memory feed: an event
 // id is a position in the workspace's log (its entry's number there, `workspace_seq`), so
@@ -41,25 +39,13 @@ const POLL_MS = 1000;
 // are still taken back (queries/activity.ts, legacyPosition).
 const zEventId = zCursor(anyLogPosition, 'event id');
 
-/**
- * The workspace's log entries numbered after `after`, in order, with data for task entries
- * only. Other entries still move the reader's position, so a busy workspace's comments
- * are not scanned again on every poll while its tasks stay quiet.
- */
-function entriesAfter(db: Kysely<Database>, workspaceId: string, after: number) {
-  return db
-    .selectFrom('activity')
-    .select((eb) => [
-      'workspace_seq as position',
-      'type',
-      eb.case().when('type', 'in', TASK_ACTIVITY).then(eb.ref('data')).else(null).end().as('data'),
-    ])
-    .where('workspace_id', '=', workspaceId)
-    .where('workspace_seq', '>', after)
-    .orderBy('workspace_seq')
-    .limit(BATCH_SIZE)
-    .execute();
-}
+/** Who may listen: what the procedure checks at subscribe time and the stream re-checks. */
+const LISTENERS = {
+  minRole: 'viewer',
+  mutation: false,
+  peopleOnly: false,
+  label: 'Workspace',
+} as const satisfies AccessNeed;
 
 function toEvent(position: number, type: string, data: string | null): TaskChangeEvent | null {
   if (!(type in EVENT_TYPES) || data === null) return null;
@@ -73,29 +59,22 @@ function toEvent(position: number, type: string, data: string | null): TaskChang
 
 /** What a subscription needs to re-check that its caller may still listen. */
 interface Subscriber extends Pick<Context, 'db' | 'config' | 'credential' | 'now'> {
-  principal: Principal;
   workspace: { id: string };
 }
 
 /**
- * The subscribe-time check, repeated: the credential is still valid (not signed out,
- * revoked or expired) and still grants this workspace (still a member; a token's
- * creator still an admin).
+ * The subscribe-time check, repeated by the same resolver: the credential is still valid
+ * (not signed out, revoked or expired) and still grants this workspace (still a member; a
+ * token's creator still an admin).
  */
 async function stillAllowed(ctx: Subscriber): Promise<boolean> {
-  const token = ctx.credential?.token;
-  if (!token) return false;
-  if (ctx.principal.kind === 'apiToken') {
-    const grant = await validateApiToken(ctx.db, token, ctx.now());
-    return grant?.workspaceId === ctx.workspace.id;
-  }
-  const auth = await validateSessionToken(ctx.db, token, {
+  const principal = await identify(ctx.db, ctx.credential, {
     now: ctx.now(),
     policy: ctx.config.sessionPolicy,
   });
-  return (
-    auth !== null && (await getUserWorkspace(ctx.db, auth.user.id, ctx.workspace.id)) !== undefined
-  );
+  if ('refused' in principal) return false;
+  const access = await resolveWorkspaceAccess(ctx.db, principal, ctx.workspace.id, LISTENERS);
+  return !('refused' in access);
 }
 
 /**
@@ -140,7 +119,10 @@ async function* taskChanges(ctx: Subscriber, start: number, signal: AbortSignal 
     while (!signal?.aborted) {
       let entries: Awaited<ReturnType<typeof entriesAfter>>;
       do {
-        entries = await entriesAfter(ctx.db, ctx.workspace.id, position);
+        entries = await entriesAfter(ctx.db, ctx.workspace.id, position, {
+          withDataOf: TASK_ACTIVITY,
+          limit: BATCH_SIZE,
+        });
         for (const entry of entries) {
           position = entry.position;
           const event = toEvent(entry.position, entry.type, entry.data);
@@ -165,7 +147,7 @@ async function* taskChanges(ctx: Subscriber, start: number, signal: AbortSignal 
  * unnoticed. Access is re-checked on every wake-up: a removed member's or revoked token's
  * stream ends.
  */
-export const onTaskChange = workspaceProcedure('viewer')
+export const onTaskChange = workspaceProcedure(LISTENERS.minRole)
   .input(workspaceInput.extend({ lastEventId: zEventId.optional() }).strict())
   // An async function returning the generator (not an async generator itself): the start
   // position is fixed before the client hears "connected", so nothing written after

@@ -1,8 +1,10 @@
 import { type Database, isoNow, type Kysely, newId, TASK_STATUSES } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import type { Actor } from '../access.js';
 import { changedFields, recordActivity } from '../activity.js';
 import { fieldError } from '../errors.js';
+import { locate } from '../locate.js';
 import { okOutput, taskOutput } from '../outputs.js';
 import { allocateTaskNumber } from '../queries/projects.js';
 import {
@@ -16,25 +18,16 @@ import {
   type TaskView,
   updateTask,
 } from '../queries/tasks.js';
-import { zId } from '../schemas.js';
-import { type Actor, locate, workspaceProcedure } from '../trpc.js';
+import { LABEL_MAX_LENGTH, zId, zLine, zVerbatimText } from '../schemas.js';
+import { workspaceProcedure } from '../trpc.js';
 import { listTasks } from './tasks-list.js';
 import { onTaskChange } from './tasks-on-change.js';
 
-// Titles and labels are single lines; descriptions are stored exactly as sent (only
-// broken UTF-16 and NUL are refused: UTF-8 text cannot store the one verbatim, nor
-// PostgreSQL text the other).
-const singleLine = (text: string) => !/[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/u.test(text);
-const zTitle = z.string().trim().min(1).max(200).refine(singleLine, 'Must be one line of text');
-const zDescription = z
-  .string()
-  .max(20_000)
-  .refine(
-    (text) => !/\p{Cs}/u.test(text) && !text.includes('\u0000'),
-    'Must be valid Unicode without NUL',
-  );
+// Titles and labels are single lines; descriptions are stored exactly as sent.
+const zTitle = zLine(200);
+const zDescription = zVerbatimText({ max: 20_000 });
 const zLabels = z
-  .array(z.string().trim().min(1).max(40).refine(singleLine, 'Must be one line of text'))
+  .array(zLine(LABEL_MAX_LENGTH))
   .max(20)
   .transform((labels) => [...new Set(labels)]);
 // Stored as UTC (`toISOString`) so that due dates sort as text like every timestamp.

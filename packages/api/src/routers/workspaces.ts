@@ -2,7 +2,13 @@ import { isoNow, isUniqueViolation, newId } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { okOutput, workspaceOutput } from '../outputs.js';
-import { listUserWorkspaces, type WorkspaceView } from '../queries/workspaces.js';
+import {
+  deleteWorkspace,
+  insertWorkspace,
+  listUserWorkspaces,
+  renameWorkspace,
+  type WorkspaceView,
+} from '../queries/workspaces.js';
 import { zName, zSlug } from '../schemas.js';
 import {
   protectedProcedure,
@@ -22,21 +28,9 @@ export const workspacesRouter = {
       const now = isoNow(ctx.now());
       const workspace = { id: newId(), name: input.name, slug: input.slug };
       try {
-        await ctx.db.transaction().execute(async (trx) => {
-          await trx
-            .insertInto('workspaces')
-            .values({ ...workspace, created_at: now, updated_at: now })
-            .execute();
-          await trx
-            .insertInto('memberships')
-            .values({
-              workspace_id: workspace.id,
-              user_id: ctx.user.id,
-              role: 'owner',
-              created_at: now,
-            })
-            .execute();
-        });
+        await ctx.db
+          .transaction()
+          .execute((trx) => insertWorkspace(trx, workspace, ctx.user.id, now));
       } catch (error) {
         throw isUniqueViolation(error) ? slugTaken() : error;
       }
@@ -58,11 +52,7 @@ export const workspacesRouter = {
     .mutation(async ({ ctx, input }): Promise<WorkspaceView> => {
       if (input.name === undefined) return ctx.workspace;
       const updatedAt = isoNow(ctx.now());
-      await ctx.db
-        .updateTable('workspaces')
-        .set({ name: input.name, updated_at: updatedAt })
-        .where('id', '=', ctx.workspace.id)
-        .execute();
+      await renameWorkspace(ctx.db, ctx.workspace.id, input.name, updatedAt);
       return { ...ctx.workspace, name: input.name, updatedAt };
     }),
 
@@ -70,8 +60,7 @@ export const workspacesRouter = {
     .input(workspaceInput.strict())
     .output(okOutput)
     .mutation(async ({ ctx }) => {
-      // Memberships, projects and tasks go with it (ON DELETE CASCADE).
-      await ctx.db.deleteFrom('workspaces').where('id', '=', ctx.workspace.id).execute();
+      await deleteWorkspace(ctx.db, ctx.workspace.id);
       return { ok: true as const };
     }),
 } satisfies TRPCRouterRecord;

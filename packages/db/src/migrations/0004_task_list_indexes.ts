@@ -7,7 +7,7 @@ import { type Kysely, sql } from 'kysely';
 // every date when descending. A plain (workspace_id, due_at, id) index cannot serve that
 // order or its keyset range (NULL fails every comparison), so it made SQLite sort the
 // whole workspace for each page; one expression index per direction replaces it. The
-// sentinels must match the query's literals exactly (packages/api routers/tasks-list.ts).
+// sentinels must match the query's literals exactly (packages/api/src/queries/tasks-list.ts).
 const DUE_INDEXES = [
   ['tasks_ws_due_asc_idx', '9999-12-31T23:59:59.999Z'],
   ['tasks_ws_due_desc_idx', ''],

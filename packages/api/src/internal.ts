@@ -1,0 +1,13 @@
+// Not the package's face (that is index.ts): the building blocks of the procedures, for
+// bench/'s baseline, which runs exactly these behind plain routes so that the benchmark's
+// comparison measures the transport and nothing else, and for tests that check a query
+// on its own. Anything here may change without notice.
+export type { Actor } from './access.js';
+export { recordActivity } from './activity.js';
+export { locate } from './locate.js';
+export { allocateTaskNumber } from './queries/projects.js';
+export { statsOverview } from './queries/stats.js';
+export { insertTask, isAssignable, loadTaskViews, type TaskView } from './queries/tasks.js';
+export { getUserWorkspace } from './queries/workspaces.js';
+export { roleAtLeast } from './roles.js';
+export { listTaskPage, type TaskListInput } from './routers/tasks-list.js';

@@ -1,0 +1,42 @@
+import type { Database, Kysely } from '@trellis/db';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { workspaceIdOf } from './queries/workspaces.js';
+import { zId } from './schemas.js';
+
+/**
+ * How a procedure finds the workspace its input belongs to: by `workspaceId`, or through
+ * the project, task or comment it names. Resolves to undefined when the thing does not
+ * exist, which callers answer exactly like "not a member": NOT_FOUND.
+ */
+export interface WorkspaceLocator {
+  /** What the answer calls the thing when it is not found ("Task"). */
+  label: string;
+  find(db: Kysely<Database>, rawInput: unknown): Promise<string | undefined>;
+}
+
+function locator<K extends string>(
+  label: string,
+  key: K,
+  lookup: (db: Kysely<Database>, id: string) => Promise<string | undefined>,
+): WorkspaceLocator {
+  const schema = z.object({ [key]: zId });
+  return {
+    label,
+    async find(db, rawInput) {
+      const parsed = schema.safeParse(rawInput);
+      if (!parsed.success) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: parsed.error });
+      }
+      return lookup(db, String(parsed.data[key]));
+    },
+  };
+}
+
+/** Where procedures find their workspace, by the id their input carries. */
+export const locate = {
+  workspace: locator('Workspace', 'workspaceId', async (_db, id) => id),
+  project: locator('Project', 'projectId', (db, id) => workspaceIdOf(db, 'projects', id)),
+  task: locator('Task', 'taskId', (db, id) => workspaceIdOf(db, 'tasks', id)),
+  comment: locator('Comment', 'commentId', (db, id) => workspaceIdOf(db, 'comments', id)),
+} satisfies Record<string, WorkspaceLocator>;
