@@ -132,8 +132,10 @@ console.log(
 // procedures, whose PostgreSQL behaviour the second pass already tests.
 console.log('\n== pass 2/3: reliability suites on SQLite (pnpm test:reliability)');
 const reliabilityStarted = Date.now();
+// --only: pass 1 built everything; CI forces turbo past its cache (TURBO_FORCE), which
+// would otherwise build it all again before each later pass.
 const reliability = await runTurbo(
-  ['run', 'test:reliability', '--filter=@trellis/server', '--output-logs=new-only'],
+  ['run', 'test:reliability', '--filter=@trellis/server', '--output-logs=new-only', '--only'],
   { TRELLIS_TEST_DIALECT: 'sqlite' },
 );
 console.log(
@@ -165,7 +167,7 @@ if ('skipped' in database) {
       postgres = 1;
     } else {
       const filters = SQLITE_ONLY.map((name) => `--filter=!${name}`);
-      postgres = await runTurbo(['run', 'test', '--continue', ...filters], {
+      postgres = await runTurbo(['run', 'test', '--continue', '--only', ...filters], {
         TRELLIS_TEST_DIALECT: 'postgres',
         TRELLIS_TEST_POSTGRES_URL: database.url,
       });

@@ -57,7 +57,6 @@ function asClusterOwner(bin, args) {
 export async function startThrowawayPostgres(binDir) {
   const dataDir = mkdtempSync(join(tmpdir(), 'trellis-pgtest-'));
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', dataDir]);
-  const port = await freePort();
   const pgCtl = join(binDir, 'pg_ctl');
   let stopped = false;
   const stop = () => {
@@ -82,28 +81,47 @@ export async function startThrowawayPostgres(binDir) {
       'UTF8',
       '--no-sync',
     ]);
-    // Sockets in the data folder: /var/run/postgresql may not exist or be writable.
-    const options = [
-      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dataDir}`,
-      '-c fsync=off -c synchronous_commit=off -c full_page_writes=off',
-      // Parallel test files each hold a pool of connections to their own database.
-      '-c max_connections=300',
-    ].join(' ');
-    asClusterOwner(pgCtl, [
-      'start',
-      '-D',
-      dataDir,
-      '-l',
-      join(dataDir, 'server.log'),
-      '-w',
-      '-t',
-      '30',
-      '-o',
-      options,
-    ]);
+    // The port was free when asked for, but another process (a second test run's servers
+    // on port 0) may take it before PostgreSQL binds it: then another port.
+    for (let attempt = 1; ; attempt += 1) {
+      const port = await freePort();
+      try {
+        startCluster(pgCtl, dataDir, port);
+        return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
   } catch (error) {
     stop();
     throw error;
   }
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+}
+
+/**
+ * Starts the initialised cluster in `dataDir` on `port`; throws when it does not start.
+ * @param {string} pgCtl
+ * @param {string} dataDir
+ * @param {number} port
+ */
+function startCluster(pgCtl, dataDir, port) {
+  // Sockets in the data folder: /var/run/postgresql may not exist or be writable.
+  const options = [
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dataDir}`,
+    '-c fsync=off -c synchronous_commit=off -c full_page_writes=off',
+    // Parallel test files each hold a pool of connections to their own database.
+    '-c max_connections=300',
+  ].join(' ');
+  asClusterOwner(pgCtl, [
+    'start',
+    '-D',
+    dataDir,
+    '-l',
+    join(dataDir, 'server.log'),
+    '-w',
+    '-t',
+    '30',
+    '-o',
+    options,
+  ]);
 }

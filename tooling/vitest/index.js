@@ -29,8 +29,19 @@ export function trellisVitestConfig(test = {}) {
     test: {
       environment: 'node',
       reporters: ['default', ['json', { outputFile: reportFile() }]],
-      testTimeout: 20_000,
-      hookTimeout: 30_000,
+      // A worker process runs its files one after another and loads the sources once: a
+      // process of its own per file loaded the server (or the API) anew for each of ~60
+      // files, most of a suite's time (apps/server 247 → 98 s, packages/api 87 → 47 s on
+      // SQLite, 2 cores). Tests leave nothing behind for the next file: each makes its own
+      // database and server, and none mocks modules.
+      isolate: false,
+      // A test's deadlines are those of what it waits for (a process's exit, a line of its
+      // output, a poll below); these only catch a hang. A fixed 20 s was the deadline a
+      // loaded machine missed: tests that start processes failed by timeout, not by fault.
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      // expect.poll's own default (1 s) is a guess about how fast the machine is.
+      expect: { poll: { timeout: 30_000, interval: 50 } },
       ...test,
     },
   });

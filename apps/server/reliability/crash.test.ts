@@ -38,10 +38,7 @@ let projectIds: string[] = [];
 const started = Date.now();
 
 function start(synchronous: 'normal' | 'full'): MainProcess {
-  server = startMainProcess(
-    { DATABASE_URL: `file:${file}`, SQLITE_SYNCHRONOUS: synchronous },
-    { bundle: true },
-  );
+  server = startMainProcess({ DATABASE_URL: `file:${file}`, SQLITE_SYNCHRONOUS: synchronous });
   return server;
 }
 
@@ -141,10 +138,7 @@ describe('kill -9 under load', () => {
   });
 
   it('refuses to start with an unknown SQLITE_SYNCHRONOUS (the setting is read)', async () => {
-    const bad = startMainProcess(
-      { DATABASE_URL: `file:${file}`, SQLITE_SYNCHRONOUS: 'sometimes' },
-      { bundle: true },
-    );
+    const bad = startMainProcess({ DATABASE_URL: `file:${file}`, SQLITE_SYNCHRONOUS: 'sometimes' });
     expect(await bad.exited).not.toBe(0);
     expect(bad.output()).toMatch(/SQLITE_SYNCHRONOUS/);
   });

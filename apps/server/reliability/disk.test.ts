@@ -34,10 +34,10 @@ const seen: string[] = [];
 const started = Date.now();
 
 function serve(dir: string, synchronous: 'normal' | 'full' = 'normal'): MainProcess {
-  const server = startMainProcess(
-    { DATABASE_URL: `file:${join(dir, 't.db')}`, SQLITE_SYNCHRONOUS: synchronous },
-    { bundle: true },
-  );
+  const server = startMainProcess({
+    DATABASE_URL: `file:${join(dir, 't.db')}`,
+    SQLITE_SYNCHRONOUS: synchronous,
+  });
   servers.push(server);
   return server;
 }

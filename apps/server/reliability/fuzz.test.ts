@@ -7,7 +7,7 @@ import { appRouter, type ProcedureSchemas, procedureSchemas } from '@trellis/api
 import { createSession } from '@trellis/auth';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, verifyEmailByMail } from '../src/test/server.js';
+import { startTestServer, type TestServer, verifyEmailByMail } from '../test/support/server.js';
 import { caseArbitrary, payloadArbitrary } from './support/fuzz-cases.js';
 import {
   type Bystander,

@@ -1,6 +1,6 @@
 import { createClient } from '@trellis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../src/test/server.js';
+import { startTestServer, type TestServer } from '../test/support/server.js';
 import { exchange, type RawReply, request, type Target, targetOf } from './support/raw-http.js';
 
 // Protocol abuse against a real server, over raw sockets: malformed URL encoding, wrong
@@ -179,7 +179,7 @@ const CASES: Case[] = [
       json,
       Buffer.concat([Buffer.from('{"name":"'), utf8Bad, Buffer.from('","slug":"x1"}')]),
     ),
-    // Refused before anything reads it (src/utf8-body.ts), signed in or not.
+    // Refused before anything reads it (src/trpc/utf8-body.ts), signed in or not.
     expect: 400,
   },
   {

@@ -1,7 +1,7 @@
 import { createClient } from '@trellis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { startTestServer, type TestServer } from '../src/test/server.js';
+import { startTestServer, type TestServer } from '../test/support/server.js';
 import {
   type DribbleResult,
   dribble,

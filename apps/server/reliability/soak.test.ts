@@ -4,23 +4,23 @@ import { join } from 'node:path';
 import { createDatabase } from '@trellis/db';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Mailbox, startMailbox, tokenFromLink } from '../src/test/mailbox.js';
 import { type MainProcess, startMainProcess } from '../src/test/main-process.js';
+import { type Mailbox, startMailbox, tokenFromLink } from '../test/support/mailbox.js';
 import { profile } from './support/profile.js';
 import { seedFrom } from './support/seeded-random.js';
 import { wireLog } from './support/soak-http.js';
 import { LatencyRecorder } from './support/soak-latency.js';
 import { SoakLedger } from './support/soak-ledger.js';
 import { type LiveWatch, watchWorkspace } from './support/soak-live.js';
-import { mb, rssSummary, startSampler, walSummary } from './support/soak-sampler.js';
+import { cpuPerCall, mb, rssSummary, startSampler, walSummary } from './support/soak-sampler.js';
 import { MIX, runTraffic } from './support/soak-traffic.js';
 import { buildWorld, type SoakWorld } from './support/soak-world.js';
 
 // The soak: the production bundle on a SQLite file, under steady mixed traffic from four
-// users in two workspaces for `profile.soakSeconds` (60 s in CI, 300 s nightly). It proves
+// users in two workspaces for `profile.soakSeconds` (30 s in CI, 300 s nightly). It proves
 // that nothing wears out under load: no 5xx, no lost write, memory and the WAL stay
-// bounded, and latency does not drift upward. Replay a run's choices with
-// TRELLIS_SOAK_SEED=<seed printed>.
+// bounded, and what a call costs the server does not drift upward. Replay a run's choices
+// with TRELLIS_SOAK_SEED=<seed printed>.
 
 /** In-flight calls at any moment (closed loop: each worker waits for its answer). */
 const CONCURRENCY = 16;
@@ -28,7 +28,12 @@ const CONCURRENCY = 16;
 const RSS_BOUND_PER_PROCESS_BYTES = 250 * 1024 * 1024;
 /** The WAL must stay under this (SQLite's auto-checkpoint aims for about 4 MB). */
 const WAL_BOUND_BYTES = 64 * 1024 * 1024;
-/** Latency windows; the last one's p99 may be at most 2x the first's + 25 ms (shared CPU). */
+/**
+ * Windows of the soak: the last one's server CPU time per call may be at most 2x the first's.
+ * Their latencies are printed, not judged: on a shared machine (CI, or a second test run
+ * beside this one) other processes' load moves them, where the server's own CPU time per
+ * call shows a leak or a query that grows with the data all the same.
+ */
 const WINDOW_MS = 10_000;
 /** How long the live streams may take to deliver the last changes after the traffic stops. */
 const DRAIN_MS = 10_000;
@@ -58,10 +63,7 @@ beforeAll(async () => {
   // A real SMTP server: the soak's people verify their addresses from the mail.
   const mails = await startMailbox();
   mailbox = mails;
-  server = startMainProcess(
-    { DATABASE_URL: `file:${dbFile}`, WORKERS, SMTP_URL: mails.url },
-    { bundle: true },
-  );
+  server = startMainProcess({ DATABASE_URL: `file:${dbFile}`, WORKERS, SMTP_URL: mails.url });
   const url = await server.listening;
   world = await buildWorld(url, wire.fetch, async (email) => {
     const mail = await mails.waitFor({ to: email, subject: 'Verify your email' });
@@ -121,6 +123,7 @@ describe(`soak (${profile.name}: ${profile.soakSeconds} s, ${CONCURRENCY} in fli
       const samples = sampler.stop();
       const windows = latency.stats(soakMs);
       const drift = latency.drift(soakMs);
+      const cpu = cpuPerCall(samples, windows, WINDOW_MS);
 
       const calls = ledger.callsByKind();
       const total = [...calls.values()].reduce((sum, n) => sum + n, 0);
@@ -136,7 +139,8 @@ describe(`soak (${profile.name}: ${profile.soakSeconds} s, ${CONCURRENCY} in fli
           `rssMB=${mb(rss.minBytes)}..${mb(rss.maxBytes)} (q2 mean ${mb(rss.secondQuarterMeanBytes)}, q4 mean ${mb(rss.lastQuarterMeanBytes)}) ` +
           `walMaxMB=${mb(wal.maxBytes)} walLastMB=${mb(wal.lastBytes)} walRestarts=${wal.restarts} ` +
           `ckptSeq=${wal.firstCheckpointSeq}->${wal.lastCheckpointSeq} ` +
-          `windows(p50/p99 ms)=${windows.map((w) => `${w.p50Ms.toFixed(0)}/${w.p99Ms.toFixed(0)}`).join(' ')}`,
+          `windows(p50/p99 ms)=${windows.map((w) => `${w.p50Ms.toFixed(0)}/${w.p99Ms.toFixed(0)}`).join(' ')} ` +
+          `cpuPerCall(ms)=${cpu.map((ms) => ms.toFixed(2)).join(' ')}`,
       );
       console.log(`[soak] p50 ms by kind, first→last window: ${drift.join(', ')}`);
       if (ledger.unexpected.length > 0) console.log(ledger.unexpected.slice(0, 20).join('\n'));
@@ -157,10 +161,13 @@ describe(`soak (${profile.name}: ${profile.soakSeconds} s, ${CONCURRENCY} in fli
       // WAL: bounded, and checkpoints ran (the log restarted or shrank at least once).
       expect.soft(wal.maxBytes).toBeLessThan(WAL_BOUND_BYTES);
       expect.soft(wal.restarts + wal.shrinks).toBeGreaterThan(0);
-      // Latency: the last full window's p99 has not drifted far above the first's.
-      const [first, last] = [windows[0], windows.at(-1)];
-      if (!first || !last) throw new Error('no full latency window');
-      expect.soft(last.p99Ms).toBeLessThanOrEqual(2 * first.p99Ms + 25);
+      // Cost: the last full window's server CPU time per call has not drifted far above the
+      // first's (which includes warming up).
+      const [first, last] = [cpu[0], cpu.at(-1)];
+      if (first === undefined || last === undefined || cpu.some(Number.isNaN)) {
+        throw new Error(`no full window with CPU readings: ${cpu.join(' ')}`);
+      }
+      expect.soft(last).toBeLessThanOrEqual(2 * first);
       // Its own bound: the nightly soak alone is as long as the config's 300-s test timeout.
     },
     profile.soakSeconds * 1000 + 60_000,

@@ -8,14 +8,14 @@ import { createDatabase } from '@trellis/db';
 import { createTestDatabase, type TestDatabase, testDatabaseDialect } from '@trellis/db/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MainProcess, runSource, startMainProcess } from './test/main-process.js';
+import { type MainProcess, runScript, startMainProcess } from './test/main-process.js';
 
-// `pnpm db:backup` (src/backup.ts) against a database a real server process is writing
+// `pnpm db:backup` (dist/backup.js) against a database a real server process is writing
 // to: the copy passes SQLite's integrity check and holds every task acknowledged before
 // the backup began.
 
 function backup(args: string[], env: Record<string, string>) {
-  return runSource('backup.ts', args, env);
+  return runScript('backup', args, env);
 }
 
 /** A backup file, opened as the server would open it. */
@@ -59,7 +59,7 @@ describe.runIf(testDatabaseDialect() === 'sqlite')('pnpm db:backup on SQLite', (
     }
     server = startMainProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });
     url = await server.listening;
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await server?.stop();
@@ -96,7 +96,7 @@ describe.runIf(testDatabaseDialect() === 'sqlite')('pnpm db:backup on SQLite', (
       }
     };
     const writers = [1, 2, 3, 4].map(writer);
-    await expect.poll(() => acknowledged.length, { timeout: 20_000 }).toBeGreaterThan(40);
+    await expect.poll(() => acknowledged.length).toBeGreaterThan(40);
 
     const before = [...acknowledged];
     const copy = join(dir, 'under-load.db');
@@ -124,7 +124,7 @@ describe.runIf(testDatabaseDialect() === 'sqlite')('pnpm db:backup on SQLite', (
       await copied.close();
     }
     expect(existsSync(filename())).toBe(true);
-  }, 60_000);
+  });
 
   it('refuses to overwrite a file unless --force', async () => {
     const target = join(dir, 'existing.db');
@@ -143,7 +143,7 @@ describe.runIf(testDatabaseDialect() === 'sqlite')('pnpm db:backup on SQLite', (
     const copied = await openCopy(target);
     expect(await copied.integrity()).toBe('ok');
     await copied.close();
-  }, 60_000);
+  });
 });
 
 describe('pnpm db:backup on PostgreSQL', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test/server.js';
+import { startTestServer, type TestServer } from '../test/support/server.js';
 
 // The dashboard as the server serves it in production, from a stand-in build: an
 // index.html and content-hashed assets, as Vite writes them. The real build is exercised
@@ -109,9 +109,7 @@ describe('the dashboard, served from its build', () => {
         request.on('error', reject);
       });
     // Compression runs in the background after the start, so the first answers may not be.
-    await expect
-      .poll(async () => (await get()).headers['content-encoding'], { timeout: 5_000 })
-      .toBe('gzip');
+    await expect.poll(async () => (await get()).headers['content-encoding']).toBe('gzip');
     const { headers, body } = await get();
     expect(headers.vary).toBe('accept-encoding');
     expect(body.length).toBeLessThan(SCRIPT.length / 4);

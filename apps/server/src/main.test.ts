@@ -54,10 +54,7 @@ describe('main', () => {
     onTestFinished(() => database.destroy());
     const server = startMain({ DATABASE_URL: database.url, WORKERS: '2' });
     const url = await server.listening;
-    // Each worker loads the server from source (tsx): seconds on a busy machine.
-    await expect
-      .poll(() => server.output().match(/Server listening/g)?.length, { timeout: 30_000 })
-      .toBe(2);
+    await expect.poll(() => server.output().match(/Server listening/g)?.length).toBe(2);
 
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     server.child.kill('SIGTERM');

@@ -1,8 +1,8 @@
 import { createClient, isTrellisError, type TrellisClient } from '@trellis/client';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subscribe } from '../test/support/subscription.js';
 import { type MainProcess, startMainProcess } from './test/main-process.js';
-import { subscribe } from './test/subscription.js';
 
 // Two server processes (main.ts, as an operator runs it) on one database, the dialect
 // under test: nothing a request needs may live in one process's memory. Sessions, rate
@@ -24,7 +24,7 @@ beforeAll(async () => {
   const [first, second] = [startMainProcess(env), startMainProcess(env)];
   processes = [first, second];
   [a, b] = await Promise.all([first.listening, second.listening]);
-}, 60_000);
+});
 
 afterAll(async () => {
   const codes = await Promise.all(processes.map((process) => process.stop()));

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test/server.js';
+import { startTestServer, type TestServer } from '../test/support/server.js';
 
 // The README's TypeScript example is examples/quickstart.ts, verbatim; this test keeps
 // the two identical and runs the example as a real program against a real server.
@@ -29,7 +29,7 @@ describe('README example', () => {
     const { stdout } = await promisify(execFile)(
       tsx,
       ['--conditions=@trellis/source', examplePath],
-      { cwd: `${root}examples`, env: { ...process.env, TRELLIS_URL: server.url }, timeout: 30_000 },
+      { cwd: `${root}examples`, env: { ...process.env, TRELLIS_URL: server.url } },
     );
     expect(stdout.trim()).toMatch(/^Ada is owner of acme-\d+$/);
   });

@@ -1,17 +1,13 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { authenticateWithPassword } from '@trellis/auth';
 import { type Database, type Kysely, matchingTaskIds } from '@trellis/db';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, DEMO_USERS } from './seed-data.js';
+import { runScript } from './test/main-process.js';
 
-// seed.ts as a developer runs it (`pnpm seed`): a child process configured through the
-// environment, checked by what it leaves in the database (the dialect under test).
-
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-const seedScript = fileURLToPath(new URL('./seed.ts', import.meta.url));
+// The seed script as a developer runs it (`pnpm seed`): a child process configured through
+// the environment, checked by what it leaves in the database (the dialect under test).
 
 let database: TestDatabase;
 let databaseUrl: string;
@@ -26,19 +22,9 @@ async function cleanUp() {
   await database.destroy();
 }
 
-/** Runs the seed script with `args`; resolves with its exit code and output. */
-function runSeed(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      tsx,
-      ['--conditions=@trellis/source', seedScript, ...args],
-      { env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+/** Runs the seed script with `args` to its end; resolves with its exit code and output. */
+function runSeed(...args: string[]) {
+  return runScript('seed', args, { DATABASE_URL: databaseUrl });
 }
 
 function openDatabase(): Kysely<Database> {
@@ -91,7 +77,7 @@ describe('pnpm seed --tasks 300 on a fresh database', () => {
     await useFreshDatabase();
     seededAt = Date.now();
     run = await runSeed('--tasks', '300');
-  }, 90_000);
+  });
   afterAll(cleanUp);
 
   it('fills a fresh database with a demo workspace of --tasks tasks, exit code 0', async () => {
@@ -182,9 +168,7 @@ describe('pnpm seed --tasks 300 on a fresh database', () => {
   });
 });
 
-// Each run starts a process from source (tsx compiles it first) and may take up to
-// runSeed's 60 s on a loaded machine: a test waits for its runs, not for a short deadline.
-describe('pnpm seed', { timeout: 150_000 }, () => {
+describe('pnpm seed', () => {
   beforeEach(useFreshDatabase);
   afterEach(cleanUp);
 

@@ -1,23 +1,33 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { createDatabase } from './database.js';
+import { createDatabase, databasePoolStats } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+import {
+  emptyForReuse,
+  LEASE_APPLICATION_NAME,
+  type ReusePlan,
+  reusePlan,
+} from './testing-postgres-reuse.js';
 
 // Test databases on PostgreSQL (see createTestDatabase in testing.ts).
 //
 // Migrating a database takes far longer than copying one, so each migration set is
 // applied once, to a template database named after a hash of the migration names, and
-// every test gets `CREATE DATABASE … TEMPLATE` of it. Parallel vitest workers (and parallel
+// tests get `CREATE DATABASE … TEMPLATE` of it. Parallel vitest workers (and parallel
 // test runs) build the template under one advisory lock; it is built under a temporary
 // name and renamed when complete, so a crash mid-build leaves no half-migrated template.
 //
-// A copy still costs ~150 ms, about as much as a short test, so each process keeps one
-// spare copy made while the current test runs. The last spare of a process (and the
-// databases of a test that died before destroy()) outlive it: every copy's name says which
-// host and process made it and when, and a process asking for its first copy drops those
-// of processes of this host that have ended, and any older than STALE_AFTER_MS.
+// A copy still costs more than most tests, so a test's database, emptied, goes to the next
+// test of the same process, with its pool's connections still open
+// (testing-postgres-reuse.ts); one a test changed or left in use is dropped, and then a
+// spare copy is made while the next test runs. The databases a process still holds when it
+// ends (and those of a test that died before destroy()) outlive it: every copy's name says
+// which host and process made it and when, and a process asking for its first copy drops
+// those of processes of this host that have ended, and any older than STALE_AFTER_MS.
 
 /** Where the test PostgreSQL is when TRELLIS_TEST_POSTGRES_URL does not say. */
 const DEFAULT_TEST_POSTGRES_URL = 'postgres://postgres@127.0.0.1:54329/postgres';
@@ -27,12 +37,14 @@ const TEST_DATABASE_PREFIX = 'trellis_t_';
 /** Which machine made a copy: process ids only mean something on their own host. */
 const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 6);
 
-/** A fresh PostgreSQL database for one test: its name and a URL for it. */
+/** A PostgreSQL database for one test, migrated (and emptied) or empty. */
 export interface PostgresTestDatabase {
   name: string;
   url: string;
-  /** Drops the database, ending any connection still open to it. */
-  drop(): Promise<void>;
+  /** The test's handle on it (a migrated one's destroy() leaves its pool open). */
+  db: Kysely<Database>;
+  /** Hands the database on to the next test, or drops it, ending its connections. */
+  release(): Promise<void>;
 }
 
 function adminUrl(): string {
@@ -138,14 +150,55 @@ async function copyTemplate(): Promise<string> {
   return name;
 }
 
+function dropDatabase(name: string): Promise<unknown> {
+  return adminPool().query(`drop database if exists ${name} with (force)`);
+}
+
+/** A migrated database this process holds, open through `db`'s pool. */
+interface Lease {
+  name: string;
+  /** What tests get: its destroy() leaves the pool open (see {@link newLease}). */
+  db: Kysely<Database>;
+  /** Closes the pool for good. */
+  close(): Promise<void>;
+  plan: ReusePlan;
+}
+
+/** Emptied databases waiting for the next test. */
+const idle: Lease[] = [];
+/** A copy made ahead, after a test's database could not be reused. */
 let spare: Promise<string> | undefined;
 
-/** A migrated copy: the spare made during the previous test, while the next is made. */
-function migratedCopy(): Promise<string> {
-  const taken = spare ? spare.catch(copyTemplate) : copyTemplate();
-  spare = taken.then(copyTemplate);
+async function newLease(): Promise<Lease> {
+  const taken = spare;
+  spare = undefined;
+  const name = taken ? await taken.catch(copyTemplate) : await copyTemplate();
+  const url = new URL(urlForDatabase(adminUrl(), name));
+  url.searchParams.set('application_name', LEASE_APPLICATION_NAME);
+  const db = createDatabase(url.toString());
+  // A server under test closes the database it was given when it stops, as in production.
+  // Its warm connections are most of what reuse saves (apps/server on PostgreSQL: 33 s of
+  // the server's CPU with a new pool per test, 17 s with the lease's own), so that close
+  // ends only the test's use; the pool closes with the database, in release().
+  const close = db.destroy.bind(db);
+  Object.defineProperty(db, 'destroy', { value: async () => {} });
+  return { name, db, close, plan: await reusePlan(db) };
+}
+
+async function release(lease: Lease): Promise<void> {
+  const pool = databasePoolStats(lease.db);
+  // A query still running (or waiting) belongs to a test that has ended.
+  const quiet = pool !== undefined && pool.idle === pool.total && pool.waiting === 0;
+  if (quiet && (await emptyForReuse(lease.db, lease.plan))) {
+    idle.push(lease);
+    return;
+  }
+  // Not awaited: a query still running would keep the pool from closing; the drop ends it.
+  void lease.close().catch(() => {});
+  await dropDatabase(lease.name);
+  // The next test will likely do as this one did.
+  spare ??= copyTemplate();
   spare.catch(() => {}); // its failure is handled by whoever takes it
-  return taken;
 }
 
 async function emptyDatabase(): Promise<string> {
@@ -155,14 +208,31 @@ async function emptyDatabase(): Promise<string> {
   return name;
 }
 
-/** A new database on the test PostgreSQL: migrated (a template copy), or empty. */
+/** A database on the test PostgreSQL: migrated (emptied, or a template copy), or empty. */
 export async function createPostgresTestDatabase(migrate: boolean): Promise<PostgresTestDatabase> {
-  const name = await (migrate ? migratedCopy() : emptyDatabase());
+  if (migrate) {
+    const lease = idle.pop() ?? (await newLease());
+    let released: Promise<void> | undefined;
+    return {
+      name: lease.name,
+      url: urlForDatabase(adminUrl(), lease.name),
+      db: lease.db,
+      release: () => {
+        released ??= release(lease);
+        return released;
+      },
+    };
+  }
+  const name = await emptyDatabase();
+  const url = urlForDatabase(adminUrl(), name);
+  const db = createDatabase(url);
   return {
     name,
-    url: urlForDatabase(adminUrl(), name),
-    async drop() {
-      await adminPool().query(`drop database if exists ${name} with (force)`);
+    url,
+    db,
+    async release() {
+      await db.destroy();
+      await dropDatabase(name);
     },
   };
 }

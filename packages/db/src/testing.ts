@@ -14,7 +14,10 @@ export interface TestDatabase {
   /** A URL another process (a spawned server) can open the same database with. */
   url: string;
   dialect: Dialect;
-  /** Closes the database and deletes it (its folder, or the PostgreSQL database). */
+  /**
+   * Closes the database and deletes it (its folder; a PostgreSQL database is emptied for
+   * the process's next test, or dropped). `db` is not the test's to use after it.
+   */
   destroy(): Promise<void>;
 }
 
@@ -64,15 +67,11 @@ async function createSqliteTestDatabase(migrate: boolean): Promise<TestDatabase>
 
 async function postgresTestDatabase(migrate: boolean): Promise<TestDatabase> {
   const database = await createPostgresTestDatabase(migrate);
-  const db = createDatabase(database.url);
   return {
-    db,
+    db: database.db,
     url: database.url,
     dialect: 'postgres',
-    async destroy() {
-      await db.destroy();
-      await database.drop();
-    },
+    destroy: () => database.release(),
   };
 }
 

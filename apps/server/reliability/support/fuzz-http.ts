@@ -1,7 +1,7 @@
 // The fuzzing suite's transport: one case as raw HTTP to a real server (fetch, no client
 // library, so that nothing cleans the input up on the way), and what came back.
 
-/** What the server may answer to input it did not ask for (docs/API.md error table). */
+/** What the server may answer to input it did not ask for (docs/api.md error table). */
 export const ALLOWED_STATUSES: ReadonlyMap<number, string> = new Map([
   [200, 'success'],
   [207, 'a batch whose calls answered differently (each call is checked on its own)'],

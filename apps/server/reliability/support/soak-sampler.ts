@@ -1,7 +1,8 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 
-// What the soak watches from outside the server, once a second: its resident memory (from
-// /proc, so the figure is the server's own, not the test runner's) and its SQLite WAL file.
+// What the soak watches from outside the server, once a second: its resident memory and the
+// CPU time it used (from /proc, so the figures are the server's own, not the test runner's)
+// and its SQLite WAL file.
 
 /** One reading of the server process and its WAL file. */
 export interface Sample {
@@ -9,6 +10,8 @@ export interface Sample {
   atMs: number;
   /** VmRSS of the server process and its workers, in bytes (null once it is gone). */
   rssBytes: number | null;
+  /** CPU time (user + system) the server process and its workers used so far, in ms. */
+  cpuMs: number | null;
   /** Size of `<database>-wal` in bytes (0 when there is none). */
   walBytes: number;
   /**
@@ -38,6 +41,28 @@ function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** Linux's USER_HZ: the unit of /proc's CPU times (100 on every architecture Node runs on). */
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU time of `pid` in ms, from /proc/<pid>/stat; null when it cannot be read. */
+export function cpuOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the parenthesised command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null; // the process has exited
+  }
+}
+
+/** CPU time of `pid` and its children together, in ms (see {@link serverRssOf}). */
+export function serverCpuOf(pid: number): number | null {
+  const own = cpuOf(pid);
+  if (own === null) return null;
+  return childrenOf(pid).reduce((sum, child) => sum + (cpuOf(child) ?? 0), own);
 }
 
 /** VmRSS of `pid` and its children together: the whole server, with WORKERS > 1 too. */
@@ -70,7 +95,12 @@ export function startSampler(pid: number, walPath: string, intervalMs = 1000) {
   const started = Date.now();
   const samples: Sample[] = [];
   const take = () =>
-    samples.push({ atMs: Date.now() - started, rssBytes: serverRssOf(pid), ...walState(walPath) });
+    samples.push({
+      atMs: Date.now() - started,
+      rssBytes: serverRssOf(pid),
+      cpuMs: serverCpuOf(pid),
+      ...walState(walPath),
+    });
   take();
   const timer = setInterval(take, intervalMs);
   return {
@@ -122,6 +152,26 @@ export function walSummary(samples: Sample[]) {
     firstCheckpointSeq: seqs[0] ?? null,
     lastCheckpointSeq: seqs.at(-1) ?? null,
   };
+}
+
+/**
+ * The server's CPU time per call in each window of `windowMs` (calls counted by the window
+ * they started in): what a call costs the server, which other processes on the machine do
+ * not change the way they change its latency.
+ */
+export function cpuPerCall(
+  samples: Sample[],
+  windows: { calls: number }[],
+  windowMs: number,
+): number[] {
+  const cpuAt = (ms: number) => {
+    // The last sample at or before `ms` (samples are a second apart).
+    const before = samples.filter((s) => s.atMs <= ms && s.cpuMs !== null).at(-1);
+    return before?.cpuMs ?? Number.NaN;
+  };
+  return windows.map(
+    ({ calls }, i) => (cpuAt((i + 1) * windowMs) - cpuAt(i * windowMs)) / Math.max(1, calls),
+  );
 }
 
 /** Bytes as MB with one decimal, for the summary line. */

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase, testDatabaseDialect } from '@tre
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MainProcess, startMainProcess } from '../test/main-process.js';
 
-// SIGTERM to a real server process (main.ts): it stops accepting connections, lets the
+// SIGTERM to a real server process (dist/main.js): it stops accepting connections, lets the
 // request in flight finish, ends live streams with a retry hint, and exits 0 — or 1 when
 // the deadline forced connections closed.
 
@@ -47,7 +47,7 @@ function slowSignUp(url: string, email: string) {
   });
   const sent = new Promise<void>((resolve) => {
     socket.write(
-      `POST /trpc/auth.signUp HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`,
+      `POST /trpc/auth.signUp HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nX-Slow-Sign-Up: ${email}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`,
       () => resolve(),
     );
   });
@@ -76,7 +76,23 @@ function getOnNewConnection(url: string): Promise<number | string> {
 
 /** Waits until `output()` contains `text`. */
 async function printed(server: MainProcess, text: string) {
-  await expect.poll(() => server.output(), { timeout: 10_000 }).toContain(text);
+  await expect.poll(() => server.output()).toContain(text);
+}
+
+/**
+ * Waits until the server has logged the slow sign-up for `email` as begun (its headers read,
+ * the body still coming): a signal sent before that finds no request in flight to wait for.
+ */
+async function begun(server: MainProcess, email: string) {
+  const header = `"x-slow-sign-up":"${email}"`;
+  await expect
+    .poll(() =>
+      server
+        .output()
+        .split('\n')
+        .some((line) => line.includes('"incoming request"') && line.includes(header)),
+    )
+    .toBe(true);
 }
 
 describe('graceful shutdown on SIGTERM', () => {
@@ -99,7 +115,7 @@ describe('graceful shutdown on SIGTERM', () => {
     // A request in flight: its body is only half sent.
     const slow = slowSignUp(url, 'slow@example.com');
     await slow.sent;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await begun(server, 'slow@example.com');
 
     server.child.kill('SIGTERM');
     await printed(server, 'SIGTERM: finishing in-flight requests');
@@ -127,14 +143,11 @@ describe('graceful shutdown on SIGTERM', () => {
 
   it('with WORKERS=2, each worker finishes its requests in flight and the primary exits 0', async () => {
     const { server, url } = await startServer({ WORKERS: '2' });
-    // Each worker loads the server from source (tsx): on a busy machine the second can take
-    // seconds, well past expect.poll's default second.
-    await expect
-      .poll(() => server.output().match(/Server listening/g)?.length, { timeout: 30_000 })
-      .toBe(2);
+    await expect.poll(() => server.output().match(/Server listening/g)?.length).toBe(2);
     const slow = [slowSignUp(url, 'w1@example.com'), slowSignUp(url, 'w2@example.com')];
     await Promise.all(slow.map((request) => request.sent));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await begun(server, 'w1@example.com');
+    await begun(server, 'w2@example.com');
 
     server.child.kill('SIGTERM');
     await expect
@@ -151,7 +164,7 @@ describe('graceful shutdown on SIGTERM', () => {
     const { server, url } = await startServer({ SHUTDOWN_TIMEOUT_MS: '300' });
     const slow = slowSignUp(url, 'never@example.com');
     await slow.sent;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await begun(server, 'never@example.com');
 
     const signalled = Date.now();
     server.child.kill('SIGTERM');

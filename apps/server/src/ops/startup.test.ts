@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { createDatabase, migrateToLatest } from '@trellis/db';
 import { testDatabaseDialect } from '@trellis/db/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { finished, spawnSource } from '../test/main-process.js';
+import { finished, spawnScript } from '../test/main-process.js';
 
 // A start that cannot succeed (bad settings, a port in use, a database file it cannot open
 // or write) prints ONE line to stderr saying what and why, no stack, and exits non-zero.
-// The real main.ts, spawned as an operator runs it.
+// The real server (dist/main.js), started as an operator starts it.
 
 // File permissions do not bind root: as root, the server runs as `nobody` for those cases.
 const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
@@ -27,10 +27,10 @@ function tempDir(): string {
   return dir;
 }
 
-/** Runs main.ts until it exits; resolves with its exit code and what it printed. */
+/** Runs the server until it exits; resolves with its exit code and what it printed. */
 function run(env: Record<string, string>, options: { uid?: number; gid?: number } = {}) {
-  const child = spawnSource(
-    'main.ts',
+  const child = spawnScript(
+    'main',
     [],
     { LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
     options,
