@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Mailbox, tokenFromLink } from '../../server/src/test/mailbox.js';
+import { type Mailbox, tokenFromLink } from '../../server/test/support/mailbox.js';
 import {
   type Browser,
   expectHeading,

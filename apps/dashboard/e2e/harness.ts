@@ -19,7 +19,7 @@ import {
   startTestServer,
   type TestServer,
   verifyEmailByMail,
-} from '../../server/src/test/server.js';
+} from '../../server/test/support/server.js';
 
 /**
  * The dashboard's build: `turbo` builds it before this package's tests (turbo.json).

@@ -158,7 +158,7 @@ const envSchema = z
       .regex(/^[\x21-\x7e]+$/, 'use printable characters without spaces')
       .optional(),
     /**
-     * `lean`: queries and mutations are served by our own tRPC handler (trpc-handler.ts);
+     * `lean`: queries and mutations are served by our own tRPC handler (trpc/lean-handler.ts);
      * `official`: by tRPC's Fastify adapter. Subscriptions always use the adapter.
      */
     TRPC_HANDLER: z.enum(['lean', 'official']).default('lean'),

@@ -2,7 +2,7 @@
 // as /trpc, so the same checks, statuses and field errors. Where the two transports are
 // compared, /trpc is spoken to with plain fetch too (no tRPC client).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, verifyEmailByMail } from './test/server.js';
+import { startTestServer, type TestServer, verifyEmailByMail } from '../test/support/server.js';
 
 let server: TestServer;
 

@@ -8,14 +8,7 @@ import { ErrorMessage } from '../forms/Alert';
 import { Field } from '../forms/Field';
 import { formErrors } from '../forms/formErrors';
 import { type NewPassword, NewPasswordFields, NO_NEW_PASSWORD } from './NewPasswordFields';
-
-/** What a password change did to the account's other sessions, in a sentence. */
-export function revokedText(revoked: number): string {
-  if (revoked === 0) return 'No other session was signed in.';
-  return revoked === 1
-    ? '1 other session was signed out.'
-    : `${revoked} other sessions were signed out.`;
-}
+import { revokedText } from './revokedText';
 
 /** Changes the password (auth.changePassword), which signs out every other session. An
  * account made through a sign-in provider has none; it can add one by the reset mail. */

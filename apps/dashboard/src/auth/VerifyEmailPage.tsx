@@ -10,7 +10,8 @@ import type { User } from '../app/user';
 import { useSignedInUser } from '../app/useSignedInUser';
 import { Loading } from '../forms/Alert';
 import { AuthCard } from './AuthCard';
-import { LinkProblem, linkRefusalOf } from './LinkProblem';
+import { LinkProblem } from './LinkProblem';
+import { linkRefusalOf } from './linkRefusal';
 
 /** `/verify-email#token=trv_…`, from a verification (or email change) mail: confirms the
  * address with auth.verifyEmail as soon as the page opens, signed in or not. */

@@ -6,17 +6,7 @@ import { useTRPC } from '../app/trpc';
 import { ErrorMessage } from '../forms/Alert';
 import { Field } from '../forms/Field';
 import { formErrors } from '../forms/formErrors';
-
-/** A slug suggested from a workspace name: lowercase words joined by single hyphens. */
-export function slugify(name: string): string {
-  return name
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48)
-    .replace(/-+$/, '');
-}
+import { slugify } from './slugify';
 
 /** Creates a workspace (the caller becomes its owner) and opens it. */
 export function CreateWorkspaceForm() {

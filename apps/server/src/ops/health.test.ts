@@ -2,9 +2,9 @@ import { createDatabase, migrateDown, migrateToLatest } from '@trellis/db';
 import { testDatabaseDialect } from '@trellis/db/testing';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { loadConfig } from '../config.js';
 import { buildServer } from '../server.js';
-import { startTestServer, type TestServer } from '../test/server.js';
 
 // /healthz and /readyz on a real server: ready means the database answers, its migrations
 // are current, and the server is not shutting down (ops/shutdown.test.ts: from then on a

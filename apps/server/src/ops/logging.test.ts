@@ -1,8 +1,8 @@
 import { SESSION_COOKIE } from '@trellis/auth';
 import { createClient } from '@trellis/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tokenFromLink } from '../test/mailbox.js';
-import { startTestServer, type TestServer, verificationMail } from '../test/server.js';
+import { tokenFromLink } from '../../test/support/mailbox.js';
+import { startTestServer, type TestServer, verificationMail } from '../../test/support/server.js';
 import { requestLogController } from './logging.js';
 
 // The JSON log of a real server, captured while people sign up, sign in, use bearer tokens,

@@ -2,7 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { createClient } from '@trellis/client';
 import { testDatabaseDialect } from '@trellis/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test/server.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 
 // /metrics as Prometheus scrapes it, after real traffic: one histogram per procedure and
 // status, bounded labels, the database's connections, the process's own numbers.

@@ -1,8 +1,8 @@
 import { createClient } from '@trellis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test/server.js';
-import { within } from '../test/subscription.js';
-import { isRecord } from '../test/wire.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
+import { within } from '../../test/support/subscription.js';
+import { isRecord } from '../../test/support/wire.js';
 import { LiveStreams } from './live-streams.js';
 import { StreamLimits } from './stream-limits.js';
 

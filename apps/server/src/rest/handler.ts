@@ -8,7 +8,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lazy } from '../lazy.js';
 import type { RequestContexts } from '../request-context.js';
-import { utf8Text } from '../utf8-body.js';
+import { utf8Text } from '../trpc/utf8-body.js';
 import { handleRestFrameworkError, sendRestError } from './errors.js';
 import { inputJsonSchema, propertiesOf, type ResolvedRoute } from './procedures.js';
 import { type QueryString, queryCoercer } from './query.js';
