@@ -1,8 +1,10 @@
 // Rolls build/types/{index,react}.d.ts (tsc's per-file declarations) into dist/, with the
-// declarations of the unpublished workspace packages they reference (@trellis/api and what
-// its router type names from @trellis/db and @trellis/auth) copied in. The published
-// package then carries its router types without server code; every import left in the
-// bundles must be a dependency (or peer) of this package, or the build fails.
+// few declarations they still reference from the unpublished @trellis/api (the error data
+// types) copied in; the router itself comes written out procedure by procedure, without its
+// context (src/router.ts). The published package then carries its router types without
+// server code or server types; every import left in the bundles must be a dependency (or
+// peer) of this package, or the build fails: a `kysely` or `zod` import here would mean the
+// router's context or a schema leaked in.
 import { readFileSync } from 'node:fs';
 import { rollup } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
@@ -29,10 +31,6 @@ async function bundleTypes(entry) {
       }),
     ],
     onwarn(warning) {
-      // Declarations have no execution order, so a re-export cycle between modules of
-      // @trellis/api (index.d.ts ⇄ root.d.ts, through `import("./index.js")` types) is
-      // harmless here; any other warning fails the build.
-      if (warning.code === 'CYCLIC_CROSS_CHUNK_REEXPORT') return;
       throw new Error(`type bundle ${entry}: ${warning.message}`);
     },
   });

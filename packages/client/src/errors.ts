@@ -1,7 +1,8 @@
-import type { AppRouter, FieldErrors, TrellisErrorData } from '@trellis/api';
+import type { FieldErrors, TrellisErrorData } from '@trellis/api';
 import { TRPCClientError, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
 import { HttpError } from './http-error.js';
+import type { AppRouter } from './router.js';
 
 /** A contract error code, e.g. `'BAD_REQUEST'` or `'NOT_FOUND'`. */
 export type TrellisErrorCode = TrellisErrorData['code'];

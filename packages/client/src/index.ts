@@ -1,21 +1,16 @@
-import type { AppRouter, RouterOutputs } from '@trellis/api';
 import { createTRPCClient, type TRPCClient } from '@trpc/client';
 import { trellisLinks } from './links.js';
 import type { ClientOptions } from './options.js';
+import type { AppRouter, RouterOutputs } from './router.js';
 
-export type {
-  AppRouter,
-  FieldErrors,
-  RouterInputs,
-  RouterOutputs,
-  TrellisErrorData,
-} from '@trellis/api';
+export type { FieldErrors, TrellisErrorData } from '@trellis/api';
 export { isTrellisError, TrellisError, type TrellisErrorCode } from './errors.js';
 export { HttpError } from './http-error.js';
 export { type IdempotentCallOptions, withIdempotencyKey } from './idempotency.js';
 export { MAX_BATCH_ITEMS, MAX_URL_LENGTH, trellisLinks } from './links.js';
 export type { ClientOptions } from './options.js';
 export { MAX_QUERY_ATTEMPTS } from './retry.js';
+export type { AppRouter, RouterInputs, RouterOutputs } from './router.js';
 
 /** What a `tasks.onChange` subscriber receives: the event `id` (to resume from) and the
  * change itself in `data` (`type` and `task`). */

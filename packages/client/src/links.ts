@@ -1,4 +1,3 @@
-import type { AppRouter } from '@trellis/api';
 import {
   httpBatchLink,
   httpLink,
@@ -13,6 +12,7 @@ import { statusAwareFetch } from './http-error.js';
 import { idempotencyKeyOf } from './idempotency.js';
 import type { ClientOptions } from './options.js';
 import { trellisRetryLink } from './retry.js';
+import type { AppRouter } from './router.js';
 
 /** The server accepts at most this many calls in one batch (`MAX_BATCH_SIZE`, default 50). */
 export const MAX_BATCH_ITEMS = 50;

@@ -1,8 +1,8 @@
-import type { AppRouter } from '@trellis/api';
 import { TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from './http-error.js';
 import { backoffDelay, isRetryable, MAX_QUERY_ATTEMPTS } from './retry.js';
+import type { AppRouter } from './router.js';
 
 // The retry rules on their own; examples/test/client.test.ts drives them through a real
 // server and a gateway that fails requests.

@@ -1,6 +1,6 @@
-import type { AppRouter } from '@trellis/api';
 import { type Operation, retryLink, type TRPCClientError, type TRPCLink } from '@trpc/client';
 import { httpStatusOf } from './errors.js';
+import type { AppRouter } from './router.js';
 
 /** A query is sent at most this many times; mutations exactly once. */
 export const MAX_QUERY_ATTEMPTS = 3;
