@@ -5,6 +5,7 @@ import { extname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import { sendNotFound } from './errors.js';
 
 // The dashboard (apps/dashboard) is a static single-page app: Vite writes index.html and
@@ -84,15 +85,6 @@ interface StaticFile {
   cacheControl: string;
 }
 
-/**
- * Answers a request no route matched when it is the dashboard's (a file of the build, or
- * a page the single-page app routes); returns undefined to leave it to the JSON 404.
- */
-export type NotFoundFallback = (
-  request: FastifyRequest,
-  reply: FastifyReply,
-) => FastifyReply | Promise<FastifyReply> | undefined;
-
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
@@ -102,6 +94,8 @@ async function listFiles(dir: string): Promise<string[]> {
 
 /** How a build is served. */
 export interface DashboardOptions {
+  /** DASHBOARD_DIR: where the build is. */
+  dir: string;
   /**
    * NODE_ENV=production: source maps are neither served nor pointed at. The same build
    * serves every mode (the image builds it, then runs with NODE_ENV=production), so Vite
@@ -232,17 +226,25 @@ function escapeHtml(text: string): string {
 /**
  * Serves the built dashboard from `dir`: its files by path (hashed assets cached for a
  * year, the rest revalidated), and index.html for any other GET that wants HTML outside
- * the API's prefixes, so the app's own routes (/w/acme/tasks) load on reload. The build
- * is read at the first request for it, not at the start (which it would slow by tens of
- * milliseconds, for every test server too). When `dir` holds no build, the server still
- * starts, warns, and `/` says how to build the dashboard. In production, source maps stay
- * private (`options.production`).
+ * the API's prefixes, so the app's own routes (/w/acme/tasks) load on reload. It is the
+ * server's not-found handler: the dashboard answers what no route matched, and anything
+ * else gets the JSON 404. The build is read at the first request for it, not at the start
+ * (which it would slow by tens of milliseconds, for every test server too). When `dir`
+ * holds no build, the server still starts, warns, and `/` says how to build the dashboard.
+ * In production, source maps stay private (`options.production`). Registered without
+ * encapsulation: unmatched requests are the whole server's.
  */
-export function serveDashboard(
+export const dashboardSite = fastifyPlugin(serveDashboard, {
+  name: 'trellis-dashboard',
+  fastify: '5.x',
+});
+
+function serveDashboard(
   app: FastifyInstance,
-  dir: string,
   options: DashboardOptions,
-): NotFoundFallback {
+  done: (error?: Error) => void,
+): void {
+  const { dir } = options;
   /** undefined until the first dashboard request has read the build; null: no build. */
   let files: Map<string, StaticFile> | null | undefined;
   let loading: Promise<void> | undefined;
@@ -259,13 +261,13 @@ export function serveDashboard(
     );
     return loading;
   };
-  app.addHook('onReady', (done) => {
+  app.addHook('onReady', (ready) => {
     if (!existsSync(join(dir, 'index.html'))) {
       app.log.warn(
         `dashboard: no build in ${dir}; / says so until it is built (pnpm --filter @trellis/dashboard build) and the server restarted`,
       );
     }
-    done();
+    ready();
   });
 
   const answer = (
@@ -285,11 +287,13 @@ export function serveDashboard(
     return index ? sendFile(request, reply, index) : sendNotBuilt(reply, dir);
   };
 
-  return (request, reply) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+  app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '/';
-    if (isApiPath(path)) return undefined;
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || isApiPath(path)) {
+      return sendNotFound(request, reply);
+    }
     if (files !== undefined) return answer(request, reply, path, files);
     return load().then(() => answer(request, reply, path, files ?? null));
-  };
+  });
+  done();
 }

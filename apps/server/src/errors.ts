@@ -4,6 +4,7 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 
 type TrpcCode = keyof typeof TRPC_ERROR_CODES_BY_KEY;
 
@@ -96,19 +97,13 @@ export function sendNotFound(request: FastifyRequest, reply: FastifyReply): Fast
 
 /**
  * Errors Fastify raises before a procedure runs (body too large, unsupported content
- * type, unknown route) answer in the procedures' error shape; anything else is a bug,
- * logged in full and answered without details.
+ * type) answer in the procedures' error shape; anything else is a bug, logged in full and
+ * answered without details. Registered without encapsulation: it is the whole server's.
  */
-export function registerErrorHandlers(
-  app: FastifyInstance,
-  /** Gets unmatched requests first (the dashboard's pages and files); undefined passes. */
-  notFoundFallback?: (
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ) => FastifyReply | Promise<FastifyReply> | undefined,
-): void {
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler(
-    (request, reply) => notFoundFallback?.(request, reply) ?? sendNotFound(request, reply),
-  );
-}
+export const errorAnswers = fastifyPlugin(
+  (app: FastifyInstance, _options: unknown, done: (error?: Error) => void) => {
+    app.setErrorHandler(handleError);
+    done();
+  },
+  { name: 'trellis-error-answers', fastify: '5.x' },
+);

@@ -109,8 +109,12 @@ export interface OAuthRouteOptions {
   now(): Date;
 }
 
-/** Registers `GET /auth/oauth`, `/auth/oauth/:provider` and its `/callback`. */
-export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOptions): void {
+/** `GET /auth/oauth`, `/auth/oauth/:provider` and its `/callback`, as a Fastify plugin. */
+export function oauthRoutes(
+  app: FastifyInstance,
+  options: OAuthRouteOptions,
+  done: (error?: Error) => void,
+): void {
   const { db, providers, isSecure, now } = options;
   const policy = options.sessionPolicy ?? DEFAULT_SESSION_POLICY;
 
@@ -206,4 +210,5 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
       return errorPage(reply, status, failure.message);
     }
   });
+  done();
 }

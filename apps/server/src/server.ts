@@ -1,37 +1,24 @@
-import {
-  appRouter,
-  deleteExpiredIdempotencyKeys,
-  procedureSchemas,
-  StatsCache,
-  startActivityFanOut,
-} from '@trellis/api';
-import {
-  deleteExpiredEmailTokens,
-  deleteExpiredRateLimits,
-  deleteExpiredSessions,
-  deleteExpiredTrustedDevices,
-} from '@trellis/auth';
-import { type Database, databasePoolStats, type Kysely } from '@trellis/db';
+import { appRouter, procedureSchemas, StatsCache } from '@trellis/api';
+import type { Database, Kysely } from '@trellis/db';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.js';
-import { serveDashboard } from './dashboard.js';
-import { frameworkErrorOptions, NOSNIFF, registerErrorHandlers } from './errors.js';
+import { dashboardSite } from './dashboard.js';
+import { errorAnswers, frameworkErrorOptions } from './errors.js';
+import { DatabaseState, housekeeping } from './housekeeping.js';
 import { configuredMailer } from './mail/index.js';
-import type { ServerMailer } from './mail/smtp-mailer.js';
-import { configuredProviders, registerOAuthRoutes } from './oauth.js';
+import { configuredProviders, oauthRoutes } from './oauth.js';
 import type { ClusterMetrics } from './ops/cluster-metrics.js';
-import { registerHealthRoutes } from './ops/health.js';
+import { healthRoutes } from './ops/health.js';
 import { lazyRequestLogger } from './ops/lazy-request-logger.js';
-import { LiveStreams } from './ops/live-streams.js';
 import {
   type LogStream,
   loggerOptions,
   REQUEST_LOG_LEVELS,
   requestLogController,
 } from './ops/logging.js';
-import { type DatabaseStats, registerMetrics } from './ops/metrics.js';
+import { metrics } from './ops/metrics.js';
 import { procedureLabeller } from './ops/procedure-label.js';
-import { REQUEST_ID_HEADER, requestId } from './ops/request-id.js';
+import { answerIdentity, requestId } from './ops/request-id.js';
 import { streamGate } from './ops/stream-limits.js';
 import { requestContexts } from './request-context.js';
 import { restApiPlugin } from './rest/index.js';
@@ -77,7 +64,7 @@ export function buildServer(
   const statsCache = new StatsCache();
   // SMTP_URL's mailer, the log's (development), or none (production without SMTP_URL).
   const mailer = configuredMailer(config, app.log);
-  const database = keepHouse(app, config, { db, now, mailer });
+  const database = new DatabaseState(db);
   const contexts = requestContexts(config, {
     db,
     now,
@@ -90,29 +77,34 @@ export function buildServer(
         }
       : undefined,
   });
-  const liveStreams = new LiveStreams();
 
-  // The server's parts; hooks run in this order.
-  // Unmatched GETs outside the API's prefixes are the dashboard's (files, or its pages).
-  registerErrorHandlers(
-    app,
-    serveDashboard(app, config.dashboardDir, { production: config.nodeEnv === 'production' }),
-  );
-  identifyAnswers(app);
-  registerMetrics(app, {
+  // The server's parts, each a plugin. Their hooks run in this order; they close in the
+  // reverse order, so the database (housekeeping) closes last.
+  app.register(housekeeping, {
+    db,
+    now,
+    mailer,
+    databaseUrl: config.databaseUrl,
+    sweepIntervalMs: config.sessionSweepIntervalMs,
+    database,
+  });
+  app.register(errorAnswers);
+  // Requests no route matched: the dashboard's files and pages, or a JSON 404.
+  app.register(dashboardSite, {
+    dir: config.dashboardDir,
+    production: config.nodeEnv === 'production',
+  });
+  // X-Request-Id and nosniff on every answer.
+  app.register(answerIdentity);
+  app.register(metrics, {
     caches: { stats: () => statsCache.counts() },
     token: config.metricsToken,
     labelsOf,
     cluster: clusterMetrics,
-    databaseStats: database.stats,
+    databaseStats: () => database.stats(),
   });
-  registerHealthRoutes(app, db);
-  // Subscriptions end with a retry hint when the server closes (ops/live-streams.ts), once
-  // /readyz says it is shutting down.
-  app.addHook('preClose', async () => {
-    liveStreams.endAll();
-  });
-  registerOAuthRoutes(app, {
+  app.register(healthRoutes, { db });
+  app.register(oauthRoutes, {
     db,
     providers: configuredProviders(config),
     isSecure: contexts.isSecure,
@@ -126,7 +118,6 @@ export function buildServer(
     createContext: (request, reply) => contexts.create(request, reply),
     // At most MAX_STREAMS_PER_USER open streams per user (ops/stream-limits.ts).
     streams: streamGate(config.maxStreamsPerUser),
-    liveStreams,
   });
   // The same procedures as REST under /api/v1, with the OpenAPI document and docs page.
   app.register(restApiPlugin, { prefix: '/api', router: appRouter, contexts });
@@ -172,63 +163,5 @@ function fastifyOptions(
     // shutdown like an in-flight one. New connections are refused; /readyz says 503.
     return503OnClosing: false,
     ...frameworkErrorOptions,
-  };
-}
-
-/** Every answer names its request (X-Request-Id) and is never sniffed for another type. */
-function identifyAnswers(app: FastifyInstance): void {
-  app.decorateRequest('userId', null);
-  // Callback-style, as every per-request hook here: no promise per request.
-  app.addHook('onRequest', (request, reply, done) => {
-    // nosniff: a browser takes every answer as the type it says (JSON stays data, never a
-    // script or a page it guessed from the content), whichever route or error sent it.
-    reply.header(REQUEST_ID_HEADER, request.id).header(NOSNIFF[0], NOSNIFF[1]);
-    done();
-  });
-}
-
-/**
- * The server's background work: sweeping expired rows, other processes' activity for the
- * live streams, and closing it all (then the database) in order when the server closes.
- */
-function keepHouse(
-  app: FastifyInstance,
-  config: ServerConfig,
-  { db, now, mailer }: { db: Kysely<Database>; now: () => Date; mailer: ServerMailer | undefined },
-): { stats(): DatabaseStats } {
-  let databaseOpen = true;
-  // Expired sessions are deleted when presented; abandoned ones (and finished rate-limit
-  // windows, and idempotency keys past their 24 hours) are swept here.
-  const sweepSessions = () =>
-    Promise.all([
-      deleteExpiredSessions(db, { now: now() }),
-      deleteExpiredRateLimits(db, now()),
-      deleteExpiredIdempotencyKeys(db, now()),
-      deleteExpiredEmailTokens(db, now()),
-      deleteExpiredTrustedDevices(db, now()),
-    ]).catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed'));
-  const sweep = setInterval(sweepSessions, config.sessionSweepIntervalMs).unref();
-
-  // Other processes' activity wakes this one's live streams at once (PostgreSQL LISTEN;
-  // on SQLite the streams' 1 s re-read of the log is how it arrives).
-  const activityFanOut = startActivityFanOut(db, config.databaseUrl, (error) =>
-    app.log.warn({ err: error }, 'activity listener lost its connection; reconnecting'),
-  );
-  // One hook, in this order: nothing may still use the database when it is closed.
-  app.addHook('onClose', async () => {
-    clearInterval(sweep);
-    // Mails already queued get their chance to go out; no more retries are waited for.
-    await mailer?.close();
-    await activityFanOut.close();
-    databaseOpen = false;
-    await db.destroy();
-  });
-  return {
-    // PostgreSQL: the pool's counts; SQLite: its one connection.
-    stats: () => {
-      const pool = databasePoolStats(db);
-      if (pool) return { open: pool.total, idle: pool.idle, waiting: pool.waiting };
-      return { open: databaseOpen ? 1 : 0 };
-    },
   };
 }

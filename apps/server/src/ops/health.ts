@@ -1,5 +1,6 @@
 import { type Database, type Kysely, pendingMigrations, pingDatabase } from '@trellis/db';
 import type { FastifyInstance } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 
 /** How long `/readyz` waits for the database before calling it unreachable. */
 const DATABASE_CHECK_TIMEOUT_MS = 2000;
@@ -26,9 +27,24 @@ async function notReadyBecause(db: Kysely<Database>): Promise<string | null> {
 /**
  * `/healthz`: the process is alive (restart it if not). `/readyz`: it can serve — the
  * database answers and its migrations are current — and is not shutting down (send it no
- * traffic if not). A 503 carries the reason as JSON.
+ * traffic if not). A 503 carries the reason as JSON. Registered without encapsulation:
+ * during a shutdown, every answer closes its connection.
  */
-export function registerHealthRoutes(app: FastifyInstance, db: Kysely<Database>): void {
+export const healthRoutes = fastifyPlugin(serveHealth, {
+  name: 'trellis-health',
+  fastify: '5.x',
+});
+
+/** What the health routes check. */
+export interface HealthOptions {
+  db: Kysely<Database>;
+}
+
+function serveHealth(
+  app: FastifyInstance,
+  { db }: HealthOptions,
+  done: (error?: Error) => void,
+): void {
   let shuttingDown = false;
   app.addHook('preClose', async () => {
     shuttingDown = true;
@@ -56,4 +72,5 @@ export function registerHealthRoutes(app: FastifyInstance, db: Kysely<Database>)
     if (reason === null) return { status: 'ready' };
     return reply.code(503).send({ status: 'unavailable', reason });
   });
+  done();
 }

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CacheCounts } from '@trellis/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { sendError } from '../errors.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
@@ -17,7 +18,7 @@ export interface DatabaseStats {
   waiting?: number;
 }
 
-/** What {@link registerMetrics} needs from the server. */
+/** What {@link metrics} needs from the server. */
 export interface MetricsOptions {
   /** `METRICS_TOKEN`: when set, scrapes must send it as a bearer token. */
   token: string | null;
@@ -34,10 +35,17 @@ export interface MetricsOptions {
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
- * Serves `/metrics` (Prometheus text) from a registry of this server's own: tests build
- * several servers in one process, and each must count only its requests.
+ * Counts every answer and serves `/metrics` (Prometheus text) from a registry of this
+ * server's own: tests build several servers in one process, and each must count only its
+ * requests. Registered without encapsulation: it counts the whole server's answers.
  */
-export function registerMetrics(app: FastifyInstance, options: MetricsOptions): void {
+export const metrics = fastifyPlugin(serveMetrics, { name: 'trellis-metrics', fastify: '5.x' });
+
+function serveMetrics(
+  app: FastifyInstance,
+  options: MetricsOptions,
+  done: (error?: Error) => void,
+): void {
   const registry = new Registry();
   const requests = new RequestSeries(DURATION_BUCKETS, registry, {
     counter: 'trellis_requests_total',
@@ -104,6 +112,7 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions): 
     const text = cluster ? await cluster.collect() : await registry.metrics();
     return reply.type(registry.contentType).send(text);
   });
+  done();
 }
 
 /**

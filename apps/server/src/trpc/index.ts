@@ -1,6 +1,6 @@
 import type { AppRouter, Context } from '@trellis/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { LiveStreams } from '../ops/live-streams.js';
+import { LiveStreams } from '../ops/live-streams.js';
 import type { StreamGate } from '../ops/stream-limits.js';
 import { admitAdapterAnswers } from './fetch-responses.js';
 import { type TrpcHandlerKind, type TrpcOptions, trpcHandler } from './handler.js';
@@ -20,8 +20,6 @@ export interface TrpcTransportOptions {
   createContext(request: FastifyRequest, reply: FastifyReply): Context;
   /** The per-user cap on live streams (MAX_STREAMS_PER_USER). */
   streams: StreamGate;
-  /** Open event streams, ended with a retry hint when the server closes. */
-  liveStreams: LiveStreams;
 }
 
 /**
@@ -32,7 +30,7 @@ export interface TrpcTransportOptions {
  */
 export async function trpcTransport(
   scope: FastifyInstance,
-  { router, handler, maxBatchSize, createContext, streams, liveStreams }: TrpcTransportOptions,
+  { router, handler, maxBatchSize, createContext, streams }: TrpcTransportOptions,
 ): Promise<void> {
   const subscriptions = new Set(
     [...procedureKinds(router)].filter(([, kind]) => kind === 'subscription').map(([path]) => path),
@@ -54,6 +52,12 @@ export async function trpcTransport(
     },
   };
 
+  // Open event streams end with a retry hint when the server closes, once /readyz says it
+  // is shutting down.
+  const liveStreams = new LiveStreams();
+  scope.addHook('preClose', async () => {
+    liveStreams.endAll();
+  });
   scope.removeContentTypeParser('text/plain');
   refuseUnreadableCalls(scope, maxBatchSize);
   admitAdapterAnswers(scope, { streams, liveStreams });

@@ -1,0 +1,78 @@
+import { deleteExpiredIdempotencyKeys, startActivityFanOut } from '@trellis/api';
+import {
+  deleteExpiredEmailTokens,
+  deleteExpiredRateLimits,
+  deleteExpiredSessions,
+  deleteExpiredTrustedDevices,
+} from '@trellis/auth';
+import { type Database, databasePoolStats, type Kysely } from '@trellis/db';
+import type { FastifyInstance } from 'fastify';
+import type { ServerMailer } from './mail/index.js';
+import type { DatabaseStats } from './ops/metrics.js';
+
+/** What the server's background work runs on, and how often. */
+export interface HousekeepingOptions {
+  db: Kysely<Database>;
+  now(): Date;
+  mailer: ServerMailer | undefined;
+  /** DATABASE_URL: on PostgreSQL, where other processes' activity is listened for. */
+  databaseUrl: string;
+  /** SESSION_SWEEP_INTERVAL_MS. */
+  sweepIntervalMs: number;
+  /** Told when the database has been closed (its connection counts are then 0). */
+  database: DatabaseState;
+}
+
+/** Whether the server's database is still open, for its connection counts. */
+export class DatabaseState {
+  open = true;
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** PostgreSQL: the pool's counts; SQLite: its one connection. */
+  stats(): DatabaseStats {
+    const pool = databasePoolStats(this.db);
+    if (pool) return { open: pool.total, idle: pool.idle, waiting: pool.waiting };
+    return { open: this.open ? 1 : 0 };
+  }
+}
+
+/**
+ * The server's background work, as a Fastify plugin: sweeping expired rows, waking live
+ * streams with other processes' activity, and closing it all (then the database) in order
+ * when the server closes. Registered before every other part, so that its close runs last
+ * (Fastify closes plugins in the reverse order of their registration).
+ */
+export function housekeeping(
+  app: FastifyInstance,
+  { db, now, mailer, databaseUrl, sweepIntervalMs, database }: HousekeepingOptions,
+  done: (error?: Error) => void,
+): void {
+  // Expired sessions are deleted when presented; abandoned ones (and finished rate-limit
+  // windows, and idempotency keys past their 24 hours) are swept here.
+  const sweepSessions = () =>
+    Promise.all([
+      deleteExpiredSessions(db, { now: now() }),
+      deleteExpiredRateLimits(db, now()),
+      deleteExpiredIdempotencyKeys(db, now()),
+      deleteExpiredEmailTokens(db, now()),
+      deleteExpiredTrustedDevices(db, now()),
+    ]).catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed'));
+  const sweep = setInterval(sweepSessions, sweepIntervalMs).unref();
+
+  // Other processes' activity wakes this one's live streams at once (PostgreSQL LISTEN;
+  // on SQLite the streams' 1 s re-read of the log is how it arrives).
+  const activityFanOut = startActivityFanOut(db, databaseUrl, (error) =>
+    app.log.warn({ err: error }, 'activity listener lost its connection; reconnecting'),
+  );
+  // One hook, in this order: nothing may still use the database when it is closed.
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    // Mails already queued get their chance to go out; no more retries are waited for.
+    await mailer?.close();
+    await activityFanOut.close();
+    database.open = false;
+    await db.destroy();
+  });
+  done();
+}
