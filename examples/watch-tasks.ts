@@ -9,18 +9,13 @@ const status: ('backlog' | 'todo' | 'in_progress')[] = ['backlog', 'todo', 'in_p
 const open = await trellis.tasks.list.query({ workspaceId, assigneeId: user.id, status });
 for (const task of open.items) console.log(`open ${task.key}: ${task.title}`);
 
-// Watch live changes; once connected, create a task, and stop when its event arrives.
+// Watch live changes, create a task, and stop when its event arrives. No need to wait for
+// the stream to open: calls made after subscribe() are sent once it is, so the event of
+// this create cannot be missed.
 const title = `Try the live feed ${Date.now()}`;
-const create = () => trellis.tasks.create.mutate({ projectId, title, assigneeId: user.id });
 const watch = trellis.tasks.onChange.subscribe(
   { workspaceId },
   {
-    onStarted: () => {
-      create().catch((error: Error) => {
-        console.error(error.message);
-        watch.unsubscribe();
-      });
-    },
     onData: ({ data: { type, task } }) => {
       console.log(`${type} ${task.key}: ${task.title}`);
       if (task.title === title) watch.unsubscribe();
@@ -28,3 +23,7 @@ const watch = trellis.tasks.onChange.subscribe(
     onError: (error) => console.error(error.message),
   },
 );
+trellis.tasks.create.mutate({ projectId, title, assigneeId: user.id }).catch((error: Error) => {
+  console.error(error.message);
+  watch.unsubscribe();
+});

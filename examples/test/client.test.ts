@@ -130,7 +130,7 @@ describe('retries', () => {
     const client = createClient({ url: gateway.url, token });
     gateway.failNext('GET', MAX_QUERY_ATTEMPTS, { kind: 'status', status: 503 });
     const error = await failure(client.auth.me.query());
-    expect([error.status, error.code]).toEqual([503, undefined]);
+    expect([error.status, error.code]).toEqual([503, 'NOT_TRELLIS']);
     expect(requests('GET')).toHaveLength(MAX_QUERY_ATTEMPTS);
   });
 

@@ -1,18 +1,12 @@
 // REST under /api/v1 driven with plain fetch against the real server: the same procedures
 // as /trpc, so the same checks, statuses and field errors. Where the two transports are
 // compared, /trpc is spoken to with plain fetch too (no tRPC client).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, verifyEmailByMail } from '../test/support/server.js';
+import { describe, expect, it } from 'vitest';
+import { serveThisFile } from '../test/support/http.js';
+import { verifyEmailByMail } from '../test/support/server.js';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  await server.close();
-});
+// Every answer goes through the wire: no 5xx, and each status is one the document lists.
+const wire = serveThisFile();
 
 interface Reply {
   status: number;
@@ -27,44 +21,39 @@ interface Call {
   headers?: Record<string, string>;
 }
 
+async function sent(path: string, init: RequestInit): Promise<Reply> {
+  const reply = await wire.send(path, init);
+  const isJson = reply.headers.get('content-type')?.startsWith('application/json');
+  return { status: reply.status, headers: reply.headers, body: isJson ? reply.json : reply.text };
+}
+
 /** One REST call; a body is sent as JSON. */
-async function rest(method: string, path: string, call: Call = {}): Promise<Reply> {
+function rest(method: string, path: string, call: Call = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...call.headers };
   if (call.token) headers.authorization = `Bearer ${call.token}`;
   if (call.body !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(`${server.url}/api/v1${path}`, {
+  return sent(`/api/v1${path}`, {
     method,
     headers,
     ...(call.body === undefined
       ? {}
       : { body: typeof call.body === 'string' ? call.body : JSON.stringify(call.body) }),
   });
-  const text = await response.text();
-  const isJson = response.headers.get('content-type')?.startsWith('application/json');
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: isJson ? JSON.parse(text) : text,
-  };
 }
 
 /** The same procedure over /trpc, as a plain HTTP mutation. */
-async function trpcMutation(path: string, token: string, input: unknown): Promise<Reply> {
-  const response = await fetch(`${server.url}/trpc/${path}`, {
+function trpcMutation(path: string, token: string, input: unknown): Promise<Reply> {
+  return sent(`/trpc/${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(input),
   });
-  return { status: response.status, headers: response.headers, body: await response.json() };
 }
 
 /** The same procedure over /trpc, as a plain HTTP query. */
-async function trpcQuery(path: string, token: string, input: unknown): Promise<Reply> {
+function trpcQuery(path: string, token: string, input: unknown): Promise<Reply> {
   const query = encodeURIComponent(JSON.stringify(input));
-  const response = await fetch(`${server.url}/trpc/${path}?input=${query}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  return { status: response.status, headers: response.headers, body: await response.json() };
+  return sent(`/trpc/${path}?input=${query}`, { headers: { authorization: `Bearer ${token}` } });
 }
 
 let people = 0;
@@ -274,7 +263,7 @@ describe('the same answers as tRPC', () => {
     });
     expect(invite.status).toBe(201);
     // Only a verified address may accept an invite: prove it from the mail, as a person does.
-    await verifyEmailByMail(server, viewer.email);
+    await verifyEmailByMail(wire.server, viewer.email);
     const accepted = await rest('POST', '/invites/accept', {
       token: viewer.token,
       body: { inviteToken: invite.body.inviteToken },
@@ -299,7 +288,7 @@ describe('the same answers as tRPC', () => {
     });
     expect(foreign).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
     const own = await rest('POST', '/workspaces', {
-      headers: { cookie, origin: server.url },
+      headers: { cookie, origin: wire.server.url },
       body: { name: 'Fine', slug: `fine-${people}` },
     });
     expect(own.status).toBe(201);

@@ -1,9 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createClient, isTrellisError, type TaskChange } from '@trellis/client';
-import { newId } from '@trellis/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, verifyEmailByMail } from './support/server.js';
-import { subscribe, within } from './support/subscription.js';
+import { liveTeam, signUpUser as signUp } from './support/live-team.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { eventStreamsOf, subscribe, within } from './support/subscription.js';
 
 // Live updates as a TypeScript program sees them: @trellis/client subscribing over
 // server-sent events to a real server, while other users change tasks through the API.
@@ -15,47 +14,9 @@ beforeAll(async () => {
 // Must finish although streams may still be open: closing the server ends them.
 afterAll(() => server.close());
 
-let seq = 0;
-async function signUpUser(name: string, target: TestServer = server) {
-  seq += 1;
-  const email = `live-${seq}@example.com`;
-  const { user, session } = await createClient({ url: target.url }).auth.signUp.mutate({
-    email,
-    password: 'correct horse battery staple',
-    name,
-  });
-  return { user, email, client: createClient({ url: target.url, token: session.token }) };
-}
-
-/** An owner's workspace with one project (written directly: projects are not the point),
- * and a teammate with the given role who joined through an invite. */
-async function team(role: 'member' | 'viewer' = 'member', target: TestServer = server) {
-  const owner = await signUpUser('Olive', target);
-  const mate = await signUpUser('Max', target);
-  seq += 1;
-  const workspace = await owner.client.workspaces.create.mutate({ name: 'Team', slug: `t${seq}` });
-  const workspaceId = workspace.id;
-  const invite = await owner.client.members.invite.mutate({ workspaceId, email: mate.email, role });
-  // Only a verified address may accept an invite: prove it from the mail, as a person does.
-  await verifyEmailByMail(target, mate.email);
-  await mate.client.members.acceptInvite.mutate({ inviteToken: invite.inviteToken });
-  const projectId = newId();
-  const now = new Date().toISOString();
-  await target.db
-    .insertInto('projects')
-    .values({
-      id: projectId,
-      workspace_id: workspaceId,
-      key: 'LIVE',
-      name: 'Live',
-      archived_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  const createTask = (title: string) => owner.client.tasks.create.mutate({ projectId, title });
-  return { owner, mate, workspaceId, projectId, createTask };
-}
+const signUpUser = (name: string) => signUp(server, name);
+const team = (role: 'member' | 'viewer' = 'member', target: TestServer = server) =>
+  liveTeam(target, role);
 
 const summary = ({ data }: TaskChange) => [data.type, data.task.title, data.task.version];
 
@@ -122,18 +83,14 @@ describe('tasks.onChange through @trellis/client', () => {
 
   it('reconnects by itself after the connection drops, and catches up', async () => {
     const { mate, workspaceId, createTask } = await team();
-    const streams: ServerResponse[] = [];
-    const onRequest = (request: IncomingMessage, response: ServerResponse) => {
-      if (request.headers.accept === 'text/event-stream') streams.push(response);
-    };
-    server.app.server.on('request', onRequest);
+    const { streams, stop } = eventStreamsOf(server);
     const live = subscribe(mate.client, { workspaceId });
     await live.started;
     await createTask('Before the drop');
     expect(summary(await live.next())).toEqual(['created', 'Before the drop', 1]);
 
     // Cut the stream's connection, as a proxy or a flaky network might.
-    server.app.server.off('request', onRequest);
+    stop();
     expect(streams).toHaveLength(1);
     streams[0]?.destroy();
     await createTask('During the drop');

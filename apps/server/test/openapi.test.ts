@@ -1,12 +1,20 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { appRouter, procedureSchemas } from '@trellis/api';
+import {
+  appRouter,
+  isRateLimited,
+  procedureSchemas,
+  RATE_LIMITED_PROCEDURES,
+  TRELLIS_ERROR_CODES,
+} from '@trellis/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { escapeHtml, renderDocsPage } from '../src/rest/docs.js';
 import { REST_EXAMPLES } from '../src/rest/examples.js';
-import { buildOpenApiDocument, type OpenApiDocument } from '../src/rest/openapi.js';
+import { resolveFeeds } from '../src/rest/live-feed.js';
+import { buildOpenApiDocument, type OpenApiDocument, operationsOf } from '../src/rest/openapi.js';
 import { resolveRoutes } from '../src/rest/procedures.js';
 import { REST_ROUTES } from '../src/rest/routes.js';
+import { routeStatuses } from '../src/rest/statuses.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 let server: TestServer;
@@ -24,12 +32,7 @@ afterAll(async () => {
 });
 
 const routes = resolveRoutes(appRouter, REST_ROUTES);
-
-function operations(doc: OpenApiDocument) {
-  return Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
-  );
-}
+const operations = operationsOf;
 
 describe('GET /api/openapi.json', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
@@ -39,16 +42,15 @@ describe('GET /api/openapi.json', () => {
     expect(result.valid).toBe(true);
   });
 
-  it('has one operation for every query and mutation, and none for subscriptions', () => {
-    const procedures = Object.entries(
-      appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>,
-    );
-    const served = procedures
-      .filter(([, p]) => p._def.type !== 'subscription')
-      .map(([path]) => path);
+  it('has one operation for every procedure: queries and mutations over REST, subscriptions as event streams', () => {
+    const procedures = [...procedureSchemas(appRouter).keys()];
     const ids = operations(document).map(({ operation }) => operation.operationId);
-    expect([...ids].sort()).toEqual([...served].sort());
+    expect([...ids].sort()).toEqual([...procedures].sort());
     expect(new Set(ids).size).toBe(ids.length);
+    const feed = operations(document).find(
+      ({ operation }) => operation.operationId === 'tasks.onChange',
+    );
+    expect(feed).toMatchObject({ path: '/tasks.onChange', method: 'get', base: '/trpc' });
   });
 
   it('declares the auth schemes, the error shape and examples of the main task operations', () => {
@@ -77,10 +79,14 @@ describe('GET /api/openapi.json', () => {
 
   it('documents 503 on every write (storage that cannot write; mail procedures without SMTP_URL), never on reads', () => {
     const resetRequest = document.paths['/auth/request-password-reset']?.post;
-    expect(resetRequest?.responses['503']).toEqual({
+    expect(resetRequest?.responses['503']).toMatchObject({
+      description: expect.stringMatching(/SMTP_URL/),
+    });
+    expect(document.paths['/tasks/{taskId}']?.delete?.responses['503']).toEqual({
       $ref: '#/components/responses/ServiceUnavailable',
     });
-    for (const { method, operation } of operations(document)) {
+    for (const { method, operation, base } of operations(document)) {
+      if (base !== '/api/v1') continue;
       expect(operation.responses['503'] !== undefined, `${method} ${operation.operationId}`).toBe(
         method !== 'get',
       );
@@ -128,6 +134,98 @@ describe('GET /api/openapi.json', () => {
   });
 });
 
+describe('the statuses each operation lists', () => {
+  const restOperations = () => operations(document).filter(({ base }) => base === '/api/v1');
+  const responsesOf = (procedure: string) => {
+    const found = operations(document).find(({ operation }) => operation.operationId === procedure);
+    if (!found) throw new Error(`no operation ${procedure}`);
+    return found.operation.responses as Record<string, { $ref?: string; headers?: object }>;
+  };
+
+  it('is exactly the success, what statuses.ts derives from the procedure, and default', () => {
+    for (const route of routes) {
+      const expected = [
+        String(route.status),
+        ...routeStatuses(route, { rateLimited: isRateLimited(route.procedure) }).map(String),
+        'default',
+      ];
+      expect(Object.keys(responsesOf(route.procedure)).sort(), route.procedure).toEqual(
+        expected.sort(),
+      );
+    }
+    expect(restOperations()).toHaveLength(routes.length);
+  });
+
+  it("lists sign-in's 401 (wrong password), 403 (foreign Origin) and 429 with its headers", () => {
+    const signIn = responsesOf('auth.signIn');
+    expect(Object.keys(signIn)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '429', 'default']),
+    );
+    expect(JSON.stringify(signIn['401'])).toMatch(/wrong email or password/);
+    expect(signIn['429']).toEqual({ $ref: '#/components/responses/TooManyRequests' });
+    expect(Object.keys(document.components.responses as object)).toContain('TooManyRequests');
+    const tooMany = (document.components.responses as Record<string, { headers: object }>)
+      .TooManyRequests;
+    expect(Object.keys(tooMany?.headers ?? {}).sort()).toEqual(
+      ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'].sort(),
+    );
+  });
+
+  it('lists 429 on exactly the rate-limited procedures, whose every answer carries RateLimit-*', () => {
+    for (const { operation } of restOperations()) {
+      const limited = (RATE_LIMITED_PROCEDURES as readonly string[]).includes(
+        operation.operationId,
+      );
+      const responses = operation.responses as Record<string, { headers?: object }>;
+      expect('429' in responses, operation.operationId).toBe(limited);
+      if (!limited) continue;
+      for (const [status, response] of Object.entries(responses)) {
+        if (status === '429' || status === 'default') continue;
+        expect(Object.keys(response.headers ?? {}), `${operation.operationId} ${status}`).toEqual(
+          expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']),
+        );
+      }
+    }
+  });
+
+  it('lists 304 on every read, whose 200 carries the ETag', () => {
+    for (const { method, operation } of restOperations()) {
+      const responses = operation.responses as Record<string, { headers?: object }>;
+      expect('304' in responses, operation.operationId).toBe(method === 'get');
+      if (method === 'get') expect(Object.keys(responses['200']?.headers ?? {})).toContain('ETag');
+    }
+  });
+
+  it('never calls a real answer a bug: default is for unexpected failures only', () => {
+    expect(JSON.stringify(document)).not.toMatch(/\bbug\b/i);
+    for (const { operation } of operations(document)) {
+      expect(operation.responses.default).toEqual({ $ref: '#/components/responses/Unexpected' });
+    }
+  });
+
+  it('says on every REST path which methods it serves, for the 405 the others get', () => {
+    for (const [path, item] of Object.entries(document.paths)) {
+      if (item.servers) continue;
+      const methods = ['get', 'post', 'patch', 'delete'].filter((m) => m in item);
+      const allow = /`Allow: ([A-Z, ]+)`/.exec(item.description ?? '')?.[1]?.split(', ');
+      const expected = methods.flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]));
+      expect(new Set(allow), path).toEqual(new Set(expected));
+    }
+  });
+
+  it('has one error-code enum, the TypeScript one, for REST errors and tRPC-shaped ones', () => {
+    const schemas = document.components.schemas as Record<string, Record<string, unknown>>;
+    expect(schemas.ErrorCode?.enum).toEqual([...TRELLIS_ERROR_CODES]);
+    const ref = { $ref: '#/components/schemas/ErrorCode' };
+    expect(schemas.Error).toMatchObject({ properties: { error: { properties: { code: ref } } } });
+    expect(schemas.TrpcErrorShape).toMatchObject({
+      properties: { data: { properties: { code: ref } } },
+    });
+    for (const code of ['NETWORK', 'NOT_TRELLIS'])
+      expect(JSON.stringify(schemas)).not.toContain(code);
+  });
+});
+
 describe('GET /api/docs', () => {
   it('serves a self-contained page listing every operation', async () => {
     const response = await fetch(`${server.url}/api/docs`);
@@ -135,19 +233,22 @@ describe('GET /api/docs', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
     const html = await response.text();
-    for (const { path, method, operation } of operations(document)) {
+    for (const { path, method, base, operation } of operations(document)) {
       expect(html).toContain(`id="${operation.operationId}"`);
+      const shown = base === '/api/v1' ? path : `${base}${path}`;
       expect(html).toContain(
-        `<span class="method ${method}">${method}</span> <code>${escapeHtml(path)}</code>`,
+        `<span class="method ${method}">${method}</span> <code>${escapeHtml(shown)}</code>`,
       );
     }
+    expect(html).toContain('<code>/trpc/tasks.onChange</code>');
+    expect(html).toContain('<code>text/event-stream</code>');
     expect(html).not.toMatch(/<script|<link|\bsrc=|https?:\/\//i);
   });
 
   it('escapes every text it takes from the document', () => {
     const hostile = '<script>alert(1)</script>"\'&';
-    const doc = buildOpenApiDocument(routes);
-    const first = Object.values(Object.values(doc.paths)[0] ?? {})[0];
+    const doc = buildOpenApiDocument(routes, resolveFeeds(appRouter));
+    const first = operations(doc)[0]?.operation;
     if (!first) throw new Error('no operation');
     first.summary = hostile;
     first.operationId = hostile;

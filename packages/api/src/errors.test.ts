@@ -5,7 +5,7 @@ import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createContext } from './context.js';
-import { fieldErrorsOf, formatError } from './errors.js';
+import { fieldErrorsOf, formatError, TRELLIS_ERROR_CODES } from './errors.js';
 import { appRouter } from './root.js';
 import { createHarness, type Harness, testConfig, testRequest } from './test/harness.js';
 
@@ -33,6 +33,19 @@ function defaultShape(error: TRPCError, path?: string): TRPCDefaultErrorShape {
 const signUpSchema = z
   .object({ email: z.email(), password: z.string().min(10), name: z.string().min(1) })
   .strict();
+
+describe('TRELLIS_ERROR_CODES', () => {
+  it("is tRPC's codes, each once, with the first code of each status the one REST picks", () => {
+    expect([...TRELLIS_ERROR_CODES].sort()).toEqual(Object.keys(TRPC_ERROR_CODES_BY_KEY).sort());
+    expect(new Set(TRELLIS_ERROR_CODES).size).toBe(TRELLIS_ERROR_CODES.length);
+    const first = new Map<number, string>();
+    for (const code of TRELLIS_ERROR_CODES) {
+      const status = getHTTPStatusCodeFromError(new TRPCError({ code }));
+      if (!first.has(status)) first.set(status, code);
+    }
+    expect(first.get(400)).toBe('BAD_REQUEST');
+  });
+});
 
 describe('fieldErrorsOf', () => {
   it('maps each invalid field of a zod error to its messages', () => {

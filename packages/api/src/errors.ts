@@ -1,14 +1,53 @@
 import { storageProblem } from '@trellis/db';
 import { type TRPCDefaultErrorShape, TRPCError } from '@trpc/server';
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
 
 /** Paths of invalid input fields mapped to what is wrong with each. */
 export type FieldErrors = Record<string, string[]>;
 
+/**
+ * Every code an error answer can carry (`data.code` over /trpc, `error.code` over REST):
+ * tRPC's codes, written out so that the client's type and the OpenAPI document's enum are
+ * this one list, and stay the same whichever tRPC 11 a consumer installs. For each HTTP
+ * status the first code listed with it is the one REST answers without a procedure's word
+ * (a 400 is BAD_REQUEST).
+ */
+export const TRELLIS_ERROR_CODES = [
+  'BAD_REQUEST',
+  'PARSE_ERROR',
+  'UNAUTHORIZED',
+  'PAYMENT_REQUIRED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'METHOD_NOT_SUPPORTED',
+  'TIMEOUT',
+  'CONFLICT',
+  'PRECONDITION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'UNPROCESSABLE_CONTENT',
+  'PRECONDITION_REQUIRED',
+  'TOO_MANY_REQUESTS',
+  'CLIENT_CLOSED_REQUEST',
+  'INTERNAL_SERVER_ERROR',
+  'NOT_IMPLEMENTED',
+  'BAD_GATEWAY',
+  'SERVICE_UNAVAILABLE',
+  'GATEWAY_TIMEOUT',
+] as const satisfies readonly TRPC_ERROR_CODE_KEY[];
+
+/** One of {@link TRELLIS_ERROR_CODES}. */
+export type TrellisErrorCode = (typeof TRELLIS_ERROR_CODES)[number];
+
+// A tRPC that adds a code fails the type check here, until the list above names it too.
+const everyTrpcCode: Exclude<TRPC_ERROR_CODE_KEY, TrellisErrorCode> extends never ? true : false =
+  true;
+void everyTrpcCode;
+
 /** The `data` every Trellis error carries: stable across versions. */
 export interface TrellisErrorData {
-  code: TRPCDefaultErrorShape['data']['code'];
+  code: TrellisErrorCode;
   httpStatus: number;
   path?: string;
   fieldErrors?: FieldErrors;

@@ -11,14 +11,22 @@ export type {
   RequestInfo,
 } from './context.js';
 export { createContext } from './context.js';
-export type { FieldErrors, TrellisErrorData } from './errors.js';
+export {
+  type FieldErrors,
+  TRELLIS_ERROR_CODES,
+  type TrellisErrorCode,
+  type TrellisErrorData,
+} from './errors.js';
 export { deleteExpiredIdempotencyKeys } from './idempotency.js';
 export type { Mailer, MailMessage } from './mail/mailer.js';
 /** Output schemas of every query and mutation (the OpenAPI document publishes them). */
 export * as outputs from './outputs.js';
 export { type ProcedureSchemas, procedureSchemas } from './procedure-schemas.js';
+export { RATE_LIMIT_HEADERS } from './rate-limit-headers.js';
+export { isRateLimited, RATE_LIMITED_PROCEDURES } from './rate-limits.js';
 export type { AppRouter, RouterInputs, RouterOutputs } from './root.js';
 export { appRouter, createCaller } from './root.js';
+export { STREAM_START_HEADER } from './routers/tasks-on-change.js';
 export {
   type CacheCounts,
   type CacheLimits,

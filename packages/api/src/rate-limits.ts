@@ -1,6 +1,37 @@
-import { DEFAULT_RATE_LIMITS, hitRateLimit, type RateLimits, refundRateLimit } from '@trellis/auth';
+import {
+  DEFAULT_RATE_LIMITS,
+  hitRateLimit,
+  type RateLimits,
+  refundRateLimit,
+  resetRateLimit,
+} from '@trellis/auth';
 import { TRPCError } from '@trpc/server';
 import type { Context } from './context.js';
+import { requestQuotas } from './rate-limit-headers.js';
+
+/**
+ * The procedures that count attempts against rate limits: every answer of theirs that got
+ * as far as counting carries the RateLimit-* headers, and they can answer 429. Kept beside
+ * `enforceRateLimits`, whose callers they are (rate-limits.test.ts checks each is a
+ * procedure, and the server's tests that each sends the headers); REST and the OpenAPI
+ * document read it.
+ */
+export const RATE_LIMITED_PROCEDURES = [
+  'auth.signUp',
+  'auth.signIn',
+  'auth.resendVerification',
+  'auth.requestPasswordReset',
+  'auth.changePassword',
+  'auth.changeEmail',
+  'members.invite',
+] as const;
+
+const limited: ReadonlySet<string> = new Set(RATE_LIMITED_PROCEDURES);
+
+/** Whether the procedure at `path` (e.g. `auth.signIn`) is rate-limited. */
+export function isRateLimited(path: string): boolean {
+  return limited.has(path);
+}
 
 /** The rule for `name` in this deployment. */
 export function rateLimitRule(ctx: Context, name: keyof RateLimits) {
@@ -8,8 +39,8 @@ export function rateLimitRule(ctx: Context, name: keyof RateLimits) {
 }
 
 /** The TOO_MANY_REQUESTS answer, with `Retry-After` set on the response. */
-export function tooManyRequests(ctx: Context, retryAfterSeconds: number): TRPCError {
-  ctx.setHeader('retry-after', String(retryAfterSeconds));
+async function tooManyRequests(ctx: Context, retryAfterSeconds: number): Promise<TRPCError> {
+  (await requestQuotas(ctx)).refused(retryAfterSeconds);
   return new TRPCError({
     code: 'TOO_MANY_REQUESTS',
     message: `Too many attempts; try again in ${retryAfterSeconds} seconds`,
@@ -29,22 +60,35 @@ export interface CountedAttempt {
  * no work, so it must not use up any counter, not even for a moment (otherwise one client,
  * refused by its own limit, could keep exhausting the shared ones, such as another
  * account's, with attempts in flight). So list the narrowest keys (this client's) first.
+ * What each counter says after the hit goes into the response's RateLimit-* headers.
  */
 export async function enforceRateLimits(
   ctx: Context,
   limits: ReadonlyArray<{ key: string; rule: keyof RateLimits }>,
 ): Promise<CountedAttempt> {
+  const quotas = await requestQuotas(ctx);
   const counted: string[] = [];
   const refund = async () => {
-    for (const key of counted) await refundRateLimit(ctx.db, key);
+    for (const key of counted) {
+      await refundRateLimit(ctx.db, key);
+      quotas.refunded(key);
+    }
   };
   for (const { key, rule } of limits) {
-    const verdict = await hitRateLimit(ctx.db, key, rateLimitRule(ctx, rule), ctx.now());
+    const ruleNow = rateLimitRule(ctx, rule);
+    const verdict = await hitRateLimit(ctx.db, key, ruleNow, ctx.now());
     counted.push(key);
+    quotas.counted(key, ruleNow, verdict.hits, verdict.retryAfterSeconds);
     if (!verdict.allowed) {
       await refund();
-      throw tooManyRequests(ctx, verdict.retryAfterSeconds);
+      throw await tooManyRequests(ctx, verdict.retryAfterSeconds);
     }
   }
   return { refund };
+}
+
+/** Forgets every hit against `key` (e.g. a proven owner's earlier typos), headers included. */
+export async function forgetRateLimit(ctx: Context, key: string): Promise<void> {
+  await resetRateLimit(ctx.db, key);
+  (await requestQuotas(ctx)).forgotten(key);
 }

@@ -97,7 +97,7 @@ describe('hitRateLimit', () => {
 
     const refused = await hitRateLimit(db, 'k', RULE, at(20 * SECOND));
 
-    expect(refused).toEqual({ allowed: false, retryAfterSeconds: 40 });
+    expect(refused).toEqual({ allowed: false, hits: 4, retryAfterSeconds: 40 });
   });
 
   it('rounds the remaining time up to whole seconds', async () => {
@@ -113,12 +113,13 @@ describe('hitRateLimit', () => {
 
     const refused = await hitRateLimit(db, 'k', RULE, at(MINUTE - 1));
 
-    expect(refused).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(refused).toEqual({ allowed: false, hits: 4, retryAfterSeconds: 1 });
   });
 
   it('reports the whole window on the first hit', async () => {
     expect(await hitRateLimit(db, 'k', RULE, at(0))).toEqual({
       allowed: true,
+      hits: 1,
       retryAfterSeconds: 60,
     });
   });
@@ -128,7 +129,7 @@ describe('hitRateLimit', () => {
 
     const fresh = await hitRateLimit(db, 'k', RULE, at(MINUTE));
 
-    expect(fresh).toEqual({ allowed: true, retryAfterSeconds: 60 });
+    expect(fresh).toEqual({ allowed: true, hits: 1, retryAfterSeconds: 60 });
     expect(await counter('k')).toMatchObject({ hits: 1, reset_at: at(2 * MINUTE).toISOString() });
     const rest = await hitTimes('k', 3, MINUTE + SECOND);
     expect(rest.map((v) => v.allowed)).toEqual([true, true, false]);
@@ -166,8 +167,8 @@ describe('hitRateLimit', () => {
     const verdicts = await hitTimes('k', 2, 0, rule);
 
     expect(verdicts).toEqual([
-      { allowed: true, retryAfterSeconds: 10 },
-      { allowed: false, retryAfterSeconds: 10 },
+      { allowed: true, hits: 1, retryAfterSeconds: 10 },
+      { allowed: false, hits: 2, retryAfterSeconds: 10 },
     ]);
   });
 

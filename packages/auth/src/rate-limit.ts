@@ -14,6 +14,8 @@ export interface RateLimitRule {
 /** The outcome of counting a hit. */
 export interface RateLimitVerdict {
   allowed: boolean;
+  /** Hits counted in this window, this one included (over the limit when refused). */
+  hits: number;
   /** Seconds until the window resets (at least 1); what `Retry-After` should say. */
   retryAfterSeconds: number;
 }
@@ -103,6 +105,7 @@ export async function hitRateLimit(
     .executeTakeFirstOrThrow();
   return {
     allowed: row.hits <= rule.limit,
+    hits: row.hits,
     retryAfterSeconds: Math.max(1, Math.ceil((Date.parse(row.reset_at) - now.getTime()) / 1000)),
   };
 }

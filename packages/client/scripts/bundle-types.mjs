@@ -4,7 +4,9 @@
 // context (src/router.ts). The published package then carries its router types without
 // server code or server types; every import left in the bundles must be a dependency (or
 // peer) of this package, or the build fails: a `kysely` or `zod` import here would mean the
-// router's context or a schema leaked in.
+// router's context or a schema leaked in. tRPC's types stay imports of the peer packages,
+// never a copy: a consumer's router and client types must come from its one tRPC, whatever
+// 11.x it is (a second copy fails `createTRPCClient<AppRouter>` with TS2344).
 import { readFileSync } from 'node:fs';
 import { rollup } from 'rollup';
 import { dts } from 'rollup-plugin-dts';

@@ -8,11 +8,13 @@ import {
 import { EventSource } from 'eventsource';
 import { trellisErrorLink } from './errors.js';
 import { etagCachingFetch } from './etag-cache.js';
+import { holdUntilOpenLink } from './hold-until-open.js';
 import { statusAwareFetch } from './http-error.js';
 import { idempotencyKeyOf } from './idempotency.js';
 import type { ClientOptions } from './options.js';
 import { trellisRetryLink } from './retry.js';
 import type { AppRouter } from './router.js';
+import { checkedTimeout, trellisTimeoutLink } from './timeout.js';
 
 /** The server accepts at most this many calls in one batch (`MAX_BATCH_SIZE`, default 50). */
 export const MAX_BATCH_ITEMS = 50;
@@ -24,9 +26,9 @@ export const MAX_BATCH_ITEMS = 50;
 export const MAX_URL_LENGTH = 2083;
 
 /**
- * The links every Trellis client uses, outermost first: typed errors, query retries, then
- * the transport (server-sent events for subscriptions, one request per idempotent call,
- * batches for the rest).
+ * The links every Trellis client uses, outermost first: typed errors, the call's deadline,
+ * query retries, then the transport (server-sent events for subscriptions, one request per
+ * idempotent call, batches for the rest).
  */
 export function trellisLinks(options: ClientOptions): TRPCLink<AppRouter>[] {
   const { token, headers, onUnauthorized } = options;
@@ -36,7 +38,10 @@ export function trellisLinks(options: ClientOptions): TRPCLink<AppRouter>[] {
   const fetch = statusAwareFetch(options.etagCache ? etagCachingFetch(send) : send);
   return [
     trellisErrorLink(onUnauthorized),
+    trellisTimeoutLink(checkedTimeout(options.timeoutMs), url),
     trellisRetryLink(),
+    // Calls made after subscribe() wait for its stream to open: none can precede its start.
+    holdUntilOpenLink(),
     splitLink({
       condition: (op) => op.type === 'subscription',
       // A native EventSource cannot send headers; this one fetches through `send`, so the

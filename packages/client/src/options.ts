@@ -11,6 +11,13 @@ export interface ClientOptions {
   /** A fetch implementation (defaults to the global one). */
   fetch?: typeof fetch;
   /**
+   * How long a query or mutation may take, retries included, before it fails with
+   * `TIMEOUT` (its request aborted): 30 000 ms (`DEFAULT_TIMEOUT_MS`) unless given; `0`
+   * turns it off. Subscriptions, long-lived by design, have none. A call's own `signal`
+   * still aborts it sooner (an abort, not a timeout).
+   */
+  timeoutMs?: number;
+  /**
    * Keep query answers and revalidate them with their ETag (`If-None-Match`): an unchanged
    * answer comes back as a bodiless 304. For programs outside a browser, whose HTTP cache
    * does this already. Off by default.

@@ -1,13 +1,16 @@
 import { TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
-import { HttpError } from './http-error.js';
+import { HttpError, NetworkError } from './http-error.js';
 import { backoffDelay, isRetryable, MAX_QUERY_ATTEMPTS } from './retry.js';
 import type { AppRouter } from './router.js';
 
 // The retry rules on their own; examples/test/client.test.ts drives them through a real
 // server and a gateway that fails requests.
 
-const networkError = () => TRPCClientError.from<AppRouter>(new TypeError('fetch failed'));
+const networkError = () =>
+  TRPCClientError.from<AppRouter>(
+    new NetworkError('http://127.0.0.1:3000/trpc/auth.me', new TypeError('fetch failed')),
+  );
 const pageError = (status: number) =>
   TRPCClientError.from<AppRouter>(new HttpError(status, 'Bad Gateway'));
 const serverError = (code: string, httpStatus: number) =>

@@ -1,5 +1,6 @@
 import { type Operation, retryLink, type TRPCClientError, type TRPCLink } from '@trpc/client';
 import { httpStatusOf } from './errors.js';
+import { NetworkError } from './http-error.js';
 import type { AppRouter } from './router.js';
 
 /** A query is sent at most this many times; mutations exactly once. */
@@ -19,9 +20,9 @@ export function isRetryable(
   attempts: number,
 ): boolean {
   if (op.type !== 'query' || attempts >= MAX_QUERY_ATTEMPTS) return false;
-  // fetch rejects with a TypeError when no answer came (refused, reset, DNS); an abort is
-  // a DOMException and is never retried.
-  if (error.cause instanceof TypeError) return true;
+  // No answer came (refused, reset, DNS): the client's fetch says so with a NetworkError.
+  // An abort (the caller's, or the timeout link's) is never retried.
+  if (error.cause instanceof NetworkError) return true;
   const status = error.data?.httpStatus ?? httpStatusOf(error);
   return status !== undefined && RETRY_STATUSES.has(status);
 }

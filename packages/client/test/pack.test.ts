@@ -1,161 +1,226 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Compiler,
+  compile,
+  errorText,
+  expectedErrors,
+  installedVersion,
+  installProject,
+  packClient,
+  TOOLING,
+  typeCheck,
+} from './support/consumer-project.js';
+import { startServer } from './support/server-process.js';
 
-// A program outside the workspace installs the packed tarball like any npm package and
-// type-checks calls against it: the router types must travel inside the tarball (no
-// server code, no path mapping), and stay real (wrong calls fail to compile).
-// Needs `pnpm build` first; turbo runs it before this package's tests.
+// Programs outside the workspace, as a stranger writes them from the README: the packed
+// tarball installed by npm beside the newest tRPC 11 the registry serves, type-checked by
+// TypeScript 5.9 and 7 in every module resolution the README names (each deliberate error
+// caught, no other), then compiled and run by node against the server as `pnpm start` runs
+// it. The router types must travel inside the tarball (no server code, no path mapping).
+// Needs this package built first; turbo builds it before this package's tests.
+// Not in the PostgreSQL pass of `pnpm test`: nothing here touches the dialect under test
+// (the server it runs has a SQLite file of its own), so that pass would only repeat this.
 
 const run = promisify(execFile);
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const fixtureDir = fileURLToPath(new URL('./consumer-fixture/', import.meta.url));
-const workspaceRoot = fileURLToPath(new URL('../../../', import.meta.url));
-// TypeScript 7 from the workspace: only the compiler comes from here, not a single type.
-const tsc = join(workspaceRoot, 'node_modules/.bin/tsc');
-// The consumer's own packages for the React bindings, at the versions this package was
-// built against (the packed manifest's devDependencies: the catalog's versions, written out).
-const consumerPackages = [
-  '@tanstack/react-query',
-  '@trpc/tanstack-react-query',
-  '@types/react',
-  'react',
+const nodeFixture = fileURLToPath(new URL('./consumer-fixture/', import.meta.url));
+const reactFixture = fileURLToPath(new URL('./consumer-react-fixture/', import.meta.url));
+
+/** Each tsconfig of the Node consumer, and the compilers that must accept it. */
+const RESOLUTIONS: [string, Compiler[]][] = [
+  ['tsconfig.json', ['TypeScript 5.9', 'TypeScript 7']], // NodeNext, skipLibCheck false
+  ['tsconfig.node16.json', ['TypeScript 5.9', 'TypeScript 7']],
+  ['tsconfig.bundler.json', ['TypeScript 5.9', 'TypeScript 7']],
+  ['tsconfig.node10.json', ['TypeScript 5.9']], // TypeScript 7 removed node10
 ];
+const checks = RESOLUTIONS.flatMap(([project, compilers]) =>
+  compilers.map((compiler) => ({ project, compiler })),
+);
 
 // What the router's context would drag into the types (table columns, the database, the
 // server's config and caches): none may reach a consumer.
 const serverNames = ['password_hash', 'secret_hash', 'Kysely', 'ApiConfig', 'StatsCache'];
 
-let consumer: string;
-let tarball: string;
-let packedManifest: {
+interface Manifest {
+  private?: boolean;
+  main?: string;
+  types?: string;
+  typesVersions?: Record<string, Record<string, string[]>>;
+  exports?: unknown;
   dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
-};
-
-beforeAll(async () => {
-  consumer = mkdtempSync(join(tmpdir(), 'trellis-consumer-'));
-  await run('pnpm', ['pack', '--pack-destination', consumer], { cwd: packageDir });
-  const packed = readdirSync(consumer).find((file) => file.endsWith('.tgz'));
-  if (!packed) throw new Error('pnpm pack produced no tarball');
-  tarball = join(consumer, packed);
-  cpSync(fixtureDir, consumer, { recursive: true });
-  const { stdout } = await run('tar', ['-xzOf', tarball, 'package/package.json']);
-  packedManifest = JSON.parse(stdout);
-  const built: Record<string, string> = packedManifest.devDependencies ?? {};
-  const manifest = {
-    name: 'trellis-consumer',
-    private: true,
-    type: 'module',
-    dependencies: {
-      '@trellis/client': `file:${tarball}`,
-      ...Object.fromEntries(consumerPackages.map((name) => [name, built[name]])),
-    },
-  };
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify(manifest, null, 2));
-  // The packages are usually in the pnpm store already; the registry is asked otherwise.
-  await run('pnpm', ['install', '--prefer-offline', '--ignore-scripts'], {
-    cwd: consumer,
-    timeout: 120_000,
-  });
-}, 180_000);
-
-afterAll(() => {
-  if (consumer) rmSync(consumer, { recursive: true, force: true });
-});
-
-/** `file(line,col): error TSxxxx` lines of a tsc run, by `file:line`. */
-function errorLines(output: string): string[] {
-  return [...output.matchAll(/^([^\s(]+)\((\d+),\d+\): error TS\d+/gm)].map(
-    ([, file, line]) => `${file}:${line}`,
-  );
 }
 
-/** The fixture lines that say `expect-error`, by `file:line`. */
-function expectedErrorLines(): string[] {
-  return readdirSync(fixtureDir)
-    .filter((file) => /\.tsx?$/.test(file))
-    .flatMap((file) =>
-      readFileSync(join(fixtureDir, file), 'utf8')
-        .split('\n')
-        .flatMap((text, index) =>
-          text.includes('// expect-error') ? [`${file}:${index + 1}`] : [],
-        ),
-    );
-}
+let root: string;
+let tarball: string;
+let packed: Manifest;
+/** The consumer of the client alone, on the newest tRPC 11. */
+let nodeProject: string;
+/** The consumer of the React bindings, on the tRPC @trpc/tanstack-react-query asks for. */
+let reactProject: string;
 
-describe('the packed @trellis/client', () => {
-  it('ships built JavaScript and bundled types, and no workspace import', () => {
-    const manifest = JSON.parse(
-      readFileSync(join(consumer, 'node_modules/@trellis/client/package.json'), 'utf8'),
-    );
-    expect(manifest.exports).toEqual({
-      '.': { types: './dist/index.d.ts', default: './dist/index.js' },
-      './react': { types: './dist/react.d.ts', default: './dist/react.js' },
-    });
-    const dist = join(consumer, 'node_modules/@trellis/client/dist');
-    for (const file of readdirSync(dist)) {
-      const text = readFileSync(join(dist, file), 'utf8');
-      expect.soft(text, file).not.toMatch(/from '@trellis\/(?!client')/);
-      expect.soft(text, file).not.toMatch(/import\("@trellis\//);
-    }
+const describeOnce = describe.skipIf(process.env.TRELLIS_TEST_DIALECT === 'postgres');
+
+describeOnce('the packed @trellis/client', () => {
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'trellis-consumer-'));
+    tarball = await packClient(root);
+    packed = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout);
+    nodeProject = join(root, 'node');
+    reactProject = join(root, 'react');
+    mkdirSync(nodeProject);
+    mkdirSync(reactProject);
+    await Promise.all([
+      installProject(nodeProject, nodeFixture, [
+        tarball,
+        '@trpc/client@^11',
+        '@trpc/server@^11',
+        ...TOOLING,
+      ]),
+      // tRPC's packages ask for one another at one exact version: left unnamed, @trpc/client
+      // and @trpc/server come at the version @trpc/tanstack-react-query was released with.
+      installProject(reactProject, reactFixture, [
+        tarball,
+        '@trpc/tanstack-react-query@^11',
+        '@tanstack/react-query@^5',
+        'react@^19',
+        '@types/react@^19',
+        ...TOOLING,
+      ]),
+    ]);
+  }, 360_000);
+
+  afterAll(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  it('has real versions in its manifest, not workspace or catalog references', () => {
-    const ranges = Object.values({
-      ...packedManifest.dependencies,
-      ...packedManifest.devDependencies,
-      ...packedManifest.peerDependencies,
+  it('has a manifest for strangers: ranges for tRPC, no source condition, nothing private', () => {
+    expect(packed.private).toBeUndefined();
+    expect(JSON.stringify(packed)).not.toContain('@trellis/source');
+    expect(JSON.stringify(packed)).not.toMatch(/"(workspace|catalog):/);
+    expect(packed.peerDependencies).toMatchObject({
+      '@trpc/client': '^11.22.1',
+      '@trpc/server': '^11.22.1',
+      '@trpc/tanstack-react-query': '^11.22.1',
     });
-    expect(ranges.length).toBeGreaterThan(0);
-    expect(ranges.filter((range) => /^(workspace|catalog):/.test(range))).toEqual([]);
-    expect(Object.keys(packedManifest.dependencies ?? {})).not.toContain('kysely');
+    expect(Object.keys(packed.dependencies ?? {})).toEqual(['eventsource']);
+    expect(packed.exports).toEqual({
+      '.': {
+        import: { types: './dist/index.d.ts', default: './dist/index.js' },
+        require: { types: './dist/index.d.cts', default: './dist/index.cjs' },
+      },
+      './react': {
+        import: { types: './dist/react.d.ts', default: './dist/react.js' },
+        require: { types: './dist/react.d.cts', default: './dist/react.cjs' },
+      },
+      './package.json': './package.json',
+    });
+    const dist = readdirSync(join(nodeProject, 'node_modules/@trellis/client/dist'));
+    const named = [packed.main, packed.types, ...Object.values(packed.typesVersions?.['*'] ?? {})];
+    for (const file of named.flat()) expect(dist).toContain(file?.replace('./dist/', ''));
+  });
+
+  it('installs beside the newest tRPC 11, as the one copy of tRPC', async () => {
+    const { stdout } = await run('npm', ['view', '@trpc/server@^11', 'version', '--json']);
+    const served: string | string[] = JSON.parse(stdout);
+    const newest = [served].flat().at(-1);
+    console.log(`consumer: @trpc/server ${installedVersion(nodeProject, '@trpc/server')}`);
+    expect(installedVersion(nodeProject, '@trpc/server')).toBe(newest);
+    expect(installedVersion(nodeProject, '@trpc/client')).toBe(newest);
+    expect(existsSync(join(nodeProject, 'node_modules/@trellis/client/node_modules/@trpc'))).toBe(
+      false,
+    );
   });
 
   it('carries the procedures and nothing of the server: no tables, config, caches or kysely', () => {
-    const dist = join(consumer, 'node_modules/@trellis/client/dist');
-    const types = readdirSync(dist).filter((file) => file.endsWith('.d.ts'));
-    expect(types).toEqual(['index.d.ts', 'react.d.ts']);
-    for (const file of types) {
+    const dist = join(nodeProject, 'node_modules/@trellis/client/dist');
+    const types = readdirSync(dist).filter((file) => /\.d\.c?ts$/.test(file));
+    expect(types.sort()).toEqual(['index.d.cts', 'index.d.ts', 'react.d.cts', 'react.d.ts']);
+    for (const file of readdirSync(dist)) {
       const text = readFileSync(join(dist, file), 'utf8');
       for (const name of serverNames) expect.soft(text, `${file}: ${name}`).not.toContain(name);
-      expect.soft(text, file).not.toMatch(/from '(kysely|zod)'/);
+      expect.soft(text, file).not.toMatch(/from ['"](kysely|zod)['"]/);
+      expect.soft(text, file).not.toMatch(/(from |require\(|import\()['"]@trellis\/(?!client)/);
     }
     expect(readFileSync(join(dist, 'index.d.ts'), 'utf8')).toContain('onChange');
-    const installed = readdirSync(join(consumer, 'node_modules/.pnpm'));
-    expect(installed.filter((entry) => /^(kysely|zod)@/.test(entry))).toEqual([]);
+    // tRPC's types come from the consumer's tRPC, not a copy inside the bundle.
+    expect(readFileSync(join(dist, 'index.d.ts'), 'utf8')).toMatch(/from '@trpc\/server'/);
+    const installed = readdirSync(join(nodeProject, 'node_modules'));
+    expect(installed.filter((name) => name === 'kysely' || name === 'zod')).toEqual([]);
   });
 
-  it('type-checks calls with the router types, and refuses each wrong call', async () => {
-    const result = await run(tsc, ['-p', join(consumer, 'tsconfig.json'), '--listFiles'], {
-      cwd: consumer,
-    }).then(
-      ({ stdout }) => stdout,
-      (error: { stdout: string }) => error.stdout,
-    );
-    expect(errorLines(result).sort()).toEqual(expectedErrorLines().sort());
-    const files = result.split('\n').filter((line) => line.startsWith('/'));
-    // Every type came from the consumer's own node_modules, none from the workspace.
-    const foreign = files.filter(
-      (file) => !file.startsWith(consumer) && !/\/lib\.[\w.]+\.d\.ts$/.test(file),
-    );
-    expect(foreign).toEqual([]);
-    expect(files.some((file) => file.endsWith('/@trellis/client/dist/index.d.ts'))).toBe(true);
-    expect(files.filter((file) => /node_modules\/(kysely|zod)\//.test(file))).toEqual([]);
-  });
+  it.each(checks)(
+    'type-checks under $project with $compiler, refusing each wrong call',
+    async ({ project, compiler }) => {
+      const { errors, files, output } = await typeCheck(nodeProject, compiler, project);
+      expect(errors.sort(), errorText(output)).toEqual(expectedErrors(nodeProject, project).sort());
+      // Every type came from the consumer's own node_modules, none from the workspace.
+      const foreign = files.filter(
+        (file) => !file.startsWith(nodeProject) && !/\/lib\.[\w.]+\.d\.ts$/.test(file),
+      );
+      expect(foreign).toEqual([]);
+      expect(files.some((file) => /\/@trellis\/client\/dist\/index\.d\.c?ts$/.test(file))).toBe(
+        true,
+      );
+      expect(files.filter((file) => /node_modules\/(kysely|zod)\//.test(file))).toEqual([]);
+    },
+  );
 
-  it('runs in Node without the server packages', async () => {
+  it.each(['TypeScript 5.9', 'TypeScript 7'] as const)(
+    'type-checks the React bindings with %s, refusing the wrong call',
+    async (compiler) => {
+      const { errors, output } = await typeCheck(reactProject, compiler, 'tsconfig.json');
+      expect(errors.sort(), errorText(output)).toEqual(
+        expectedErrors(reactProject, 'tsconfig.json').sort(),
+      );
+    },
+  );
+
+  it('loads both entries by import and by require, without the server packages', async () => {
     const script = [
       "const client = await import('@trellis/client');",
       "const react = await import('@trellis/client/react');",
+      "const { createRequire } = await import('node:module');",
+      "const require = createRequire(process.cwd() + '/');",
+      "const cjs = require('@trellis/client');",
+      "const cjsReact = require('@trellis/client/react');",
       'console.log(typeof client.createClient, typeof react.createTrellisReact, client.MAX_BATCH_ITEMS);',
+      'console.log(typeof cjs.createClient, typeof cjsReact.createTrellisReact, cjs.MAX_BATCH_ITEMS);',
     ].join('\n');
-    const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: consumer });
-    expect(stdout.trim()).toBe('function function 50');
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: reactProject,
+      timeout: 30_000,
+    });
+    expect(stdout.trim().split('\n')).toEqual(['function function 50', 'function function 50']);
+  });
+
+  it('compiles a program that runs against the server as `pnpm start` runs it', async () => {
+    await compile(nodeProject, 'TypeScript 7', 'tsconfig.emit.json');
+    expect(readFileSync(join(nodeProject, 'out/main.cjs'), 'utf8')).toContain(
+      'require("@trellis/client")',
+    );
+    const server = await startServer(root);
+    try {
+      const env = { ...process.env, TRELLIS_URL: server.url };
+      const options = { cwd: nodeProject, env, timeout: 60_000 };
+      const esm = await run(process.execPath, ['out/main.js'], options);
+      expect(esm.stderr).toBe('');
+      expect(esm.stdout.trim().split('\n')).toEqual([
+        'created APP-1: Ship it (todo)',
+        'listed APP-1',
+        'official APP-1: Ship it',
+        'refused BAD_REQUEST 400 title',
+        expect.stringMatching(/^live created APP-\d+$/),
+      ]);
+      const cjs = await run(process.execPath, ['out/main.cjs'], options);
+      expect(cjs.stdout.trim()).toBe('require: UNAUTHORIZED 401');
+    } finally {
+      await server.stop();
+    }
   });
 });

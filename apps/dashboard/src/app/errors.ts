@@ -3,7 +3,11 @@ import { isTrellisError } from '@trellis/client';
 /** What went wrong, in a sentence for the user. */
 export function messageOf(error: unknown): string {
   if (isTrellisError(error)) {
-    if (error.code === undefined) return 'Cannot reach the server. Check your connection.';
+    if (error.code === undefined || error.code === 'NETWORK') {
+      return 'Cannot reach the server. Check your connection.';
+    }
+    if (error.code === 'TIMEOUT') return 'The server did not answer in time. Try again.';
+    if (error.code === 'NOT_TRELLIS') return 'The server sent an unexpected answer. Try later.';
     if (error.code === 'TOO_MANY_REQUESTS') {
       const seconds = retryAfterOf(error);
       return seconds === undefined
@@ -20,11 +24,13 @@ export function fieldErrorsOf(error: unknown): Record<string, string[]> {
   return (isTrellisError(error) && error.fieldErrors) || {};
 }
 
-/** True when trying the same call again may work: the network or the server failed,
- * not the request. */
+/** True when trying the same call again may work: the network, the wait or the server
+ * failed, not the request. */
 export function isRetryable(error: unknown): boolean {
   if (!isTrellisError(error)) return false;
-  return error.code === undefined || (error.status ?? 0) >= 500;
+  const unanswered = error.code === undefined || error.code === 'NETWORK';
+  const noTrellisAnswer = error.code === 'TIMEOUT' || error.code === 'NOT_TRELLIS';
+  return unanswered || noTrellisAnswer || (error.status ?? 0) >= 500;
 }
 
 /** True when the API refused a stale `expectedVersion` (or a duplicate). */
@@ -34,11 +40,7 @@ export function isConflict(error: unknown): boolean {
 
 /** The seconds a 429 answer's `Retry-After` asks to wait, when the answer said. */
 export function retryAfterOf(error: unknown): number | undefined {
-  if (!isTrellisError(error)) return undefined;
-  const response = error.meta?.response;
-  const header = response instanceof Response ? response.headers.get('retry-after') : null;
-  const seconds = header === null ? Number.NaN : Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  return isTrellisError(error) ? error.retryAfterSeconds : undefined;
 }
 
 /** A wait for people: "45 seconds", "1 minute", "10 minutes". */

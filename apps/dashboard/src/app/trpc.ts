@@ -25,7 +25,10 @@ export const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 10_000,
-      retry: (count, error) => !(isTrellisError(error) && error.code !== undefined) && count < 1,
+      // Once more only when no Trellis answer decided it (network, timeout, a proxy's page).
+      retry: (count, error) =>
+        count < 1 &&
+        !(isTrellisError(error) && error.status !== undefined && error.code !== 'NOT_TRELLIS'),
       refetchOnWindowFocus: true,
     },
   },

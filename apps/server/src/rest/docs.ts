@@ -1,4 +1,9 @@
-import type { OpenApiDocument, OpenApiOperation, OpenApiParameter } from './openapi.js';
+import {
+  type LocatedOperation,
+  type OpenApiDocument,
+  type OpenApiParameter,
+  operationsOf,
+} from './openapi.js';
 
 // GET /api/docs: the OpenAPI document as one self-contained HTML page (inline CSS, no
 // scripts, no CDN), readable offline. Every piece of text from the document is escaped,
@@ -38,40 +43,60 @@ function isParameter(value: unknown): value is OpenApiParameter {
   return typeof value === 'object' && value !== null && 'name' in value;
 }
 
-function parametersTable(operation: OpenApiOperation): string {
+function parametersTable({ operation }: LocatedOperation): string {
   const rows = (operation.parameters ?? [])
     .filter(isParameter)
     .map(
       (p) =>
         `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td>` +
         `<td>${p.required ? 'required' : 'optional'}</td>` +
-        `<td><code>${escapeHtml(JSON.stringify(p.schema))}</code>${p.description ? ` ${escapeHtml(p.description)}` : ''}</td></tr>`,
+        `<td><code>${escapeHtml(JSON.stringify(p.schema ?? p.content))}</code>${p.description ? ` ${escapeHtml(p.description)}` : ''}</td></tr>`,
     );
   if (rows.length === 0) return '';
   return `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th></th><th>schema</th></tr>${rows.join('')}</table>`;
 }
 
-function operationSection(path: string, method: string, operation: OpenApiOperation): string {
+/** One response: its status, description or shared name, headers, and each body's schema. */
+function responseItem(status: string, response: unknown): string {
+  const ref = (response as { $ref?: string }).$ref;
+  if (ref)
+    return `<li><code>${escapeHtml(status)}</code> ${escapeHtml(ref.split('/').at(-1))}</li>`;
+  const { description, headers, content } = response as {
+    description?: string;
+    headers?: Record<string, unknown>;
+    content?: Record<string, { schema?: unknown; example?: unknown }>;
+  };
+  const headerNames = Object.keys(headers ?? {});
+  const bodies = Object.entries(content ?? {}).map(
+    ([type, body]) =>
+      `<p><code>${escapeHtml(type)}</code></p>` +
+      (body.schema ? json(body.schema) : '') +
+      (body.example !== undefined ? `<p>Example</p>${json(body.example)}` : ''),
+  );
+  return (
+    `<li><code>${escapeHtml(status)}</code> ${escapeHtml(description ?? '')}` +
+    (headerNames.length > 0
+      ? ` <small>Headers: ${headerNames.map((name) => `<code>${escapeHtml(name)}</code>`).join(', ')}</small>`
+      : '') +
+    bodies.join('') +
+    '</li>'
+  );
+}
+
+function operationSection(located: LocatedOperation): string {
+  const { path, method, base, operation } = located;
   const body = operation.requestBody?.content['application/json'];
-  const responses = Object.entries(operation.responses).map(([status, response]) => {
-    const ref = (response as { $ref?: string }).$ref;
-    if (ref)
-      return `<li><code>${escapeHtml(status)}</code> ${escapeHtml(ref.split('/').at(-1))}</li>`;
-    const content = (
-      response as { content?: Record<string, { schema?: unknown; example?: unknown }> }
-    ).content?.['application/json'];
-    return (
-      `<li><code>${escapeHtml(status)}</code> ${escapeHtml((response as { description?: string }).description ?? '')}` +
-      (content?.schema ? json(content.schema) : '') +
-      (content?.example !== undefined ? `<p>Example</p>${json(content.example)}` : '') +
-      '</li>'
-    );
-  });
+  const responses = Object.entries(operation.responses).map(([status, response]) =>
+    responseItem(status, response),
+  );
+  // Paths under the document's own base are shown as they are written; others in full.
+  const shown = base === '/api/v1' ? path : `${base}${path}`;
   return [
     `<section class="op" id="${escapeHtml(operation.operationId)}">`,
-    `<h3><span class="method ${escapeHtml(method)}">${escapeHtml(method)}</span> <code>${escapeHtml(path)}</code></h3>`,
+    `<h3><span class="method ${escapeHtml(method)}">${escapeHtml(method)}</span> <code>${escapeHtml(shown)}</code></h3>`,
     `<p>${escapeHtml(operation.summary)} — <code>${escapeHtml(operation.operationId)}</code>${operation.security?.length === 0 ? ' (no authentication)' : ''}</p>`,
-    parametersTable(operation),
+    operation.description ? `<p>${escapeHtml(operation.description)}</p>` : '',
+    parametersTable(located),
     body
       ? `<h4>Request body</h4>${json(body.schema)}${body.example !== undefined ? `<p>Example</p>${json(body.example)}` : ''}`
       : '',
@@ -84,15 +109,13 @@ function operationSection(path: string, method: string, operation: OpenApiOperat
 export function renderDocsPage(document: OpenApiDocument): string {
   const info = document.info as { title: string; version: string; description?: string };
   const tags = (document.tags as { name: string; description?: string }[] | undefined) ?? [];
-  const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
-  );
+  const operations = operationsOf(document);
   const groups = tags.map(({ name, description }) => {
     const ops = operations.filter(({ operation }) => operation.tags.includes(name));
     return [
       `<h2 id="tag-${escapeHtml(name)}">${escapeHtml(name)}</h2>`,
       description ? `<p>${escapeHtml(description)}</p>` : '',
-      ...ops.map(({ path, method, operation }) => operationSection(path, method, operation)),
+      ...ops.map(operationSection),
     ].join('\n');
   });
   const schemas = Object.entries(document.components.schemas).map(
@@ -107,7 +130,7 @@ export function renderDocsPage(document: OpenApiDocument): string {
     `<h1>${escapeHtml(info.title)} <small>${escapeHtml(info.version)}</small></h1>`,
     info.description ? `<p>${escapeHtml(info.description)}</p>` : '',
     '<p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). ' +
-      'Paths are relative to <code>/api/v1</code>.</p>',
+      'Paths are relative to <code>/api/v1</code>, except the live feed&#39;s, shown in full.</p>',
     `<nav>${tags.map(({ name }) => `<a href="#tag-${escapeHtml(name)}">${escapeHtml(name)}</a>`).join('')}<a href="#schemas">schemas</a></nav>`,
     ...groups,
     '<h2 id="schemas">Schemas</h2>',

@@ -1,44 +1,63 @@
-import type { FieldErrors } from '@trellis/api';
+import { type FieldErrors, TRELLIS_ERROR_CODES, type TrellisErrorCode } from '@trellis/api';
 import { storageProblem } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
-/** The error codes REST answers carry: tRPC's names, with the same HTTP statuses. */
-export const REST_ERROR_CODES = [
-  'BAD_REQUEST',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'UNPROCESSABLE_CONTENT',
-  'PAYLOAD_TOO_LARGE',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'TOO_MANY_REQUESTS',
-  'INTERNAL_SERVER_ERROR',
-  'SERVICE_UNAVAILABLE',
-] as const;
+/** The HTTP status tRPC answers `code` with (REST answers the same). */
+export function statusOfCode(code: TrellisErrorCode): number {
+  return getHTTPStatusCodeFromError(new TRPCError({ code }));
+}
+
+/** What the document says of an error code: each with the HTTP status it comes with. */
+export const ERROR_CODE_DESCRIPTION = `What went wrong, with its HTTP status: ${TRELLIS_ERROR_CODES.map(
+  (code) => `${code} ${statusOfCode(code)}`,
+).join(', ')}. Clients must accept codes they do not know.`;
+
+/** An error answer's code: the one list the TypeScript type is made from too. */
+export const zErrorCode = z.enum(TRELLIS_ERROR_CODES);
+
+/** Invalid input fields (dotted paths; empty for the input as a whole) and their problems. */
+export const zFieldErrors = z.record(z.string(), z.array(z.string()));
 
 /** Every REST error answer: `{error: {code, message, fieldErrors?}}`. */
 export const restErrorSchema = z.object({
   error: z.object({
-    code: z.enum(REST_ERROR_CODES),
+    code: zErrorCode,
     message: z.string(),
-    fieldErrors: z.record(z.string(), z.array(z.string())).optional(),
+    fieldErrors: zFieldErrors.optional(),
   }),
 });
+
+/**
+ * An error as the tRPC transport sends it: the `error` of a /trpc answer, and the data of a
+ * live stream's `serialized-error` event. `code` is JSON-RPC's number for `data.code`.
+ */
+export const trpcErrorShapeSchema = z.object({
+  message: z.string(),
+  code: z.int(),
+  data: z.object({
+    code: zErrorCode,
+    httpStatus: z.int(),
+    path: z.string().optional(),
+    fieldErrors: zFieldErrors.optional(),
+  }),
+});
+
+/** A /trpc error answer's body (also what the server answers before any route runs). */
+export const trpcErrorSchema = z.object({ error: trpcErrorShapeSchema });
 
 /** A REST error answer's body. */
 export type RestError = z.infer<typeof restErrorSchema>;
 
-/** A REST error code. */
-export type RestErrorCode = (typeof REST_ERROR_CODES)[number];
-
-// tRPC's own code → status table, read backwards, so the two transports cannot disagree.
-const CODE_BY_STATUS = new Map<number, RestErrorCode>(
-  REST_ERROR_CODES.map((code) => [getHTTPStatusCodeFromError(new TRPCError({ code })), code]),
-);
+// tRPC's own code → status table, read backwards, so the two transports cannot disagree;
+// for a status several codes share (400), the first listed.
+const CODE_BY_STATUS = new Map<number, TrellisErrorCode>();
+for (const code of TRELLIS_ERROR_CODES) {
+  const status = statusOfCode(code);
+  if (!CODE_BY_STATUS.has(status)) CODE_BY_STATUS.set(status, code);
+}
 
 /** The REST body of an error; the code follows from the status when not given. */
 export function restErrorBody(

@@ -8,8 +8,10 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lazy } from '../lazy.js';
 import type { RequestContexts } from '../request-context.js';
+import { queryValidators } from '../trpc/etag.js';
 import { utf8Text } from '../trpc/utf8-body.js';
 import { handleRestFrameworkError, sendRestError } from './errors.js';
+import { allowedMethods } from './methods.js';
 import { inputJsonSchema, propertiesOf, type ResolvedRoute } from './procedures.js';
 import { type QueryString, queryCoercer } from './query.js';
 import { fastifyPath } from './routes.js';
@@ -90,6 +92,18 @@ function sendProcedureError(
   return sendRestError(call.reply, httpStatus, shape.message, fieldErrors, code);
 }
 
+/**
+ * A query's 200, validated like /trpc's (etag.ts): an ETag per answer and caller, and 304
+ * without a body when `If-None-Match` names it.
+ */
+function sendQueryAnswer(request: FastifyRequest, reply: FastifyReply, data: unknown) {
+  const text = JSON.stringify(data);
+  const { headers, notModified } = queryValidators(request, text);
+  reply.headers(headers);
+  if (notModified) return reply.code(304).send();
+  return reply.code(200).type('application/json; charset=utf-8').send(text);
+}
+
 function serve(
   router: AnyTRPCRouter,
   route: ResolvedRoute,
@@ -117,7 +131,9 @@ function serve(
         signal: undefined,
         batchIndex: 0,
       });
-      return reply.status(route.status).send(data);
+      return route.method === 'GET'
+        ? sendQueryAnswer(request, reply, data)
+        : reply.status(route.status).send(data);
     } catch (cause) {
       return sendProcedureError(router, route, cause, { input, ctx, request, reply });
     }
@@ -126,8 +142,8 @@ function serve(
 
 /**
  * Serves the routes inside the scope it is registered in (prefix `/api/v1`). JSON is the
- * only body type: anything else is 415, like /trpc. Unknown paths answer 404 in the REST
- * error shape.
+ * only body type: anything else is 415, like /trpc. A known path asked with another method
+ * answers 405 with `Allow`; unknown paths 404, both in the REST error shape.
  */
 export async function restRoutesPlugin(
   scope: FastifyInstance,
@@ -148,13 +164,20 @@ export async function restRoutesPlugin(
     else jsonParser(request, text, done);
   });
   scope.setErrorHandler(handleRestFrameworkError);
-  scope.setNotFoundHandler((request, reply) =>
-    sendRestError(
-      reply,
-      404,
-      `No route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`,
-    ),
-  );
+  const allowed = allowedMethods(routes);
+  scope.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allow = allowed(path.slice(scope.prefix.length));
+    if (allow) {
+      reply.header('allow', allow.join(', '));
+      return sendRestError(
+        reply,
+        405,
+        `${request.method.slice(0, 20)} is not served here; this path serves ${allow.join(', ')}`,
+      );
+    }
+    return sendRestError(reply, 404, `No route for ${request.method} ${path.slice(0, 200)}`);
+  });
   for (const route of routes) {
     scope.route({
       method: route.method,

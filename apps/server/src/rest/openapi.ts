@@ -1,8 +1,17 @@
-import { outputs } from '@trellis/api';
+import { isRateLimited, outputs } from '@trellis/api';
 import { SESSION_COOKIE } from '@trellis/auth';
 import { z } from 'zod';
-import { restErrorSchema } from './errors.js';
-import { ERROR_EXAMPLES, REST_EXAMPLES } from './examples.js';
+import {
+  ERROR_CODE_DESCRIPTION,
+  restErrorSchema,
+  trpcErrorSchema,
+  trpcErrorShapeSchema,
+  zErrorCode,
+  zFieldErrors,
+} from './errors.js';
+import { REST_EXAMPLES } from './examples.js';
+import { feedPathItem, type ResolvedFeed } from './live-feed.js';
+import { allowedMethods } from './methods.js';
 import {
   inputJsonSchema,
   type JsonSchema,
@@ -10,25 +19,67 @@ import {
   type ResolvedRoute,
   requiredOf,
 } from './procedures.js';
+import { NULL_WORD } from './query.js';
+import {
+  HEADER_COMPONENTS,
+  QUERY_RESPONSE_HEADERS,
+  RATE_LIMIT_RESPONSE_HEADERS,
+  responseComponents,
+  responseRef,
+  SHARED_RESPONSES,
+} from './responses.js';
 import { REST_TAGS } from './routes.js';
+import { routeStatuses } from './statuses.js';
 
-// The OpenAPI 3.1 document of the REST routes, generated from the route table and the
-// procedures' own zod schemas (zod writes JSON Schema 2020-12, which is OpenAPI 3.1's
-// schema dialect). Shared shapes become components, referenced by name.
+// The OpenAPI 3.1 document of the REST routes and the live feed, generated from the route
+// table and the procedures' own zod schemas (zod writes JSON Schema 2020-12, which is
+// OpenAPI 3.1's schema dialect). Shared shapes become components, referenced by name.
 
-/** An OpenAPI 3.1 document (checked by a real validator in openapi.test.ts). */
+/** An OpenAPI 3.1 document (checked by two validators in openapi.test.ts and lint.test.ts). */
 export type OpenApiDocument = Record<string, unknown> & {
   openapi: '3.1.0';
-  paths: Record<string, Record<string, OpenApiOperation>>;
+  paths: Record<string, OpenApiPathItem>;
   components: { schemas: Record<string, JsonSchema> } & Record<string, unknown>;
 };
+
+/** The methods operations are documented under, lower-case as OpenAPI spells them. */
+export const OPERATION_METHODS = ['get', 'post', 'patch', 'delete'] as const;
+
+/** A path's operations by method, and what the path says for all of them. */
+export type OpenApiPathItem = {
+  description?: string;
+  /** Where the path is served when not under the document's `servers` (the live feed). */
+  servers?: { url: string }[];
+} & { [M in (typeof OPERATION_METHODS)[number]]?: OpenApiOperation };
+
+/** One operation of a document, with its path, method and base URL. */
+export interface LocatedOperation {
+  path: string;
+  method: (typeof OPERATION_METHODS)[number];
+  /** The server URL the path is relative to: `/api/v1`, or `/trpc` for the live feed. */
+  base: string;
+  operation: OpenApiOperation;
+}
+
+/** Every operation of `document`, in document order. */
+export function operationsOf(document: OpenApiDocument): LocatedOperation[] {
+  const defaultBase = (document.servers as { url: string }[] | undefined)?.[0]?.url ?? '';
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    OPERATION_METHODS.flatMap((method) => {
+      const operation = item[method];
+      if (!operation) return [];
+      return [{ path, method, base: item.servers?.[0]?.url ?? defaultBase, operation }];
+    }),
+  );
+}
 
 /** A path, query or header parameter. */
 export interface OpenApiParameter {
   name: string;
   in: 'path' | 'query' | 'header';
   required: boolean;
-  schema: JsonSchema;
+  schema?: JsonSchema;
+  content?: Record<string, { schema: JsonSchema }>;
   description?: string;
 }
 
@@ -48,7 +99,7 @@ export interface OpenApiOperation {
 }
 
 /** Shapes published once under components.schemas, by name. */
-function componentRegistry() {
+function componentRegistry(feeds: readonly ResolvedFeed[]) {
   const registry = z.registry<{ id?: string; format?: string; description?: string }>();
   registry.add(outputs.zTimestamp, { format: 'date-time' });
   const named: [z.ZodType, string][] = [
@@ -65,8 +116,16 @@ function componentRegistry() {
     [outputs.statsOutput, 'StatsOverview'],
     [outputs.okOutput, 'Ok'],
     [restErrorSchema, 'Error'],
+    [trpcErrorSchema, 'TrpcError'],
+    [trpcErrorShapeSchema, 'TrpcErrorShape'],
+    ...feeds.map((feed): [z.ZodType, string] => [feed.event, 'TaskChange']),
   ];
   for (const [schema, id] of named) registry.add(schema, { id });
+  registry.add(zErrorCode, { id: 'ErrorCode', description: ERROR_CODE_DESCRIPTION });
+  registry.add(zFieldErrors, {
+    description:
+      'Each invalid input field (a dotted path; empty for the input as a whole) and its problems.',
+  });
   return registry;
 }
 
@@ -83,149 +142,163 @@ function relink(value: unknown): unknown {
   );
 }
 
-const ERROR_RESPONSES = {
-  400: ['BadRequest', 'Invalid input; `fieldErrors` maps each field path to its problems.'],
-  401: ['Unauthorized', 'No valid session or token.'],
-  403: [
-    'Forbidden',
-    'The role does not allow it, a read-only token, or a cross-origin cookie request.',
-  ],
-  404: ['NotFound', 'Not found, or in a workspace the caller is not a member of.'],
-  409: [
-    'Conflict',
-    'A duplicate, a stale `expectedVersion`, or the first request with this `Idempotency-Key` still running.',
-  ],
-  422: ['UnprocessableContent', 'This `Idempotency-Key` was sent with another request.'],
-  413: ['PayloadTooLarge', 'The body is over the size limit.'],
-  415: ['UnsupportedMediaType', 'The body is not `application/json`.'],
-  429: ['TooManyRequests', 'Rate limit hit; retry after `Retry-After` seconds.'],
-  503: [
-    'ServiceUnavailable',
-    'Cannot be done now: the database cannot write (disk full, read-only storage), or the ' +
-      'procedure sends mail and this server has none (no `SMTP_URL`, in production).',
-  ],
-} as const;
+const isNullSchema = (schema: unknown) =>
+  typeof schema === 'object' && schema !== null && (schema as JsonSchema).type === 'null';
 
-function errorResponses(route: ResolvedRoute): Record<string, { $ref: string }> {
-  const statuses: (keyof typeof ERROR_RESPONSES)[] = [400];
-  if (!route.public) statuses.push(401, 403);
-  if (route.params.length > 0 || route.notFound) statuses.push(404);
-  const idempotent = route.method !== 'GET' && !route.public;
-  if (route.conflicts || idempotent) statuses.push(409);
-  if (idempotent) statuses.push(422);
-  // Writes: reads keep working when storage cannot write.
-  if (route.method !== 'GET') statuses.push(413, 415, 503);
-  if (route.rateLimited) statuses.push(429);
-  return Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      { $ref: `#/components/responses/${ERROR_RESPONSES[status][0]}` },
-    ]),
+/**
+ * A nullable parameter as the query string carries it: null has no JSON there, and
+ * generators drop a null value from the URL, so it is the word `none` (or an empty value).
+ */
+function queryParameterSchema(schema: JsonSchema): { schema: JsonSchema; nullable: boolean } {
+  const { anyOf, ...rest } = schema;
+  if (!Array.isArray(anyOf) || !anyOf.some(isNullSchema)) return { schema, nullable: false };
+  const nullWord = {
+    type: 'string',
+    enum: [NULL_WORD, ''],
+    description: `\`${NULL_WORD}\` (or an empty value) stands for null.`,
+  };
+  return {
+    schema: { ...rest, anyOf: [...anyOf.filter((s) => !isNullSchema(s)), nullWord] },
+    nullable: true,
+  };
+}
+
+/** The responses of one route: its success, then every status statuses.ts derives. */
+function routeResponses(route: ResolvedRoute, success: JsonSchema): Record<string, unknown> {
+  const limited = isRateLimited(route.procedure);
+  const read = route.method === 'GET';
+  const example = REST_EXAMPLES[route.procedure]?.response;
+  const successHeaders = {
+    ...(read ? QUERY_RESPONSE_HEADERS : {}),
+    ...(limited ? RATE_LIMIT_RESPONSE_HEADERS : {}),
+  };
+  const responses: Record<string, unknown> = {
+    [String(route.status)]: {
+      description: route.status === 201 ? 'Created' : 'OK',
+      ...(Object.keys(successHeaders).length > 0 ? { headers: successHeaders } : {}),
+      content: {
+        'application/json': { schema: success, ...(example === undefined ? {} : { example }) },
+      },
+    },
+  };
+  for (const status of routeStatuses(route, { rateLimited: limited })) {
+    // Every answer of a limited procedure reports its counters, refusals included.
+    responses[String(status)] =
+      limited && status !== 429
+        ? {
+            description: SHARED_RESPONSES[status][1],
+            headers: RATE_LIMIT_RESPONSE_HEADERS,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/Error' } },
+            },
+          }
+        : responseRef(status);
+  }
+  responses.default = { $ref: '#/components/responses/Unexpected' };
+  return responses;
+}
+
+/** The operation of one REST route. */
+function routeOperation(
+  route: ResolvedRoute,
+  input: JsonSchema | undefined,
+  success: JsonSchema,
+): OpenApiOperation {
+  const example = REST_EXAMPLES[route.procedure];
+  const properties = input ? propertiesOf(input) : {};
+  const required = input ? requiredOf(input) : [];
+  const parameters: NonNullable<OpenApiOperation['parameters']> = route.params.map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: properties[name] ?? { type: 'string' },
+  }));
+  const bodyProperties = Object.fromEntries(
+    Object.entries(properties).filter(([name]) => !route.params.includes(name)),
   );
+  const bodyRequired = required.filter((name) => !route.params.includes(name));
+  if (route.method === 'GET') {
+    for (const [name, property] of Object.entries(bodyProperties)) {
+      const { schema, nullable } = queryParameterSchema(property);
+      parameters.push({
+        name,
+        in: 'query',
+        required: bodyRequired.includes(name),
+        schema,
+        ...(nullable
+          ? { description: `\`${NULL_WORD}\` (or an empty value) stands for null.` }
+          : {}),
+      });
+    }
+  }
+  if (route.method !== 'GET' && route.access !== 'public') {
+    parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
+  }
+  const operation: OpenApiOperation = {
+    operationId: route.procedure,
+    summary: route.summary,
+    description: `The tRPC ${route.type} \`${route.procedure}\` over REST.`,
+    tags: [route.tag],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    responses: routeResponses(route, success),
+    ...(route.access === 'public' ? { security: [] } : {}),
+  };
+  if (route.method !== 'GET' && Object.keys(bodyProperties).length > 0 && input) {
+    const { $schema: _, ...body } = input;
+    operation.requestBody = {
+      required: bodyRequired.length > 0,
+      content: {
+        'application/json': {
+          schema: { ...body, properties: bodyProperties, required: bodyRequired },
+          ...(example?.request === undefined ? {} : { example: example.request }),
+        },
+      },
+    };
+  }
+  return operation;
 }
 
 /** Builds the document; `toSchema` collects the components every schema refers to. */
-export function buildOpenApiDocument(routes: readonly ResolvedRoute[]): OpenApiDocument {
-  const registry = componentRegistry();
+export function buildOpenApiDocument(
+  routes: readonly ResolvedRoute[],
+  feeds: readonly ResolvedFeed[] = [],
+): OpenApiDocument {
+  const registry = componentRegistry(feeds);
   const schemas: Record<string, JsonSchema> = {};
-  const toSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
-    const { $schema: _, $defs, ...rest } = z.toJSONSchema(schema, { io, metadata: registry });
+  const collect = (raw: JsonSchema): JsonSchema => {
+    const { $schema: _, $defs, ...rest } = raw;
     for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, unknown>)) {
       schemas[id] ??= relink(def) as JsonSchema;
     }
     return relink(rest) as JsonSchema;
   };
+  const toSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema =>
+    collect(z.toJSONSchema(schema, { io, metadata: registry }) as JsonSchema);
   const errorSchema = toSchema(restErrorSchema, 'output');
+  const trpcError = toSchema(trpcErrorSchema, 'output');
 
   const paths: OpenApiDocument['paths'] = {};
+  const allow = allowedMethods(routes);
   for (const route of routes) {
-    const example = REST_EXAMPLES[route.procedure];
-    const input = route.input
-      ? (relink(inputJsonSchema(route, registry)) as JsonSchema)
-      : undefined;
-    const properties = input ? propertiesOf(input) : {};
-    const required = input ? requiredOf(input) : [];
-    const parameters: NonNullable<OpenApiOperation['parameters']> = route.params.map((name) => ({
-      name,
-      in: 'path',
-      required: true,
-      schema: properties[name] ?? { type: 'string' },
-    }));
-    const bodyProperties = Object.fromEntries(
-      Object.entries(properties).filter(([name]) => !route.params.includes(name)),
-    );
-    const bodyRequired = required.filter((name) => !route.params.includes(name));
-    if (route.method === 'GET') {
-      for (const [name, schema] of Object.entries(bodyProperties)) {
-        const nullable = JSON.stringify(schema).includes('"null"');
-        parameters.push({
-          name,
-          in: 'query',
-          required: bodyRequired.includes(name),
-          schema,
-          ...(nullable ? { description: 'An empty value stands for null.' } : {}),
-        });
-      }
-    }
-    if (route.method !== 'GET' && !route.public) {
-      parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
-    }
-    const operation: OpenApiOperation = {
-      operationId: route.procedure,
-      summary: route.summary,
-      description: `The tRPC ${route.type} \`${route.procedure}\` over REST.`,
-      tags: [route.tag],
-      ...(parameters.length > 0 ? { parameters } : {}),
-      responses: {
-        [String(route.status)]: {
-          description: route.status === 201 ? 'Created' : 'OK',
-          content: {
-            'application/json': {
-              schema: toSchema(route.output, 'output'),
-              ...(example?.response === undefined ? {} : { example: example.response }),
-            },
-          },
-        },
-        ...errorResponses(route),
-        default: { $ref: '#/components/responses/InternalServerError' },
-      },
-      ...(route.public ? { security: [] } : {}),
+    const input = route.input ? collect(inputJsonSchema(route, registry)) : undefined;
+    // A concrete path of the template, to ask what it allows.
+    const methods = allow(route.path.replace(/\{\w+\}/g, 'x')) ?? [];
+    const item = paths[route.path] ?? {
+      description:
+        `Another method answers 405 (\`METHOD_NOT_SUPPORTED\`, in the error shape) with ` +
+        `the header \`Allow: ${methods.join(', ')}\`.`,
     };
-    if (route.method !== 'GET' && Object.keys(bodyProperties).length > 0 && input) {
-      const { $schema: _, ...body } = input;
-      operation.requestBody = {
-        required: bodyRequired.length > 0,
-        content: {
-          'application/json': {
-            schema: { ...body, properties: bodyProperties, required: bodyRequired },
-            ...(example?.request === undefined ? {} : { example: example.request }),
-          },
-        },
-      };
-    }
-    paths[route.path] ??= {};
-    (paths[route.path] as Record<string, OpenApiOperation>)[route.method.toLowerCase()] = operation;
+    paths[route.path] = item;
+    const method = route.method.toLowerCase() as (typeof OPERATION_METHODS)[number];
+    item[method] = routeOperation(route, input, toSchema(route.output, 'output'));
   }
-
-  const response = (status: number, description: string) => ({
-    description,
-    content: {
-      'application/json': { schema: errorSchema, example: ERROR_EXAMPLES[status] },
-    },
-  });
-  const responses: Record<string, unknown> = Object.fromEntries(
-    Object.entries(ERROR_RESPONSES).map(([status, [name, description]]) => [
-      name,
-      response(Number(status), description),
-    ]),
-  );
-  responses.TooManyRequests = {
-    ...response(429, ERROR_RESPONSES[429][1]),
-    headers: {
-      'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 0 } },
-    },
-  };
-  responses.InternalServerError = response(500, 'A bug: never an answer to client input.');
+  for (const feed of feeds) {
+    paths[`/${feed.procedure}`] = feedPathItem(
+      feed,
+      toSchema(feed.input, 'input'),
+      toSchema(feed.event, 'output'),
+    );
+  }
 
   return {
     openapi: '3.1.0',
@@ -236,15 +309,22 @@ export function buildOpenApiDocument(routes: readonly ResolvedRoute[]): OpenApiD
         'REST face of the Trellis tRPC procedures (`/trpc`): the same procedures, checks and ' +
         'errors. Path parameters and the query string (GET) or JSON body form the ' +
         "procedure's input. Errors answer `{error: {code, message, fieldErrors?}}` with " +
-        "tRPC's HTTP status. Mutations accept an `Idempotency-Key` header.",
+        "tRPC's HTTP status. Mutations accept an `Idempotency-Key` header. A known path " +
+        'asked with a method it does not serve answers 405 with `Allow`; an unknown path, ' +
+        '404. The live feed (`tasks.onChange`) is served as server-sent events by the tRPC ' +
+        'transport, at `/trpc`.',
     },
     servers: [{ url: '/api/v1' }],
-    tags: Object.entries(REST_TAGS).map(([name, description]) => ({ name, description })),
+    tags: [
+      ...Object.entries(REST_TAGS).map(([name, description]) => ({ name, description })),
+      { name: 'live', description: 'Live updates as server-sent events, on the tRPC transport.' },
+    ],
     security: [{ bearerAuth: [] }, { cookieAuth: [] }],
     paths,
     components: {
       schemas,
-      responses,
+      responses: responseComponents(errorSchema, trpcError),
+      headers: HEADER_COMPONENTS,
       parameters: {
         IdempotencyKey: {
           name: 'Idempotency-Key',

@@ -51,13 +51,21 @@ function convert(text: string, scalar: Scalar): unknown {
   return text;
 }
 
+/**
+ * The text that stands for null in a nullable parameter (`assigneeId=none`: unassigned
+ * tasks). Query-string generators (openapi-fetch, most others) leave a null value out of
+ * the URL altogether, so null needs a word of its own; an empty value means null too.
+ */
+export const NULL_WORD = 'none';
+
 /** A parsed query string: Fastify gives repeated keys as arrays. */
 export type QueryString = Record<string, string | string[] | undefined>;
 
 /**
  * Builds the converter of one route's query string from its input's object properties.
  * Unknown parameters pass through untouched, for the strict input schema to refuse. An
- * empty value of a nullable parameter is null (`assigneeId=` lists unassigned tasks).
+ * empty value or `none` of a nullable parameter is null (`assigneeId=none` and
+ * `assigneeId=` list unassigned tasks).
  */
 export function queryCoercer(properties: Record<string, JsonSchema>) {
   const conversions = new Map(
@@ -71,7 +79,7 @@ export function queryCoercer(properties: Record<string, JsonSchema>) {
     }
     // Repeated but not a list: left as is, for the schema to refuse as a field error.
     if (Array.isArray(raw)) return raw;
-    if (conversion.nullable && raw === '') return null;
+    if (conversion.nullable && (raw === '' || raw === NULL_WORD)) return null;
     return convert(raw, conversion.scalar);
   };
   // fromEntries defines own properties, so a `__proto__` parameter is just an unknown key.

@@ -7,6 +7,16 @@
 /** An HTTP method REST routes use. */
 export type RestMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
+/**
+ * Who may call the procedure, as its builder in packages/api/src/trpc.ts says: `public`
+ * (publicProcedure), `signedIn` (protectedProcedure: people, not API tokens) or
+ * `workspace` (workspaceProcedure, workspaceUserProcedure).
+ */
+export type RestAccess = 'public' | 'signedIn' | 'workspace';
+
+/** Error statuses a procedure answers of its own accord, beyond what its kind implies. */
+export type OwnStatus = 401 | 403 | 404 | 409;
+
 /** One REST route and the procedure behind it. */
 export interface RestRoute {
   method: RestMethod;
@@ -18,14 +28,13 @@ export interface RestRoute {
   tag: RestTag;
   /** The success status: 201 for creates, 200 otherwise (deletes answer `{ok: true}`). */
   status: 200 | 201;
-  /** Callable without a session or token (sign-up, sign-in). */
-  public?: boolean;
-  /** Can answer 409 (duplicates, stale versions, last owner, archived project). */
-  conflicts?: boolean;
-  /** Can answer 404 without a path parameter (e.g. an unknown invite token). */
-  notFound?: boolean;
-  /** Can answer 429 (rate-limited: sign-up, sign-in, invites). */
-  rateLimited?: boolean;
+  access: RestAccess;
+  /**
+   * What the procedure itself answers (statuses.ts adds what its access, kind and rate
+   * limits imply): 401 for a wrong password on sign-in, 404 for an unknown thing named in
+   * the body, 409 for a duplicate, a stale version, the last owner, an archived project.
+   */
+  answers?: readonly OwnStatus[];
 }
 
 /** Groups of routes in the document, in reading order, with what each is about. */
@@ -47,7 +56,7 @@ export type RestTag = keyof typeof REST_TAGS;
 
 type Row = [RestMethod, string, string, string, Partial<RestRoute>?];
 
-const tag = (name: RestTag, rows: Row[]): RestRoute[] =>
+const tag = (name: RestTag, access: RestAccess, rows: Row[]): RestRoute[] =>
   rows.map(([method, path, procedure, summary, extra]) => ({
     method,
     path,
@@ -55,35 +64,30 @@ const tag = (name: RestTag, rows: Row[]): RestRoute[] =>
     summary,
     tag: name,
     status: 200,
+    access,
     ...extra,
   }));
 
 const created = { status: 201 } as const;
+const open = { access: 'public' } as const;
+const conflicts = { answers: [409] } as const;
 
 /** Every REST route, in documentation order. */
 export const REST_ROUTES: readonly RestRoute[] = [
-  ...tag('auth', [
+  ...tag('auth', 'signedIn', [
     [
       'POST',
       '/auth/sign-up',
       'auth.signUp',
       'Create an account and sign in',
-      {
-        ...created,
-        public: true,
-        conflicts: true,
-        rateLimited: true,
-      },
+      { ...created, ...open, ...conflicts },
     ],
     [
       'POST',
       '/auth/sign-in',
       'auth.signIn',
       'Sign in with email and password',
-      {
-        public: true,
-        rateLimited: true,
-      },
+      { ...open, answers: [401] },
     ],
     ['POST', '/auth/sign-out', 'auth.signOut', 'End this session'],
     [
@@ -100,56 +104,53 @@ export const REST_ROUTES: readonly RestRoute[] = [
       '/auth/verify-email',
       'auth.verifyEmail',
       'Verify an email address (or confirm an email change) with the token from the mailed link',
-      { public: true, conflicts: true },
+      { ...open, ...conflicts },
     ],
     [
       'POST',
       '/auth/resend-verification',
       'auth.resendVerification',
       'Mail a new verification link to my address',
-      { conflicts: true, rateLimited: true },
+      conflicts,
     ],
     [
       'POST',
       '/auth/request-password-reset',
       'auth.requestPasswordReset',
       'Mail a password-reset link (the same answer whether or not the email has an account)',
-      { public: true, rateLimited: true },
+      open,
     ],
     [
       'POST',
       '/auth/reset-password',
       'auth.resetPassword',
       'Choose a new password with the token from the mailed link (ends every session)',
-      { public: true },
+      open,
     ],
-    [
-      'POST',
-      '/me/password',
-      'auth.changePassword',
-      'Change my password (ends my other sessions)',
-      { rateLimited: true },
-    ],
+    ['POST', '/me/password', 'auth.changePassword', 'Change my password (ends my other sessions)'],
     [
       'POST',
       '/me/email',
       'auth.changeEmail',
       'Change my email: mails a confirmation link to the new address',
-      { conflicts: true, rateLimited: true },
+      conflicts,
     ],
   ]),
-  ...tag('workspaces', [
+  ...tag('workspaces', 'workspace', [
     [
       'POST',
       '/workspaces',
       'workspaces.create',
       'Create a workspace (you become its owner)',
-      {
-        ...created,
-        conflicts: true,
-      },
+      { ...created, ...conflicts, access: 'signedIn' },
     ],
-    ['GET', '/workspaces', 'workspaces.list', 'List my workspaces with my role'],
+    [
+      'GET',
+      '/workspaces',
+      'workspaces.list',
+      'List my workspaces with my role',
+      { access: 'signedIn' },
+    ],
     ['GET', '/workspaces/{workspaceId}', 'workspaces.get', 'Get a workspace'],
     ['PATCH', '/workspaces/{workspaceId}', 'workspaces.update', 'Rename a workspace (owner)'],
     [
@@ -159,45 +160,29 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'Delete a workspace and everything in it (owner)',
     ],
   ]),
-  ...tag('members', [
+  ...tag('members', 'workspace', [
     ['GET', '/workspaces/{workspaceId}/members', 'members.list', 'List members'],
     [
       'PATCH',
       '/workspaces/{workspaceId}/members/{userId}',
       'members.updateRole',
       "Change a member's role (admin)",
-      {
-        conflicts: true,
-      },
+      conflicts,
     ],
     [
       'DELETE',
       '/workspaces/{workspaceId}/members/{userId}',
       'members.remove',
       'Remove a member (admin)',
-      {
-        conflicts: true,
-      },
+      conflicts,
     ],
-    [
-      'POST',
-      '/workspaces/{workspaceId}/leave',
-      'members.leave',
-      'Leave a workspace',
-      {
-        conflicts: true,
-      },
-    ],
+    ['POST', '/workspaces/{workspaceId}/leave', 'members.leave', 'Leave a workspace', conflicts],
     [
       'POST',
       '/workspaces/{workspaceId}/invites',
       'members.invite',
       'Invite someone by email (admin)',
-      {
-        ...created,
-        conflicts: true,
-        rateLimited: true,
-      },
+      { ...created, ...conflicts },
     ],
     ['GET', '/workspaces/{workspaceId}/invites', 'members.invites', 'List pending invites (admin)'],
     [
@@ -211,14 +196,10 @@ export const REST_ROUTES: readonly RestRoute[] = [
       '/invites/accept',
       'members.acceptInvite',
       'Accept an invite sent to my email',
-      {
-        ...created,
-        notFound: true,
-        conflicts: true,
-      },
+      { ...created, access: 'signedIn', answers: [404, 409] },
     ],
   ]),
-  ...tag('apiTokens', [
+  ...tag('apiTokens', 'workspace', [
     [
       'POST',
       '/workspaces/{workspaceId}/api-tokens',
@@ -234,16 +215,13 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'Revoke an API token (admin)',
     ],
   ]),
-  ...tag('projects', [
+  ...tag('projects', 'workspace', [
     [
       'POST',
       '/workspaces/{workspaceId}/projects',
       'projects.create',
       'Create a project (admin)',
-      {
-        ...created,
-        conflicts: true,
-      },
+      { ...created, ...conflicts },
     ],
     ['GET', '/workspaces/{workspaceId}/projects', 'projects.list', 'List projects'],
     ['GET', '/projects/{projectId}', 'projects.get', 'Get a project'],
@@ -255,31 +233,20 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'Archive a project (admin; idempotent)',
     ],
   ]),
-  ...tag('tasks', [
+  ...tag('tasks', 'workspace', [
     [
       'POST',
       '/projects/{projectId}/tasks',
       'tasks.create',
       'Create a task',
-      {
-        ...created,
-        conflicts: true,
-      },
+      { ...created, ...conflicts },
     ],
     ['GET', '/workspaces/{workspaceId}/tasks', 'tasks.list', 'List tasks (filters, sort, cursor)'],
     ['GET', '/tasks/{taskId}', 'tasks.get', 'Get a task'],
-    [
-      'PATCH',
-      '/tasks/{taskId}',
-      'tasks.update',
-      'Update a task at an expected version',
-      {
-        conflicts: true,
-      },
-    ],
+    ['PATCH', '/tasks/{taskId}', 'tasks.update', 'Update a task at an expected version', conflicts],
     ['DELETE', '/tasks/{taskId}', 'tasks.delete', 'Delete a task'],
   ]),
-  ...tag('comments', [
+  ...tag('comments', 'workspace', [
     ['POST', '/tasks/{taskId}/comments', 'comments.create', 'Comment on a task', created],
     ['GET', '/tasks/{taskId}/comments', 'comments.list', "List a task's comments, oldest first"],
     ['PATCH', '/comments/{commentId}', 'comments.update', 'Edit my comment'],
@@ -290,7 +257,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'Delete a comment (its author or an admin)',
     ],
   ]),
-  ...tag('activity', [
+  ...tag('activity', 'workspace', [
     [
       'GET',
       '/workspaces/{workspaceId}/activity',
@@ -298,10 +265,10 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'Read the activity log, newest first',
     ],
   ]),
-  ...tag('search', [
+  ...tag('search', 'workspace', [
     ['GET', '/workspaces/{workspaceId}/search', 'search.tasks', 'Search tasks and comments'],
   ]),
-  ...tag('stats', [
+  ...tag('stats', 'workspace', [
     [
       'GET',
       '/workspaces/{workspaceId}/stats',
@@ -310,7 +277,6 @@ export const REST_ROUTES: readonly RestRoute[] = [
     ],
   ]),
 ];
-
 /** The parameter names of a path template, in order (`/a/{x}/b/{y}` → x, y). */
 export function pathParams(path: string): string[] {
   return Array.from(path.matchAll(/\{(\w+)\}/g), (match) => match[1] ?? '');

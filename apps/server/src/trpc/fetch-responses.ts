@@ -3,6 +3,7 @@ import type { LiveStreams } from '../ops/live-streams.js';
 import type { StreamGate } from '../ops/stream-limits.js';
 import { queryValidators } from './etag.js';
 import { JSON_TYPE, mediaType } from './media.js';
+import { startingWhereNamed } from './stream-start.js';
 
 // Only tRPC's own adapter answers with a Fetch Response: subscriptions, and whatever the
 // lean handler leaves to it (everything, with TRPC_HANDLER=official). These hooks give
@@ -13,28 +14,30 @@ function isEventStream(response: Response): boolean {
 }
 
 /**
- * An event stream is admitted under its user's stream cap (or replaced by the gate's 429)
- * and tracked for closing at shutdown; errors raised before a procedure runs (bad batch,
- * missing content type), which carry a JSON body but a text/plain type, are relabelled:
- * clients parse by type.
+ * An event stream gets the start its subscription named as its first event's id
+ * (stream-start.ts), is admitted under its user's stream cap (or replaced by the gate's
+ * 429) and tracked for closing at shutdown; errors raised before a procedure runs (bad
+ * batch, missing content type), which carry a JSON body but a text/plain type, are
+ * relabelled: clients parse by type.
  */
 export function admitAdapterAnswers(
   scope: FastifyInstance,
   { streams, liveStreams }: { streams: StreamGate; liveStreams: LiveStreams },
 ): void {
-  scope.addHook('onSend', (request, _reply, payload, done) => {
+  scope.addHook('onSend', (request, reply, payload, done) => {
     if (!(payload instanceof Response)) {
       done(null, payload);
       return;
     }
     if (isEventStream(payload)) {
+      const stream = startingWhereNamed(payload, reply);
       const release = streams.acquire(request);
       if (release === null) {
         // Over the user's cap: the stream is cancelled before it starts.
-        payload.body?.cancel().catch(() => undefined);
+        stream.body?.cancel().catch(() => undefined);
         done(null, streams.refusal());
       } else {
-        done(null, liveStreams.track(payload, release));
+        done(null, liveStreams.track(stream, release));
       }
       return;
     }

@@ -10,7 +10,7 @@ import { workOn } from '../support/work.js';
 
 const wire = serveThisFile();
 const { mutate } = wire;
-const { makeTeam } = accountsOn(wire);
+const { makeTeam, signUp, createWorkspace } = accountsOn(wire);
 const { createProject, createTask } = workOn(wire);
 const { openTaskChanges, subscribeTaskChanges } = taskStreamsOn(wire);
 
@@ -115,6 +115,49 @@ describe('tasks.onChange over raw SSE', () => {
     expect(summary(next)).toEqual(['created', sentinel.id, 1]);
   });
 
+  it('the connected event’s SSE id is where the stream starts: sent back as Last-Event-ID, it gets every change made since', async () => {
+    const { team, project } = await liveTeam();
+    const first = await openTaskChanges(
+      { workspaceId: team.workspaceId },
+      { token: team.colleague.token },
+    );
+    const connected = await first.next('the connected event');
+    await first.close();
+    expect(connected.event).toBe('connected');
+    expect(connected.id).toMatch(/^[A-Za-z0-9_-]+$/);
+    // An internal message of the server's, never sent.
+    expect(first.headers.get('trellis-stream-start')).toBeNull();
+
+    const task = await createTask(team.member.token, project.id, { title: 'While away' });
+    const again = await subscribeTaskChanges(
+      { workspaceId: team.workspaceId },
+      { token: team.colleague.token, lastEventId: connected.id },
+    );
+    const missed = await nextChange(again, 'the change made while away');
+    await again.close();
+    expect(summary(missed)).toEqual(['created', task.id, 1]);
+  });
+
+  it('a workspace with no log entries yet starts at an id too', async () => {
+    const owner = await signUp('empty');
+    const workspace = await createWorkspace(owner.token);
+    const first = await openTaskChanges({ workspaceId: workspace.id }, { token: owner.token });
+    const connected = await first.next('the connected event');
+    await first.close();
+    expect(connected.event).toBe('connected');
+    expect(connected.id).toEqual(expect.any(String));
+
+    const project = await createProject(owner.token, workspace.id, 'EMPTY');
+    const task = await createTask(owner.token, project.id);
+    const again = await subscribeTaskChanges(
+      { workspaceId: workspace.id, lastEventId: connected.id },
+      { token: owner.token },
+    );
+    const firstChange = await nextChange(again, 'the first task change');
+    await again.close();
+    expect(summary(firstChange)).toEqual(['created', task.id, 1]);
+  });
+
   it('a member removed mid-stream is cut off: the stream ends and carries no later change', async () => {
     const { team, project } = await liveTeam();
     const stream = await subscribeTaskChanges(
@@ -152,7 +195,10 @@ describe('tasks.onChange over raw SSE', () => {
 
     expect(stream.status).toBe(200);
     expect(stream.contentType).toMatch(/^text\/event-stream/);
-    expect((await stream.next('the connected event')).event).toBe('connected');
+    const connected = await stream.next('the connected event');
+    expect(connected.event).toBe('connected');
+    // A stream that never started has no start to resume from.
+    expect(connected.id).toBeUndefined();
     const error = await stream.next('the error event');
     expect(error.event).toBe('serialized-error');
     errorIn({ error: JSON.parse(error.data) }, 401, 'UNAUTHORIZED');

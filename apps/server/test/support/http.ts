@@ -5,6 +5,11 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { ServerConfig } from '../../src/config.js';
+import {
+  type DocumentPaths,
+  type ObservedAnswer,
+  undocumentedAnswers,
+} from './documented-statuses.js';
 import { startTestServer, type TestServer } from './server.js';
 import { parseJson, type Reply } from './wire.js';
 
@@ -171,17 +176,32 @@ export function wireTo(
 
 /**
  * Starts a server for this file (beforeAll), closes it (afterAll), and after each test
- * asserts that no request the test made was answered with a 5xx.
+ * asserts that no request the test made was answered with a 5xx. Before closing, asserts
+ * that the OpenAPI document the server serves lists every status the file observed
+ * (documented-statuses.ts).
  */
 export function serveThisFile(overrides: Partial<ServerConfig> = {}): Wire {
   let server: TestServer | undefined;
   let seen: { status: number; request: string }[] = [];
+  const observed: ObservedAnswer[] = [];
 
   beforeAll(async () => {
     server = await startTestServer(overrides);
   });
   afterAll(async () => {
-    await server?.close();
+    try {
+      if (server && observed.length > 0) {
+        const document = (await (
+          await fetch(`${server.url}/api/openapi.json`)
+        ).json()) as DocumentPaths;
+        expect(
+          undocumentedAnswers(document, observed),
+          'statuses answered that /api/openapi.json does not list',
+        ).toEqual([]);
+      }
+    } finally {
+      await server?.close();
+    }
   });
   afterEach(() => {
     const failed = seen.filter(({ status }) => status >= 500);
@@ -195,6 +215,7 @@ export function serveThisFile(overrides: Partial<ServerConfig> = {}): Wire {
   };
   const record = (request: string, status: number) => {
     seen.push({ status, request: request.slice(0, 200) });
+    observed.push({ request, status });
   };
   return {
     get server() {

@@ -18,6 +18,7 @@ export interface SseEvent {
 export interface EventStream {
   status: number;
   contentType: string | null;
+  headers: Headers;
   /** The next event other than pings; fails the test after `ms`. */
   next(what: string, ms?: number): Promise<SseEvent>;
   /** Resolves when the server has ended the stream; fails the test after `ms`. */
@@ -122,6 +123,7 @@ export function taskStreamsOn(wire: Wire) {
     const stream: EventStream = {
       status: response.status,
       contentType: response.headers.get('content-type'),
+      headers: response.headers,
       next(what, ms = 5000) {
         const take = async (): Promise<SseEvent> => {
           for (;;) {

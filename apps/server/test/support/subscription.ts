@@ -1,4 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TaskChange, TrellisClient } from '@trellis/client';
+import type { TestServer } from './server.js';
 
 // tasks.onChange as a test reads it: through @trellis/client, one event at a time.
 
@@ -58,5 +60,23 @@ export function subscribe(
     /** How many events arrived that `next()` has not returned yet. */
     pending: () => received.length,
     unsubscribe: () => subscription.unsubscribe(),
+  };
+}
+
+/**
+ * The event streams `server` answers from now on, to cut their connections as a proxy or
+ * a flaky network might. `stop()` stops collecting.
+ */
+export function eventStreamsOf(server: TestServer) {
+  const streams: ServerResponse[] = [];
+  const onRequest = (request: IncomingMessage, response: ServerResponse) => {
+    if (request.headers.accept === 'text/event-stream') streams.push(response);
+  };
+  server.app.server.on('request', onRequest);
+  return {
+    streams,
+    stop: () => {
+      server.app.server.off('request', onRequest);
+    },
   };
 }

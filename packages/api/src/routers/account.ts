@@ -21,7 +21,6 @@ import {
   PASSWORD_MAX_LENGTH,
   parseToken,
   passwordStillCurrent,
-  refundRateLimit,
   resetRateLimit,
   revokeEmailTokens,
   sessionExists,
@@ -120,7 +119,7 @@ async function requireCurrentPassword(
   password: string,
 ): Promise<string> {
   const key = `password-check:user:${userId}`;
-  await enforceRateLimits(ctx, [{ key, rule: 'passwordChecksPerUser' }]);
+  const attempt = await enforceRateLimits(ctx, [{ key, rule: 'passwordChecksPerUser' }]);
   const verdict = await checkUserPassword(ctx.db, userId, password);
   if (verdict === 'none') {
     throw fieldError(
@@ -129,7 +128,7 @@ async function requireCurrentPassword(
     );
   }
   if (!verdict) throw fieldError('currentPassword', 'Wrong password');
-  await refundRateLimit(ctx.db, key);
+  await attempt.refund();
   return verdict;
 }
 

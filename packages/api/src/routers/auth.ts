@@ -20,7 +20,6 @@ import {
   PASSWORD_MAX_LENGTH,
   passwordStillCurrent,
   readCookie,
-  resetRateLimit,
   revokeEmailTokens,
   type SessionInfo,
   sessionCookie,
@@ -40,7 +39,7 @@ import {
   signInOutput,
 } from '../outputs.js';
 import { listUserWorkspaces } from '../queries/workspaces.js';
-import { enforceRateLimits } from '../rate-limits.js';
+import { enforceRateLimits, forgetRateLimit } from '../rate-limits.js';
 import { zEmail, zId, zName, zNewPassword } from '../schemas.js';
 import { protectedProcedure, publicProcedure } from '../trpc.js';
 import { accountProcedures, emailTakenError, prepareVerificationMail } from './account.js';
@@ -161,8 +160,8 @@ export const authRouter = {
       // this account from this address (the owner's typos) are forgotten. Failures
       // elsewhere still count.
       await attempt.refund();
-      await resetRateLimit(ctx.db, accountAtAddressKey);
-      if (deviceKey) await resetRateLimit(ctx.db, deviceKey);
+      await forgetRateLimit(ctx, accountAtAddressKey);
+      if (deviceKey) await forgetRateLimit(ctx, deviceKey);
       const { started, deviceToken } = await ctx.db.transaction().execute(async (trx) => {
         // Changed, reset or taken over since it was checked: that ended every session.
         if (!(await passwordStillCurrent(trx, user.id, match.passwordHash))) throw wrong();

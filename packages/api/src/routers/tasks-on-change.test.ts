@@ -14,7 +14,7 @@ import {
   testConfig,
   testRequest,
 } from '../test/harness.js';
-import type { TaskChangeEvent } from './tasks-on-change.js';
+import { STREAM_START_HEADER, type TaskChangeEvent } from './tasks-on-change.js';
 
 let harness: Harness;
 
@@ -253,6 +253,27 @@ describe('tasks.onChange', () => {
       done: true,
       value: undefined,
     });
+  });
+
+  it('names where its stream starts, which resumes like an event id, also in an empty log', async () => {
+    const owner = await harness.signUpUser('Olive');
+    const { id: workspaceId } = await owner.api.workspaces.create({ name: 'Empty', slug: 'empty' });
+    const { api, headers } = harness.caller({ authorization: `Bearer ${owner.token}` });
+    await (await subscribe(api, { workspaceId })).close();
+    const start = headers[STREAM_START_HEADER];
+    expect(start).toBe(encodeCursor({ at: 0 }));
+
+    const { id: projectId } = await owner.api.projects.create({
+      workspaceId,
+      name: 'P',
+      key: 'PP',
+    });
+    await owner.api.tasks.create({ projectId, title: 'After the start' });
+    const resumed = await subscribe(api, { workspaceId, lastEventId: start });
+    expect(summary(await resumed.next())).toEqual(['created', 'After the start', 1]);
+    await resumed.close();
+    // A resumed stream starts where its id said.
+    expect(headers[STREAM_START_HEADER]).toBe(start);
   });
 
   it('refuses an event id it never issued as BAD_REQUEST', async () => {

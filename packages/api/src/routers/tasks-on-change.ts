@@ -1,4 +1,5 @@
 import { tracked } from '@trpc/server';
+import { z } from 'zod';
 import { type AccessNeed, identify, resolveWorkspaceAccess } from '../access.js';
 import { activityBus } from '../activity.js';
 import type { Context } from '../context.js';
@@ -36,8 +37,20 @@ const POLL_MS = 1000;
 
 // Event ids are log positions, opaque like every cursor (and free of the characters an
 // SSE `id:` line cannot carry). Ids from before migration 0008 held a global `seq`; they
-// are still taken back (queries/activity.ts, legacyPosition).
-const zEventId = zCursor(anyLogPosition, 'event id');
+// are still taken back (queries/activity.ts, legacyPosition). Position 0, before a
+// workspace's first entry, is where a stream over an empty log starts (STREAM_START_HEADER).
+const zEventId = zCursor(
+  z.union([anyLogPosition, z.object({ at: z.literal(0) }).strict()]),
+  'event id',
+);
+
+/**
+ * The response header by which a subscription names the position its stream starts after;
+ * the transport moves it onto the stream's first (`connected`) event as its SSE id, so an
+ * EventSource that reconnects before any change sends it back as `Last-Event-ID` and
+ * resumes there, not from a new "now". Never sent to clients.
+ */
+export const STREAM_START_HEADER = 'trellis-stream-start';
 
 /** Who may listen: what the procedure checks at subscribe time and the stream re-checks. */
 const LISTENERS = {
@@ -149,19 +162,23 @@ async function* taskChanges(ctx: Subscriber, start: number, signal: AbortSignal 
  */
 export const onTaskChange = workspaceProcedure(LISTENERS.minRole)
   .input(workspaceInput.extend({ lastEventId: zEventId.optional() }).strict())
-  // An async function returning the generator (not an async generator itself): the start
-  // position is fixed before the client hears "connected", so nothing written after
-  // that can be missed.
+  // An async function returning the generator (not an async generator itself): tRPC
+  // awaits it before it starts the response, so the start position is fixed before the
+  // client hears "connected", and nothing written after that can be missed.
   .subscription(async ({ ctx, input, signal }) => {
     // From now means after the workspace's newest committed entry: one still in flight
     // has a higher number, and commits before any higher one (recordActivity).
     const latest = await latestPosition(ctx.db, ctx.workspace.id);
     const sent = input.lastEventId;
-    if (sent === undefined) return taskChanges(ctx, latest, signal);
     const after =
-      'at' in sent
-        ? sent.at
-        : await legacyPosition(ctx.db, ctx.workspace.id, sent.seq, 'at or before');
+      sent === undefined
+        ? latest
+        : 'at' in sent
+          ? sent.at
+          : await legacyPosition(ctx.db, ctx.workspace.id, sent.seq, 'at or before');
     if (after === undefined || after > latest) throw unknownPosition('lastEventId', 'event id');
+    // The start is the stream's resume point until its first change: a reconnect before
+    // one must not start again from a later "now".
+    ctx.setHeader(STREAM_START_HEADER, encodeCursor({ at: after }));
     return taskChanges(ctx, after, signal);
   });

@@ -1,11 +1,13 @@
 // Compiles only if @trellis/client's published types are the router's real types. Lines
 // marked `expect-error` must each fail to compile; no other line may.
 import {
+  type AppRouter,
   createClient,
   isTrellisError,
   type RouterOutputs,
   withIdempotencyKey,
 } from '@trellis/client';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
 
 const client = createClient({ url: 'http://127.0.0.1:3000', token: 'trl_example' });
 
@@ -30,6 +32,16 @@ export function describe(error: unknown): string {
 }
 
 export type Task = RouterOutputs['tasks']['get'];
+
+// tRPC's own client and links, typed by the router from the tarball (one tRPC, the caller's).
+const official = createTRPCClient<AppRouter>({
+  links: [httpBatchLink({ url: 'http://127.0.0.1:3000/trpc' })],
+});
+
+export async function officialTitles(workspaceId: string): Promise<string[]> {
+  const page = await official.tasks.list.query({ workspaceId });
+  return page.items.map((task) => task.title);
+}
 
 export async function wrong(workspaceId: string) {
   await client.tasks.list.query({ workspaceId: 42 }); // expect-error: ids are strings
