@@ -56,7 +56,7 @@ describe('tasks.onChange in the OpenAPI document', () => {
     expect(page).toMatch(/Last-Event-ID/);
   });
 
-  it('answers text/event-stream whose change events carry TaskChange, the procedure’s event schema', () => {
+  it('answers text/event-stream whose change events carry TaskChangeData, the procedure’s event schema', () => {
     const responses = at(document.paths['/tasks.onChange'], 'get/responses') as Json;
     expect(Object.keys(responses).sort()).toEqual(['200', '429', 'default']);
     const stream = (responses['200'] as { content: Record<string, { schema: Json }> }).content;
@@ -70,14 +70,14 @@ describe('tasks.onChange in the OpenAPI document', () => {
       'serialized-error',
     ]);
     expect(at(events[0], 'properties/data/contentSchema')).toEqual({
-      $ref: '#/components/schemas/TaskChange',
+      $ref: '#/components/schemas/TaskChangeData',
     });
     // The procedure's declared output when it has one; the built one until then.
     const [feed] = resolveFeeds(appRouter);
     expect(feed?.event).toBe(
       procedureSchemas(appRouter).get('tasks.onChange')?.output ?? taskChangeEvent,
     );
-    expect(document.components.schemas.TaskChange).toMatchObject({
+    expect(document.components.schemas.TaskChangeData).toMatchObject({
       properties: { id: { type: 'string' }, task: { $ref: '#/components/schemas/Task' } },
       required: ['id', 'type', 'task'],
     });
@@ -100,7 +100,7 @@ describe('a real stream, held against the document', () => {
     expect(parsed?.error).toBeUndefined();
     expect(parsed?.data).toEqual(change);
     expect(change.task.id).toBe(task.id);
-    const documented = document.components.schemas.TaskChange as { properties: object };
+    const documented = document.components.schemas.TaskChangeData as { properties: object };
     expect(Object.keys(change).sort()).toEqual(Object.keys(documented.properties).sort());
   });
 

@@ -102,6 +102,8 @@ describe('TrellisError', () => {
   it("names a 408 page TIMEOUT, and the client's own deadline TIMEOUT without a status", () => {
     const page = trellis(TRPCClientError.from<AppRouter>(new HttpError(408, 'Request Timeout')));
     expect([page.code, page.status]).toEqual(['TIMEOUT', 408]);
+    expect(page.message).toMatch(/HTTP 408 .*took too long to arrive/);
+    expect(page.message).not.toMatch(/Not a Trellis answer/);
     const own = trellis(
       TRPCClientError.from<AppRouter>(new CallTimeout(URL, 'auth.me', 'query', 50)),
     );

@@ -70,8 +70,13 @@ function diagnose(error: TRPCClientError<AppRouter>): Diagnosis {
     return { code: 'TIMEOUT', message: cause.message, cause, headers };
   if (cause instanceof HttpError) {
     const { url, status, statusText, contentType } = cause;
+    if (status === 408) {
+      // A proxy's (or the server's) page: the request took too long to arrive there.
+      const message = `${withoutQuery(url) || 'The server'} answered HTTP 408${statusText ? ` ${statusText}` : ''}: the request took too long to arrive (a slow or stalled upload, or a proxy's deadline)`;
+      return { code: 'TIMEOUT', message, cause, headers: cause.headers };
+    }
     return {
-      code: status === 408 ? 'TIMEOUT' : 'NOT_TRELLIS',
+      code: 'NOT_TRELLIS',
       message: notTrellisMessage(url, status, statusText, contentType),
       cause,
       headers: cause.headers,

@@ -1,17 +1,11 @@
-import {
-  httpBatchLink,
-  httpLink,
-  httpSubscriptionLink,
-  splitLink,
-  type TRPCLink,
-} from '@trpc/client';
-import { EventSource } from 'eventsource';
+import { httpBatchLink, httpLink, splitLink, type TRPCLink } from '@trpc/client';
 import { trellisErrorLink } from './errors.js';
 import { etagCachingFetch } from './etag-cache.js';
 import { holdUntilOpenLink } from './hold-until-open.js';
 import { statusAwareFetch } from './http-error.js';
 import { idempotencyKeyOf } from './idempotency.js';
 import type { ClientOptions } from './options.js';
+import { resumingSubscriptionLink } from './resume-ids.js';
 import { trellisRetryLink } from './retry.js';
 import type { AppRouter } from './router.js';
 import { checkedTimeout, trellisTimeoutLink } from './timeout.js';
@@ -46,13 +40,11 @@ export function trellisLinks(options: ClientOptions): TRPCLink<AppRouter>[] {
       condition: (op) => op.type === 'subscription',
       // A native EventSource cannot send headers; this one fetches through `send`, so the
       // bearer token rides along (and so does the browser's cookie, same-origin).
-      true: httpSubscriptionLink({
+      // Each request also carries the newest event id received (resume-ids.ts).
+      true: resumingSubscriptionLink({
         url,
-        EventSource,
-        eventSourceOptions: {
-          fetch: (input, init) =>
-            send(input, { ...init, headers: { ...init.headers, ...allHeaders } }),
-        },
+        fetch: (input, init) =>
+          send(input, { ...init, headers: { ...init.headers, ...allHeaders } }),
       }),
       false: splitLink({
         // The key is a header, so it must belong to exactly one call: no batching.

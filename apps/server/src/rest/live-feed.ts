@@ -60,7 +60,7 @@ const LIVE_FEED_DESCRIPTION = [
   '`connected` (data: the client settings, JSON; its SSE `id:`, when present, is where the ',
   'stream starts, so a reconnect before the first change resumes there); then one unnamed ',
   'event per change, whose SSE `id:` is the event id and whose `data:` is the change as ',
-  'JSON (`TaskChange`); ',
+  'JSON (`TaskChangeData`: `{id, type, task}`); ',
   '`ping` every 10 s (empty data); and at the end either `return` (the stream is over: the ',
   "caller lost access) or `serialized-error` (data: tRPC's error shape with `data.code` and ",
   '`data.httpStatus`, e.g. 401, 404, or 400 for an unknown `lastEventId`). To resume, send ',

@@ -118,7 +118,7 @@ function componentRegistry(feeds: readonly ResolvedFeed[]) {
     [restErrorSchema, 'Error'],
     [trpcErrorSchema, 'TrpcError'],
     [trpcErrorShapeSchema, 'TrpcErrorShape'],
-    ...feeds.map((feed): [z.ZodType, string] => [feed.event, 'TaskChange']),
+    ...feeds.map((feed): [z.ZodType, string] => [feed.event, 'TaskChangeData']),
   ];
   for (const [schema, id] of named) registry.add(schema, { id });
   registry.add(zErrorCode, { id: 'ErrorCode', description: ERROR_CODE_DESCRIPTION });
@@ -181,10 +181,13 @@ function routeResponses(route: ResolvedRoute, success: JsonSchema): Record<strin
       },
     },
   };
+  // A limited procedure reports its counters on the answers given after it counted the
+  // attempt: its success, its 429 and its own refusals (a wrong password); answers refused
+  // before (invalid input, no session, a foreign Origin, a body too large) carry none.
+  const counted = new Set<number>(route.answers ?? []);
   for (const status of routeStatuses(route, { rateLimited: limited })) {
-    // Every answer of a limited procedure reports its counters, refusals included.
     responses[String(status)] =
-      limited && status !== 429
+      limited && status !== 429 && counted.has(status)
         ? {
             description: SHARED_RESPONSES[status][1],
             headers: RATE_LIMIT_RESPONSE_HEADERS,

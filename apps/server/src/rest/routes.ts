@@ -15,7 +15,7 @@ export type RestMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type RestAccess = 'public' | 'signedIn' | 'workspace';
 
 /** Error statuses a procedure answers of its own accord, beyond what its kind implies. */
-export type OwnStatus = 401 | 403 | 404 | 409;
+export type OwnStatus = 400 | 401 | 403 | 404 | 409;
 
 /** One REST route and the procedure behind it. */
 export interface RestRoute {
@@ -31,7 +31,7 @@ export interface RestRoute {
   access: RestAccess;
   /**
    * What the procedure itself answers (statuses.ts adds what its access, kind and rate
-   * limits imply): 401 for a wrong password on sign-in, 404 for an unknown thing named in
+   * limits imply): 400 for a wrong current password, 401 for a wrong password on sign-in, 404 for an unknown thing named in
    * the body, 409 for a duplicate, a stale version, the last owner, an archived project.
    */
   answers?: readonly OwnStatus[];
@@ -127,13 +127,20 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'Choose a new password with the token from the mailed link (ends every session)',
       open,
     ],
-    ['POST', '/me/password', 'auth.changePassword', 'Change my password (ends my other sessions)'],
+    [
+      'POST',
+      '/me/password',
+      'auth.changePassword',
+      'Change my password (ends my other sessions)',
+      // A wrong current password: a field error, counted against the rate limit.
+      { answers: [400] },
+    ],
     [
       'POST',
       '/me/email',
       'auth.changeEmail',
       'Change my email: mails a confirmation link to the new address',
-      conflicts,
+      { answers: [400, 409] },
     ],
   ]),
   ...tag('workspaces', 'workspace', [

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validateAdapterQueries } from './fetch-responses.js';
 import { createLeanHandler } from './lean-handler.js';
 import { JSON_TYPE, mediaType } from './media.js';
-import { refuseFetchForbiddenMethods } from './request-checks.js';
+import { refuseUnservedMethods } from './request-checks.js';
 import { checkedUtf8Stream, utf8Text } from './utf8-body.js';
 
 /** Which tRPC HTTP handler serves `/trpc`: the lean one, or tRPC's own Fastify adapter. */
@@ -46,7 +46,7 @@ export async function trpcHandler<TRouter extends AnyTRPCRouter>(
   scope: FastifyInstance,
   { handler, trpcOptions }: TrpcHandlerOptions<TRouter>,
 ): Promise<void> {
-  refuseFetchForbiddenMethods(scope);
+  refuseUnservedMethods(scope);
   validateAdapterQueries(scope);
   if (handler === 'official') {
     // Its JSON parser decodes bad UTF-8 to U+FFFD; the body is checked on its way in.

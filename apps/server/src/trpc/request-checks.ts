@@ -4,16 +4,17 @@ import { sendError } from '../errors.js';
 // Requests refused before tRPC sees them. Hooks here run on every call, so they are
 // callback-style: no promise per request.
 
-/** Methods `new Request()` refuses that reach routes (Node's parser takes CONNECT itself). */
-const FETCH_FORBIDDEN_METHODS = new Set(['TRACE']);
+/** What tRPC serves: queries (GET, and HEAD with them), mutations (POST); OPTIONS is CORS's. */
+const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 
 /**
- * tRPC's adapter builds a Fetch Request, whose constructor throws for the methods Fetch
- * forbids: a TRACE would be a 500. No tRPC call uses it; it is 405, as PUT is.
+ * Any other method (PUT, DELETE, PATCH, TRACE…) is 405 with `Allow: GET, POST`, before
+ * anything reads its body: tRPC would answer by content type first (415 with none), and
+ * its adapter builds a Fetch Request, whose constructor throws for TRACE (a 500).
  */
-export function refuseFetchForbiddenMethods(scope: FastifyInstance): void {
+export function refuseUnservedMethods(scope: FastifyInstance): void {
   scope.addHook('onRequest', (request, reply, done) => {
-    if (!FETCH_FORBIDDEN_METHODS.has(request.method)) {
+    if (SERVED_METHODS.has(request.method)) {
       done();
       return;
     }

@@ -351,15 +351,26 @@ describe('routes and methods', () => {
     expectError(await mutate('auth.me', {}, { token: account.token }), 405, 'METHOD_NOT_SUPPORTED');
   });
 
-  it('answers PUT on a mutation with 405 METHOD_NOT_SUPPORTED', async () => {
-    const reply = await send('/trpc/auth.signIn', {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'a@example.com', password: PASSWORD }),
-    });
+  it.each([
+    ['PUT with a JSON body', 'PUT', { 'content-type': 'application/json' }],
+    ['PUT with no content type', 'PUT', {}],
+    ['DELETE', 'DELETE', {}],
+    ['PATCH with a JSON body', 'PATCH', { 'content-type': 'application/json' }],
+  ])(
+    'answers %s with 405 METHOD_NOT_SUPPORTED and Allow: GET, POST',
+    async (_, method, headers) => {
+      const reply = await send('/trpc/auth.signIn', {
+        method,
+        headers,
+        ...(method === 'DELETE'
+          ? {}
+          : { body: JSON.stringify({ email: 'a@example.com', password: PASSWORD }) }),
+      });
 
-    expectError(reply, 405, 'METHOD_NOT_SUPPORTED');
-  });
+      expectError(reply, 405, 'METHOD_NOT_SUPPORTED');
+      expect(reply.headers.get('allow')).toBe('GET, POST');
+    },
+  );
 });
 
 describe('request-level errors', () => {
