@@ -56,7 +56,7 @@ async function freePort(): Promise<number> {
  * tests out (scripts/test.mjs), since the API they drive is covered on PostgreSQL by
  * apps/server's suite.
  */
-export async function startServer(): Promise<TestServer> {
+export async function startServer(overrides: ServerOverrides = {}): Promise<TestServer> {
   if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) {
     throw new Error(
       `No dashboard build in ${DASHBOARD_DIR}: run \`pnpm --filter @trellis/dashboard build\` ` +
@@ -65,21 +65,28 @@ export async function startServer(): Promise<TestServer> {
   }
   const port = await freePort();
   return startTestServer({
+    ...overrides,
     dashboardDir: DASHBOARD_DIR,
     port,
     publicUrl: `http://127.0.0.1:${port}`,
   });
 }
 
+/** Settings a file's server differs in (e.g. `webhooks`), over the test defaults. */
+export type ServerOverrides = NonNullable<Parameters<typeof startTestServer>[0]>;
+
 /**
  * One server and one browser for all the tests of the calling file, closed after them:
  * `use` hands them to the file's own variables.
  */
-export function serverAndBrowserForFile(use: (server: TestServer, browser: Browser) => void) {
+export function serverAndBrowserForFile(
+  use: (server: TestServer, browser: Browser) => void,
+  overrides: ServerOverrides = {},
+) {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    [server, browser] = await Promise.all([startServer(overrides), launchBrowser()]);
     use(server, browser);
   });
   afterAll(async () => {

@@ -85,6 +85,7 @@ describe('the dashboard at 390 px', () => {
         ['board', '/w/narrow/board', 'Board'],
         ['members', '/w/narrow/members', 'Members'],
         ['tokens', '/w/narrow/tokens', 'API tokens'],
+        ['webhooks', '/w/narrow/webhooks', 'Webhooks'],
         ['account', '/account', 'Your account'],
       ];
       for (const [label, path, heading] of pages) {

@@ -33,8 +33,51 @@ describe('loadConfig', () => {
       mailFrom: 'Trellis <trellis@localhost>',
       oauth: { github: null, google: null, oidc: null },
       dashboardDir: fileURLToPath(new URL('../../dashboard/dist', import.meta.url)),
+      webhooks: {
+        allowPrivate: false,
+        retrySchedule: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000],
+        retryWindowMs: 3 * 24 * 60 * 60 * 1000,
+        timeoutMs: 10_000,
+      },
       rateLimits: DEFAULT_RATE_LIMITS,
     });
+  });
+
+  it('reads the webhook settings: private targets, retry schedule and window, timeout', () => {
+    expect(
+      loadConfig({
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+        WEBHOOK_RETRY_SCHEDULE: '0s, 250ms,1.5m,7d',
+        WEBHOOK_RETRY_WINDOW: '12h',
+        WEBHOOK_TIMEOUT_MS: '500',
+      }).webhooks,
+    ).toEqual({
+      allowPrivate: true,
+      retrySchedule: [0, 250, 90_000, 7 * 24 * 60 * 60 * 1000],
+      retryWindowMs: 12 * 60 * 60 * 1000,
+      timeoutMs: 500,
+    });
+    expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE: '1s' }).webhooks.retrySchedule).toEqual([1000]);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: '0' }).webhooks.allowPrivate).toBe(false);
+
+    for (const [name, bad, message] of [
+      ['WEBHOOK_ALLOW_PRIVATE', 'yes', /Invalid option/i],
+      ['WEBHOOK_RETRY_SCHEDULE', '5s,soon', /"soon" is not a duration: list one or more durations/],
+      ['WEBHOOK_RETRY_SCHEDULE', ',', /"" is not a duration/],
+      ['WEBHOOK_RETRY_SCHEDULE', '5', /"5" is not a duration/],
+      ['WEBHOOK_RETRY_SCHEDULE', '-5s', /"-5s" is not a duration/],
+      ['WEBHOOK_RETRY_SCHEDULE', '5s,8d', /"8d" is longer than 7d/],
+      ['WEBHOOK_RETRY_WINDOW', '3 days', /"3 days" is not a duration: use a number and a unit/],
+      ['WEBHOOK_RETRY_WINDOW', '0s', /"0s" must be more than 0 and at most 30d/],
+      ['WEBHOOK_RETRY_WINDOW', '31d', /"31d" must be more than 0 and at most 30d/],
+      ['WEBHOOK_TIMEOUT_MS', '50', /WEBHOOK_TIMEOUT_MS/],
+      ['WEBHOOK_TIMEOUT_MS', '60001', /WEBHOOK_TIMEOUT_MS/],
+    ] as const) {
+      const load = () => loadConfig({ [name]: bad });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
+      expect(load).toThrow(message);
+    }
   });
 
   it('reads DASHBOARD_DIR relative to the working directory', () => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_RATE_LIMITS } from '@trellis/auth';
 import { parseDatabaseUrl } from '@trellis/db';
 import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from './webhooks/duration.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -40,6 +41,54 @@ const trustProxy = z
       }
     }
     return list;
+  });
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `WEBHOOK_RETRY_WINDOW`: a duration (`3d`) in ms, more than 0 and at most 30 days. */
+const retryWindow = z
+  .string()
+  .default('3d')
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0 || ms > 30 * DAY_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          ms === undefined
+            ? `"${text}" is not a duration: use ${DURATION_HINT}`
+            : `"${text}" must be more than 0 and at most 30d`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/**
+ * `WEBHOOK_RETRY_SCHEDULE`: the waits between tries of a failing webhook delivery, e.g.
+ * `5s,5m,30m,2h,5h,10h`; each from 0 to 7 days.
+ */
+const retrySchedule = z
+  .string()
+  .default('5s,5m,30m,2h,5h,10h')
+  .transform((text, ctx) => {
+    const parts = text.split(',').map((part) => part.trim());
+    const delays: number[] = [];
+    for (const part of parts) {
+      const ms = parseDuration(part);
+      if (ms === undefined || ms > 7 * DAY_MS) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            ms === undefined
+              ? `"${part}" is not a duration: list one or more durations separated by commas, each ${DURATION_HINT}`
+              : `"${part}" is longer than 7d`,
+        });
+        return z.NEVER;
+      }
+      delays.push(ms);
+    }
+    return delays;
   });
 
 /**
@@ -208,6 +257,16 @@ const envSchema = z
     OIDC_NAME: z.string().min(1).max(50).default('Single sign-on'),
     /** The built dashboard (index.html + assets), served at `/`; relative to the working directory. */
     DASHBOARD_DIR: z.string().optional(),
+    /**
+     * Webhooks may target loopback, private, link-local… addresses (tests, receivers on the
+     * same network). Cloud metadata addresses stay refused.
+     */
+    WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
+    WEBHOOK_RETRY_SCHEDULE: retrySchedule,
+    /** How long an event may keep failing before its endpoint is disabled. */
+    WEBHOOK_RETRY_WINDOW: retryWindow,
+    /** The deadline of one delivery, from the lookup to the answer's first 1 KB. */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   })
   .superRefine((e, ctx) => {
     const pairs = [
@@ -279,6 +338,12 @@ const envSchema = z
           : null,
     },
     dashboardDir: e.DASHBOARD_DIR === undefined ? DEFAULT_DASHBOARD_DIR : resolve(e.DASHBOARD_DIR),
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+      retryWindowMs: e.WEBHOOK_RETRY_WINDOW,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
     /** Not read from the environment: the defaults suit every deployment we know of. */
     rateLimits: DEFAULT_RATE_LIMITS,
   }));

@@ -4,6 +4,7 @@ import {
   createContext,
   type Mailer,
   type StatsCache,
+  type WebhookSettings,
 } from '@trellis/api';
 import type { Database, Kysely } from '@trellis/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -34,6 +35,7 @@ export function requestContexts(
     onUser,
     statsCache,
     mailer,
+    webhooks,
   }: {
     db: Kysely<Database>;
     now: () => Date;
@@ -41,6 +43,8 @@ export function requestContexts(
     statsCache?: StatsCache;
     /** Delivers mail; omitted when none can be sent (production without SMTP_URL). */
     mailer?: Mailer;
+    /** How webhooks are sent (WEBHOOK_* settings). */
+    webhooks?: WebhookSettings;
     /** Told who made a request once it authenticated (for the request's log line). */
     onUser?: (request: FastifyRequest, userId: string) => void;
   },
@@ -53,6 +57,7 @@ export function requestContexts(
     statsCache,
     publicUrl: config.publicUrl,
     mailer,
+    webhooks,
   });
   const secureConfig = apiConfig(true);
   const localConfig = apiConfig(false);

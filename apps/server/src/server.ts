@@ -1,4 +1,4 @@
-import { appRouter, procedureSchemas, StatsCache } from '@trellis/api';
+import { appRouter, oldestUndelivered, procedureSchemas, StatsCache } from '@trellis/api';
 import type { Database, Kysely } from '@trellis/db';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.js';
@@ -20,9 +20,12 @@ import { metrics } from './ops/metrics.js';
 import { procedureLabeller } from './ops/procedure-label.js';
 import { answerIdentity, requestId } from './ops/request-id.js';
 import { streamGate } from './ops/stream-limits.js';
+import { WebhookAttemptCounts } from './ops/webhook-metrics.js';
 import { requestContexts } from './request-context.js';
 import { restApiPlugin } from './rest/index.js';
 import { trpcTransport } from './trpc/index.js';
+import { webhookDelivery } from './webhook-delivery.js';
+import { webhookSettings } from './webhooks/settings.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,11 +68,15 @@ export function buildServer(
   // SMTP_URL's mailer, the log's (development), or none (production without SMTP_URL).
   const mailer = configuredMailer(config, app.log);
   const database = new DatabaseState(db);
+  // How webhooks are sent (WEBHOOK_* settings), by the procedures and the delivery worker.
+  const webhooks = webhookSettings(config);
+  const webhookAttempts = new WebhookAttemptCounts();
   const contexts = requestContexts(config, {
     db,
     now,
     statsCache,
     mailer,
+    webhooks,
     // Only the request log line needs to know who called.
     onUser: REQUEST_LOG_LEVELS.has(config.logLevel)
       ? (request, userId) => {
@@ -88,6 +95,14 @@ export function buildServer(
     sweepIntervalMs: config.sessionSweepIntervalMs,
     database,
   });
+  // Sends webhooks from the activity log; stops before the database closes.
+  app.register(webhookDelivery, {
+    db,
+    now,
+    settings: webhooks,
+    attempts: webhookAttempts,
+    timeoutMs: config.webhooks.timeoutMs,
+  });
   app.register(errorAnswers);
   // Requests no route matched: the dashboard's files and pages, or a JSON 404.
   app.register(dashboardSite, {
@@ -102,6 +117,7 @@ export function buildServer(
     labelsOf,
     cluster: clusterMetrics,
     databaseStats: () => database.stats(),
+    webhooks: { attempts: webhookAttempts, oldestUndelivered: () => oldestUndelivered(db), now },
   });
   app.register(healthRoutes, { db });
   app.register(oauthRoutes, {
@@ -116,8 +132,9 @@ export function buildServer(
     handler: config.trpcHandler,
     maxBatchSize: config.maxBatchSize,
     createContext: (request, reply) => contexts.create(request, reply),
-    // At most MAX_STREAMS_PER_USER open streams per user (ops/stream-limits.ts).
-    streams: streamGate(config.maxStreamsPerUser),
+    // At most MAX_STREAMS_PER_USER open streams per user, over every process
+    // (ops/stream-limits.ts).
+    streams: streamGate({ db, now, maxPerUser: config.maxStreamsPerUser, log: app.log }),
   });
   // The same procedures as REST under /api/v1, with the OpenAPI document and docs page.
   app.register(restApiPlugin, { prefix: '/api', router: appRouter, contexts });

@@ -4,15 +4,18 @@
 // with `Allow` for another method, 422 for a reused Idempotency-Key. Each case asserts its
 // status here; serveThisFile then checks that /api/openapi.json lists every one of them
 // for the route that answered it (support/documented-statuses.ts).
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { REST_ROUTES, type RestRoute } from '../src/rest/routes.js';
 import { accountsOn, type Team } from './support/accounts.js';
 import { serveThisFile } from './support/http.js';
 import { expectRestError, restOn } from './support/rest.js';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 import { dataOf } from './support/wire.js';
 import { workOn } from './support/work.js';
 
-const wire = serveThisFile();
+// Webhooks may target the receiver on 127.0.0.1, for a real endpoint and delivery.
+const wire = serveThisFile({ webhooks: { ...loadConfig({}).webhooks, allowPrivate: true } });
 const { mutate, query } = wire;
 const { rest } = restOn(wire);
 const { makeTeam } = accountsOn(wire);
@@ -22,8 +25,14 @@ const { createProject, createTask } = workOn(wire);
 let params: Record<string, string>;
 let team: Team;
 let readToken: string;
+let receiver: WebhookReceiver;
+
+afterAll(async () => {
+  await receiver?.close();
+});
 
 beforeAll(async () => {
+  receiver = await startWebhookReceiver();
   team = await makeTeam();
   const project = await createProject(team.admin.token, team.workspaceId, 'MTX');
   const task = await createTask(team.member.token, project.id);
@@ -52,8 +61,20 @@ beforeAll(async () => {
   const sessions = dataOf<{ id: string }[]>(
     await query('auth.sessions.list', undefined, { token: team.owner.token }),
   );
+  const webhook = dataOf<{ id: string }>(
+    await mutate(
+      'webhooks.create',
+      { workspaceId: team.workspaceId, url: receiver.url },
+      { token: team.owner.token },
+    ),
+  );
+  const delivery = dataOf<{ id: string }>(
+    await mutate('webhooks.test', { webhookId: webhook.id }, { token: team.owner.token }),
+  );
   params = {
     workspaceId: team.workspaceId,
+    webhookId: webhook.id,
+    deliveryId: delivery.id,
     userId: team.colleague.user.id,
     inviteId: invite.inviteId,
     tokenId: token.id,

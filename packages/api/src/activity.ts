@@ -3,6 +3,7 @@ import { type Database, dialectOf, isoNow, type Kysely, newId } from '@trellis/d
 import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import type { Actor } from './access.js';
+import { lockWorkspace, newestEntryTime } from './queries/activity.js';
 
 // The append-only activity log. Every change writes its entry in the SAME transaction as
 // the change itself, so the log never misses a change and never tells of one that was
@@ -48,6 +49,9 @@ export interface ActivityEntry {
   data: Record<string, unknown>;
 }
 
+const workspaceNotFound = () =>
+  new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
+
 /**
  * Takes the workspace's next entry number (`workspaces.activity_seq`), in the entry's
  * transaction. The row stays locked until commit, so a workspace's writers take numbers
@@ -72,14 +76,56 @@ async function nextWorkspaceSeq(trx: Kysely<Database>, workspaceId: string): Pro
     )
     .executeTakeFirst();
   // Deleted meanwhile (its delete committed first): nothing of it is left to record in.
-  if (!bumped) throw new TRPCError({ code: 'NOT_FOUND', message: 'Workspace not found' });
+  if (!bumped) throw workspaceNotFound();
   return Number(bumped.activity_seq);
+}
+
+/** Where a change's time comes from (a context's `now`). */
+export type Clock = () => Date;
+
+/**
+ * Inside a writing transaction, as its first step: takes the workspace's write lock and
+ * answers the time to stamp the change with (its rows' timestamps and its log entry's).
+ * Read once the lock is held, the time cannot be earlier than that of a writer this one
+ * waited for, so entry numbers, commit order and `createdAt` agree; and it is never
+ * earlier than the newest entry's, so a process whose clock is behind another's cannot
+ * turn the log's times back either (it writes the newest time again instead). NOT_FOUND
+ * when the workspace is gone. Every lock a write takes after this one (project, task)
+ * comes after it, in that order, everywhere: no two writers wait for each other.
+ */
+export async function lockWorkspaceForWrite(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  clock: Clock,
+): Promise<Date> {
+  if (!(await lockWorkspace(trx, workspaceId))) throw workspaceNotFound();
+  const newest = await newestEntryTime(trx, workspaceId);
+  const now = clock();
+  return newest === null ? now : new Date(Math.max(now.getTime(), Date.parse(newest)));
+}
+
+/**
+ * Runs `write` in a transaction holding the workspace's write lock, with the time of its
+ * change (see {@link lockWorkspaceForWrite}): every write that records activity goes
+ * through here, or calls that first thing in its transaction.
+ */
+export function writeInWorkspace<T>(
+  db: Kysely<Database>,
+  workspaceId: string,
+  clock: Clock,
+  write: (trx: Kysely<Database>, at: Date) => Promise<T>,
+): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    const at = await lockWorkspaceForWrite(trx, workspaceId, clock);
+    return write(trx, at);
+  });
 }
 
 /**
  * Appends an entry in the change's transaction (or in one of its own); returns its id, its
  * place in the whole log (`seq`, internal) and its number in the workspace's log
- * (`workspaceSeq`, what event ids and cursors show).
+ * (`workspaceSeq`, what event ids and cursors show). `now` is the entry's time: the one
+ * {@link lockWorkspaceForWrite} gave the change, or the log's times can go backwards.
  */
 export async function recordActivity(
   db: Kysely<Database>,
@@ -120,13 +166,19 @@ export async function recordActivity(
  * PostgreSQL, other processes' writes ring it through LISTEN (activity-listener.ts); on
  * SQLite they are picked up by the streams' periodic re-read.
  */
+/** The bus's event for "some workspace's log grew" (a symbol: no workspace id equals it). */
+const ANY_WORKSPACE = Symbol('any workspace');
+
 export class ActivityBus {
   readonly #emitter = new EventEmitter().setMaxListeners(0);
 
   /** Tells listeners of `workspaceId` that its log may have grown. */
   notify(workspaceId: string): void {
     // After the current transaction's statements: listeners' reads queue behind it.
-    setImmediate(() => this.#emitter.emit(workspaceId));
+    setImmediate(() => {
+      this.#emitter.emit(workspaceId);
+      this.#emitter.emit(ANY_WORKSPACE);
+    });
   }
 
   /** Tells every listener that its log may have grown (after news may have been missed). */
@@ -134,6 +186,12 @@ export class ActivityBus {
     setImmediate(() => {
       for (const workspaceId of this.#emitter.eventNames()) this.#emitter.emit(workspaceId);
     });
+  }
+
+  /** Calls `listener` on every notification, whichever workspace's (the webhook worker). */
+  listenAll(listener: () => void): () => void {
+    this.#emitter.on(ANY_WORKSPACE, listener);
+    return () => this.#emitter.off(ANY_WORKSPACE, listener);
   }
 
   /** Calls `listener` on every notification for `workspaceId`; returns the unsubscribe. */

@@ -2,6 +2,7 @@ import { type RateLimits, readCookie, type SessionPolicy, sessionCookieName } fr
 import type { Database, Kysely } from '@trellis/db';
 import type { Mailer } from './mail/mailer.js';
 import type { StatsCache } from './stats-cache.js';
+import type { WebhookSettings } from './webhooks/settings.js';
 
 /** Deployment settings the procedures need; read once by the server and passed down. */
 export interface ApiConfig {
@@ -31,6 +32,11 @@ export interface ApiConfig {
    * leaves the account unverified.
    */
   mailer?: Mailer;
+  /**
+   * How webhooks are sent (the server's, from its WEBHOOK_* settings). Omitted: the
+   * webhook procedures that send or accept a URL answer SERVICE_UNAVAILABLE.
+   */
+  webhooks?: WebhookSettings;
 }
 
 /** What the transport tells the procedures about one HTTP request. */

@@ -17,19 +17,41 @@ export {
   type TrellisErrorCode,
   type TrellisErrorData,
 } from './errors.js';
+export type { LogEvent, LogEventType, WebhookEvent } from './events.js';
 export { deleteExpiredIdempotencyKeys } from './idempotency.js';
 export type { Mailer, MailMessage } from './mail/mailer.js';
 /** Output schemas of every query and mutation (the OpenAPI document publishes them). */
 export * as outputs from './outputs.js';
 export { type ProcedureSchemas, procedureSchemas } from './procedure-schemas.js';
+export {
+  acquireStreamLease,
+  deleteExpiredStreamLeases,
+  releaseStreamLeases,
+  renewStreamLeases,
+} from './queries/stream-leases.js';
+export { oldestUndelivered } from './queries/webhooks.js';
 export { RATE_LIMIT_HEADERS } from './rate-limit-headers.js';
 export { isRateLimited, RATE_LIMITED_PROCEDURES } from './rate-limits.js';
 export type { AppRouter, RouterInputs, RouterOutputs } from './root.js';
 export { appRouter, createCaller } from './root.js';
 export { STREAM_START_HEADER } from './routers/tasks-on-change.js';
+export { MAX_WEBHOOKS_PER_WORKSPACE } from './routers/webhooks.js';
 export {
   type CacheCounts,
   type CacheLimits,
   DEFAULT_STATS_CACHE_LIMITS,
   StatsCache,
 } from './stats-cache.js';
+export type { AttemptResult } from './webhooks/deliver.js';
+export type {
+  WebhookRequest,
+  WebhookResponse,
+  WebhookSend,
+  WebhookSettings,
+} from './webhooks/settings.js';
+export {
+  retryDelay,
+  startWebhookWorker,
+  type WebhookWorker,
+  type WebhookWorkerOptions,
+} from './webhooks/worker.js';

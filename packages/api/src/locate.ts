@@ -1,12 +1,12 @@
 import type { Database, Kysely } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { workspaceIdOf } from './queries/workspaces.js';
+import { workspaceIdOf, workspaceIdOfDelivery } from './queries/workspaces.js';
 import { zId } from './schemas.js';
 
 /**
  * How a procedure finds the workspace its input belongs to: by `workspaceId`, or through
- * the project, task or comment it names. Resolves to undefined when the thing does not
+ * the project, task, comment, webhook or delivery it names. Resolves to undefined when the thing does not
  * exist, which callers answer exactly like "not a member": NOT_FOUND.
  */
 export interface WorkspaceLocator {
@@ -39,4 +39,6 @@ export const locate = {
   project: locator('Project', 'projectId', (db, id) => workspaceIdOf(db, 'projects', id)),
   task: locator('Task', 'taskId', (db, id) => workspaceIdOf(db, 'tasks', id)),
   comment: locator('Comment', 'commentId', (db, id) => workspaceIdOf(db, 'comments', id)),
+  webhook: locator('Webhook', 'webhookId', (db, id) => workspaceIdOf(db, 'webhooks', id)),
+  delivery: locator('Delivery', 'deliveryId', workspaceIdOfDelivery),
 } satisfies Record<string, WorkspaceLocator>;

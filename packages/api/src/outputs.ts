@@ -235,3 +235,130 @@ export const statsOutput = z.object({
   completedPerDay: z.array(dayCount),
   totals: z.object({ tasks: z.int(), open: z.int(), overdue: z.int() }),
 });
+
+// Events: what webhooks deliver and `events.list` returns. Each is an activity log entry
+// (its `id` is the entry's id), with `data` the API's own output type for the object.
+
+/** One field's value before and after a change. */
+const fieldChange = z.object({ from: z.unknown(), to: z.unknown() });
+
+/** What every event has; `type` and `data` differ. */
+const eventEnvelope = {
+  /** The log entry's id: stable across retries (`webhook-id`), unique on the server. */
+  id: z.string(),
+  /** When the change was made (the entry's `createdAt`). */
+  timestamp: zTimestamp,
+  workspaceId: z.string(),
+  /** Who made it; null for changes nobody made directly, or after their account was deleted. */
+  actor: z.object({ userId: z.string(), name: z.string() }).nullable(),
+};
+
+function eventOf<const T extends string, D extends z.ZodType>(type: T, data: D) {
+  return z.object({ ...eventEnvelope, type: z.literal(type), data });
+}
+
+function changeEventOf<const T extends string, D extends z.ZodType>(type: T, data: D) {
+  return z.object({
+    ...eventEnvelope,
+    type: z.literal(type),
+    data,
+    /** The fields that changed, from and to. */
+    changes: z.record(z.string(), fieldChange),
+  });
+}
+
+/** `api_token.revoked`: a token whose creator lost the right to hold it. */
+export const apiTokenRevokedData = z.object({
+  tokenId: z.string(),
+  name: z.string(),
+  createdBy: z.object({ userId: z.string(), name: z.string() }),
+  reason: z.enum(['creator_role_changed', 'creator_removed', 'creator_left']),
+});
+
+/** Every event the log can hold, by type. */
+export const logEventOutputs = [
+  eventOf('project.created', projectOutput),
+  changeEventOf('project.updated', projectOutput),
+  eventOf('project.archived', projectOutput),
+  eventOf('task.created', taskOutput),
+  changeEventOf('task.updated', taskOutput),
+  eventOf('task.deleted', taskOutput),
+  eventOf('comment.created', commentOutput),
+  eventOf('comment.updated', commentOutput),
+  eventOf('comment.deleted', commentOutput),
+  eventOf('member.joined', memberOutput),
+  changeEventOf('member.role_changed', memberOutput),
+  eventOf('member.removed', memberOutput),
+  eventOf('member.left', memberOutput),
+  eventOf('api_token.revoked', apiTokenRevokedData),
+] as const;
+
+/** An event of the workspace's log, told apart by `type`. */
+export const logEventOutput = z.discriminatedUnion('type', logEventOutputs);
+
+/** `webhook.ping`: what `webhooks.test` sends; never in the log. */
+export const pingEventOutput = eventOf('webhook.ping', z.object({ webhookId: z.string() }));
+
+/** Every event a webhook can receive. */
+export const webhookEventOutput = z.discriminatedUnion('type', [
+  ...logEventOutputs,
+  pingEventOutput,
+]);
+
+/** The event types of the log, in the order above. */
+export const LOG_EVENT_TYPES = logEventOutputs.map((schema) => schema.shape.type.value);
+
+/** `events.list`: events in log order, oldest first. */
+export const eventPageOutput = z.object({
+  items: z.array(logEventOutput),
+  /** True when more events follow the last one (pass its id as `after`). */
+  hasMore: z.boolean(),
+});
+
+/** A webhook endpoint as admins see it (never its secret). */
+export const webhookOutput = z.object({
+  id: z.string(),
+  workspaceId: z.string(),
+  url: z.string(),
+  description: z.string(),
+  /** The event types it receives; null = every type. */
+  events: z.array(z.string()).nullable(),
+  enabled: z.boolean(),
+  /** Why it was disabled, when the server disabled it (retries ran out). */
+  disabledReason: z.string().nullable(),
+  /** While an event keeps failing: since when, how many tries, when the next is due. */
+  failingSince: zTimestamp.nullable(),
+  failedAttempts: z.int(),
+  nextAttemptAt: zTimestamp.nullable(),
+  /** Until when the secret before the last rotation still signs (null: none). */
+  previousSecretExpiresAt: zTimestamp.nullable(),
+  createdAt: zTimestamp,
+  updatedAt: zTimestamp,
+});
+
+/** webhooks.create / rotateSecret: the signing secret, shown this once. */
+export const webhookSecretOutput = z.object({ id: z.string(), secret: z.string() });
+
+/** One attempt to send an event to an endpoint. */
+export const webhookDeliveryOutput = z.object({
+  id: z.string(),
+  webhookId: z.string(),
+  eventId: z.string(),
+  eventType: z.string(),
+  /** 1 for the first try of an event, counting up while it fails. */
+  attempt: z.int(),
+  /** `event` (sent by the delivery worker), `redelivery` or `ping`. */
+  trigger: z.enum(['event', 'redelivery', 'ping']),
+  /** `delivered`: the endpoint answered 2xx. */
+  outcome: z.enum(['delivered', 'failed']),
+  /** The endpoint's HTTP status; null when no answer came (see `error`). */
+  statusCode: z.int().nullable(),
+  latencyMs: z.int(),
+  error: z.string().nullable(),
+  /** The start of the response body (at most 1 KB). */
+  responseExcerpt: z.string().nullable(),
+  createdAt: zTimestamp,
+});
+
+/** A page of an endpoint's deliveries, newest first. */
+export const webhookDeliveryPageOutput = page(webhookDeliveryOutput);

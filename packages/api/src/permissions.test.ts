@@ -10,6 +10,7 @@ import {
   noInput,
   onComment,
   onTask,
+  onWebhook,
   type ProcedurePath,
   type ProcedureRecord,
   publicRow,
@@ -116,6 +117,21 @@ const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
   'search.tasks':         workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404],
     (f) => ({ workspaceId: f.workspaceId, q: 'matrix' })),
   'stats.overview':       workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
+
+  'events.list':          workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
+  'webhooks.create':      workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+    (f) => ({ workspaceId: f.workspaceId, url: 'http://127.0.0.1:9/another' })),
+  'webhooks.list':        workspace('query',        [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404], inWorkspace),
+  'webhooks.update':      workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+    (f) => ({ webhookId: f.webhookId, enabled: false })),
+  'webhooks.rotateSecret': workspace('mutation',    [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404], onWebhook),
+  'webhooks.delete':      workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404], onWebhook),
+  'webhooks.test':        workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404], onWebhook),
+  'webhooks.deliveries':  workspace('query',        [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404], onWebhook),
+  'webhooks.redeliver':   workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+    (f) => ({ deliveryId: f.deliveryId })),
+  'webhooks.replay':      workspace('mutation',     [401, 404, 403,  403,  'ok', 'ok', 403,  403,  404],
+    (f) => ({ webhookId: f.webhookId, fromEventId: f.eventId })),
 };
 
 const ROWS: ReadonlyArray<[string, Row<unknown>]> = Object.entries(TABLE);

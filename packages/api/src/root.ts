@@ -3,12 +3,14 @@ import { activityRouter } from './routers/activity.js';
 import { apiTokensRouter } from './routers/apiTokens.js';
 import { authRouter } from './routers/auth.js';
 import { commentsRouter } from './routers/comments.js';
+import { eventsRouter } from './routers/events.js';
 import { invitesRouter } from './routers/invites.js';
 import { membersRouter } from './routers/members.js';
 import { projectsRouter } from './routers/projects.js';
 import { searchRouter } from './routers/search.js';
 import { statsRouter } from './routers/stats.js';
 import { tasksRouter } from './routers/tasks.js';
+import { webhooksRouter } from './routers/webhooks.js';
 import { workspacesRouter } from './routers/workspaces.js';
 import { createCallerFactory, router } from './trpc.js';
 
@@ -23,6 +25,8 @@ export const appRouter = router({
   tasks: tasksRouter,
   comments: commentsRouter,
   activity: activityRouter,
+  events: eventsRouter,
+  webhooks: webhooksRouter,
   search: searchRouter,
   stats: statsRouter,
 });

@@ -9,9 +9,10 @@ import { CallTimeout } from './timeout.js';
 /**
  * The client's own codes, for calls no Trellis answer decided: `NETWORK` (no answer at
  * all), `NOT_TRELLIS` (an answer, but not from a Trellis server's /trpc), `TIMEOUT` (no
- * answer within `timeoutMs`; also the server's own 408).
+ * answer within `timeoutMs`; also the server's own 408); and `WEBHOOK_INVALID`, from
+ * `verifyWebhook` (a request that is not a signed, current Trellis event).
  */
-export const CLIENT_ERROR_CODES = ['NETWORK', 'NOT_TRELLIS', 'TIMEOUT'] as const;
+export const CLIENT_ERROR_CODES = ['NETWORK', 'NOT_TRELLIS', 'TIMEOUT', 'WEBHOOK_INVALID'] as const;
 
 /** One of {@link CLIENT_ERROR_CODES}. */
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
@@ -38,6 +39,22 @@ function describeResponse(response: Response, said?: string): string {
     type,
   );
   return said ? `${message} It said: "${said}"` : message;
+}
+
+/** Why `verifyWebhook` refused a request; only on its way into a `TrellisError`. */
+class WebhookInvalid extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'WebhookInvalid';
+  }
+}
+
+/**
+ * The `WEBHOOK_INVALID` error `verifyWebhook` throws: `message` says what was wrong, `cause`
+ * is the verifying library's (or JSON's) own error when one was thrown.
+ */
+export function webhookInvalid(message: string, cause?: unknown): TrellisError {
+  return new TrellisError(TRPCClientError.from<AppRouter>(new WebhookInvalid(message, cause)));
 }
 
 interface Diagnosis {
@@ -68,6 +85,9 @@ function diagnose(error: TRPCClientError<AppRouter>): Diagnosis {
   }
   if (cause instanceof CallTimeout)
     return { code: 'TIMEOUT', message: cause.message, cause, headers };
+  if (cause instanceof WebhookInvalid) {
+    return { code: 'WEBHOOK_INVALID', message: cause.message, cause: cause.cause, headers };
+  }
   if (cause instanceof HttpError) {
     const { url, status, statusText, contentType } = cause;
     if (status === 408) {
@@ -98,8 +118,9 @@ function diagnose(error: TRPCClientError<AppRouter>): Diagnosis {
 /**
  * Why a call failed. `code` is the server's contract code (`fieldErrors`, `status` and
  * `message` from its answer), or the client's own when no Trellis answer decided it:
- * `NETWORK`, `NOT_TRELLIS`, `TIMEOUT` (see `CLIENT_ERROR_CODES`). A call its caller aborted
- * has no code. Still a `TRPCClientError`, so `data` and `shape` are there too.
+ * `NETWORK`, `NOT_TRELLIS`, `TIMEOUT`, and `WEBHOOK_INVALID` from `verifyWebhook` (see
+ * `CLIENT_ERROR_CODES`). A call its caller aborted has no code. Still a `TRPCClientError`,
+ * so `data` and `shape` are there too.
  */
 export class TrellisError extends TRPCClientError<AppRouter> {
   /**

@@ -20,6 +20,14 @@ export type { RateLimitInfo } from './rate-limit.js';
 export { MAX_QUERY_ATTEMPTS } from './retry.js';
 export type { AppRouter, RouterInputs, RouterOutputs } from './router.js';
 export { DEFAULT_TIMEOUT_MS } from './timeout.js';
+export {
+  type TrellisEvent,
+  type TrellisEventType,
+  type TrellisWebhookEvent,
+  verifyWebhook,
+  type WebhookBody,
+  type WebhookHeaders,
+} from './webhooks.js';
 
 /** What a `tasks.onChange` subscriber receives: the event `id` (to resume from) and the
  * change itself in `data` (`type` and `task`). */

@@ -108,7 +108,7 @@ describeOnce('the packed @trellis/client', () => {
       '@trpc/server': '^11.22.1',
       '@trpc/tanstack-react-query': '^11.22.1',
     });
-    expect(Object.keys(packed.dependencies ?? {})).toEqual(['eventsource']);
+    expect(Object.keys(packed.dependencies ?? {})).toEqual(['eventsource', 'standardwebhooks']);
     expect(packed.exports).toEqual({
       '.': {
         import: { types: './dist/index.d.ts', default: './dist/index.js' },

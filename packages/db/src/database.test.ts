@@ -111,6 +111,8 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
       '0006_idempotency',
       '0007_accounts',
       '0008_workspace_event_seq',
+      '0009_webhooks',
+      '0010_stream_leases',
     ];
     expect(await pendingMigrations(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual(all);
@@ -138,10 +140,13 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
         'projects',
         'rate_limits',
         'sessions',
+        'stream_leases',
         'task_labels',
         'tasks',
         'trusted_devices',
         'users',
+        'webhook_deliveries',
+        'webhooks',
         'workspaces',
       ].sort(),
     );
@@ -149,6 +154,10 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
     expect(await dueIndexes()).toEqual(['tasks_ws_due_asc_idx', 'tasks_ws_due_desc_idx']);
     const statusIndexes = () => indexNames(db, 'tasks_ws_status_');
     expect(await statusIndexes()).toHaveLength(4);
+    expect(await migrateDown(db)).toEqual(['0010_stream_leases']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('stream_leases');
+    expect(await migrateDown(db)).toEqual(['0009_webhooks']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('webhooks');
     expect(await migrateDown(db)).toEqual(['0008_workspace_event_seq']);
     expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain(
       'legacy_event_ids',

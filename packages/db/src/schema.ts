@@ -248,6 +248,71 @@ export interface TrustedDevicesTable {
   last_used_at: string;
 }
 
+/** Why a webhook delivery row was written: the worker, a redelivery, or a ping. */
+export type WebhookDeliveryTrigger = 'event' | 'redelivery' | 'ping';
+
+/**
+ * A workspace's webhook endpoint. Deliveries come from the activity log: `cursor` is the
+ * `workspace_seq` of the last entry dealt with (see migration 0009).
+ */
+export interface WebhooksTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  description: Generated<string>;
+  /** JSON array of event types; null = every type. */
+  events: string | null;
+  /** 1 or 0. */
+  enabled: Generated<number>;
+  disabled_reason: string | null;
+  /** `whsec_` + base64: signs deliveries. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  cursor: number;
+  /** Failed tries of the event after `cursor` (0 when none failed). */
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  failing_since: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One attempt to send an event (or a ping) to an endpoint. */
+export interface WebhookDeliveriesTable {
+  /** Insertion order (internal; pages of deliveries walk it). */
+  seq: Generated<number>;
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  /** The event's number in its workspace's log; null for a ping. */
+  position: number | null;
+  attempt: number;
+  trigger: WebhookDeliveryTrigger;
+  outcome: 'delivered' | 'failed';
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  response_excerpt: string | null;
+  created_at: string;
+}
+
+/**
+ * One open live stream, holding a slot of its owner's MAX_STREAMS_PER_USER over every
+ * server process; kept alive by its process, gone when the stream ends or expires.
+ */
+export interface StreamLeasesTable {
+  id: string;
+  /** Whose slot: `user:<id>`, or `address:<ip>`. */
+  owner_key: string;
+  created_at: string;
+  expires_at: string;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface Database {
   users: UsersTable;
@@ -269,6 +334,9 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   email_tokens: EmailTokensTable;
   trusted_devices: TrustedDevicesTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  stream_leases: StreamLeasesTable;
 }
 
 export type User = Selectable<UsersTable>;

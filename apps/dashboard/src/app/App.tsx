@@ -17,6 +17,7 @@ import { ProjectsPage } from '../pages/ProjectsPage';
 import { TaskDetailPage } from '../pages/TaskDetailPage';
 import { TasksPage } from '../pages/TasksPage';
 import { TokensPage } from '../pages/TokensPage';
+import { WebhooksPage } from '../pages/WebhooksPage';
 import { Shell } from '../shell/Shell';
 import { messageOf } from './errors';
 import { navigate, useLocation } from './router';
@@ -98,6 +99,8 @@ function WorkspacePage({ route }: { route: Route }) {
       return <MembersPage />;
     case 'tokens':
       return <TokensPage />;
+    case 'webhooks':
+      return <WebhooksPage />;
     default:
       return <NotFoundPage />;
   }

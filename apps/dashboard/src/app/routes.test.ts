@@ -18,6 +18,7 @@ describe('parseRoute', () => {
     ['/w/acme/board', { page: 'board', slug: 'acme' }],
     ['/w/acme/members', { page: 'members', slug: 'acme' }],
     ['/w/acme/tokens', { page: 'tokens', slug: 'acme' }],
+    ['/w/acme/webhooks', { page: 'webhooks', slug: 'acme' }],
   ] satisfies [string, Route][])('reads %s', (pathname, route) => {
     expect(parseRoute(pathname)).toEqual(route);
   });
@@ -40,7 +41,7 @@ describe('paths', () => {
   it('builds each page’s path, which reads back as that page', () => {
     expect(paths.overview('acme')).toBe('/w/acme');
     expect(paths.tasks('acme', '?status=todo')).toBe('/w/acme/tasks?status=todo');
-    for (const page of ['projects', 'board', 'members', 'tokens'] as const) {
+    for (const page of ['projects', 'board', 'members', 'tokens', 'webhooks'] as const) {
       expect(parseRoute(paths[page]('acme'))).toEqual({ page, slug: 'acme' });
     }
     expect(parseRoute(paths.signIn)).toEqual({ page: 'sign-in' });

@@ -16,9 +16,10 @@ export type Route =
   | { page: 'board'; slug: string }
   | { page: 'members'; slug: string }
   | { page: 'tokens'; slug: string }
+  | { page: 'webhooks'; slug: string }
   | { page: 'not-found' };
 
-const WORKSPACE_PAGES = ['projects', 'tasks', 'board', 'members', 'tokens'] as const;
+const WORKSPACE_PAGES = ['projects', 'tasks', 'board', 'members', 'tokens', 'webhooks'] as const;
 
 /** Pages at a path of one segment, outside any workspace. */
 const TOP_PAGES = [
@@ -84,4 +85,5 @@ export const paths = {
   board: (slug: string) => `/w/${encodeURIComponent(slug)}/board`,
   members: (slug: string) => `/w/${encodeURIComponent(slug)}/members`,
   tokens: (slug: string) => `/w/${encodeURIComponent(slug)}/tokens`,
+  webhooks: (slug: string) => `/w/${encodeURIComponent(slug)}/webhooks`,
 };

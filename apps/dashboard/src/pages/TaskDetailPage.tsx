@@ -1,12 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { isTrellisError } from '@trellis/client';
-import { useState } from 'react';
 import { messageOf } from '../app/errors';
 import { Link, navigate } from '../app/router';
 import { paths } from '../app/routes';
 import { useTRPC } from '../app/trpc';
 import { atLeast, useWorkspace } from '../app/workspace';
 import { ErrorMessage, Loading } from '../forms/Alert';
+import { ConfirmAction } from '../forms/ConfirmAction';
 import { Comments } from '../tasks/Comments';
 import { TaskActivity } from '../tasks/TaskActivity';
 import { TaskEditForm } from '../tasks/TaskEditForm';
@@ -77,7 +77,6 @@ function DeleteTask({ taskId }: { taskId: string }) {
   const trpc = useTRPC();
   const workspace = useWorkspace();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const remove = useMutation(
     trpc.tasks.delete.mutationOptions({
       onSuccess: () => {
@@ -87,32 +86,13 @@ function DeleteTask({ taskId }: { taskId: string }) {
       },
     }),
   );
-  if (!confirming) {
-    return (
-      <div className="danger-zone">
-        <button type="button" className="danger" onClick={() => setConfirming(true)}>
-          Delete task
-        </button>
-      </div>
-    );
-  }
   return (
-    <div className="danger-zone">
-      <p id="delete-question">Delete this task for everyone? This cannot be undone.</p>
-      <div className="actions">
-        <button
-          type="button"
-          className="danger"
-          disabled={remove.isPending}
-          onClick={() => remove.mutate({ taskId })}
-        >
-          Yes, delete
-        </button>
-        <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-          Cancel
-        </button>
-      </div>
-      <ErrorMessage>{remove.isError ? messageOf(remove.error) : null}</ErrorMessage>
-    </div>
+    <ConfirmAction
+      label="Delete task"
+      question="Delete this task for everyone? This cannot be undone."
+      pending={remove.isPending}
+      error={remove.error}
+      onConfirm={() => remove.mutate({ taskId })}
+    />
   );
 }

@@ -2,21 +2,28 @@ import type { ReactNode } from 'react';
 import { Link } from '../app/router';
 import { paths, type Route } from '../app/routes';
 import type { User } from '../app/user';
-import { useWorkspace, type Workspace } from '../app/workspace';
+import { atLeast, type Role, useWorkspace, type Workspace } from '../app/workspace';
 import { useLiveTasks } from '../live/useLiveTasks';
 import { AccountLink } from './AccountLink';
 import { SignOutButton } from './SignOutButton';
 import { VerifyEmailNotice } from './VerifyEmailNotice';
 import { WorkspaceSwitcher } from './WorkspaceSwitcher';
 
-const NAV = [
+/** The pages in the navigation; `least` hides an entry from those below that role. */
+const NAV: readonly {
+  label: string;
+  page: Route['page'];
+  to: (slug: string) => string;
+  least?: Role;
+}[] = [
   { label: 'Overview', page: 'overview', to: paths.overview },
   { label: 'Projects', page: 'projects', to: paths.projects },
   { label: 'Tasks', page: 'tasks', to: (slug: string) => paths.tasks(slug) },
   { label: 'Board', page: 'board', to: paths.board },
   { label: 'Members', page: 'members', to: paths.members },
   { label: 'API tokens', page: 'tokens', to: paths.tokens },
-] as const;
+  { label: 'Webhooks', page: 'webhooks', to: paths.webhooks, least: 'admin' },
+];
 
 /** The frame of every workspace page: header (switcher, user, account, sign out),
  * navigation, the email verification notice while one is due, and the live feed of task
@@ -53,7 +60,7 @@ export function Shell({
       </header>
       <nav className="nav" aria-label="Main">
         <ul>
-          {NAV.map((item) => (
+          {NAV.filter((item) => !item.least || atLeast(workspace.role, item.least)).map((item) => (
             <li key={item.page}>
               <Link
                 to={item.to(workspace.slug)}

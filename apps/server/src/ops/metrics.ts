@@ -7,6 +7,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { sendError } from '../errors.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { RequestSeries } from './request-series.js';
+import { registerWebhookMetrics, type WebhookMetricsSource } from './webhook-metrics.js';
 
 /** Connection counts of the database, as far as its driver tells them. */
 export interface DatabaseStats {
@@ -29,6 +30,8 @@ export interface MetricsOptions {
   cluster?: ClusterMetrics;
   /** The server's caches by name, with what each has done so far. */
   caches?: Record<string, () => CacheCounts>;
+  /** Webhook delivery: attempts by outcome and each endpoint's lag. */
+  webhooks?: WebhookMetricsSource;
 }
 
 /** Seconds; from a cached point read to a slow search or export. */
@@ -76,6 +79,7 @@ function serveMetrics(
   });
 
   registerCacheMetrics(registry, options.caches ?? {});
+  if (options.webhooks) registerWebhookMetrics(registry, options.webhooks);
 
   // Callback-style: no promise per request.
   app.addHook('onResponse', (request, reply, done) => {

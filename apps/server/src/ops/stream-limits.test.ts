@@ -1,6 +1,7 @@
 import { createClient } from '@trellis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/support/server.js';
+import { streamOpener } from '../../test/support/streams.js';
 import { within } from '../../test/support/subscription.js';
 import { isRecord } from '../../test/support/wire.js';
 import { LiveStreams } from './live-streams.js';
@@ -48,12 +49,12 @@ describe('LiveStreams.track', () => {
 describe('MAX_STREAMS_PER_USER', () => {
   const CAP = 2;
   let server: TestServer;
-  const aborts: AbortController[] = [];
+  const streams = streamOpener(() => server.url);
   beforeAll(async () => {
     server = await startTestServer({ maxStreamsPerUser: CAP });
   });
   afterAll(async () => {
-    for (const abort of aborts) abort.abort();
+    streams.closeAll();
     await server.close();
   });
 
@@ -70,30 +71,15 @@ describe('MAX_STREAMS_PER_USER', () => {
     return { token: session.token, client, workspaceId: workspace.id };
   }
 
-  /**
-   * Opens tasks.onChange (or whatever `path` names); a 200 stream is read up to its first
-   * event (connected).
-   */
-  async function open(token: string, workspaceId: string, path = 'tasks.onChange') {
-    const abort = new AbortController();
-    aborts.push(abort);
-    const input = encodeURIComponent(JSON.stringify({ workspaceId }));
-    const response = await fetch(`${server.url}/trpc/${path}?input=${input}`, {
-      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-      signal: abort.signal,
-    });
-    if (response.status === 200 && response.body) {
-      await within(response.body.getReader().read(), 'the connected event');
-    }
-    return { response, close: () => abort.abort() };
-  }
+  const open = (token: string, workspaceId: string, path?: string) =>
+    streams.open(token, workspaceId, { path });
 
   it('refuses one stream over the cap with 429, per user, and frees a slot on close', async () => {
     const alice = await signUp();
     const bob = await signUp();
-    const streams = [];
-    for (let i = 0; i < CAP; i += 1) streams.push(await open(alice.token, alice.workspaceId));
-    expect(streams.map((s) => s.response.status)).toEqual([200, 200]);
+    const opened = [];
+    for (let i = 0; i < CAP; i += 1) opened.push(await open(alice.token, alice.workspaceId));
+    expect(opened.map((s) => s.response.status)).toEqual([200, 200]);
 
     const refused = await open(alice.token, alice.workspaceId);
     expect(refused.response.status).toBe(429);
@@ -115,14 +101,8 @@ describe('MAX_STREAMS_PER_USER', () => {
     expect((await open(token, alice.workspaceId)).response.status).toBe(429);
 
     // Closing a stream gives its slot back (once the server sees the socket close).
-    streams[0]?.close();
-    let status = 0;
-    for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const again = await open(alice.token, alice.workspaceId);
-      status = again.response.status;
-    }
-    expect(status).toBe(200);
+    opened[0]?.close();
+    expect(await streams.openOnceFreed(alice.token, alice.workspaceId)).toBe(200);
     expect((await open(alice.token, alice.workspaceId)).response.status).toBe(429);
   });
 

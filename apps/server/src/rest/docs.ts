@@ -3,6 +3,7 @@ import {
   type OpenApiDocument,
   type OpenApiParameter,
   operationsOf,
+  webhookOperationsOf,
 } from './openapi.js';
 
 // GET /api/docs: the OpenAPI document as one self-contained HTML page (inline CSS, no
@@ -89,11 +90,13 @@ function operationSection(located: LocatedOperation): string {
   const responses = Object.entries(operation.responses).map(([status, response]) =>
     responseItem(status, response),
   );
-  // Paths under the document's own base are shown as they are written; others in full.
-  const shown = base === '/api/v1' ? path : `${base}${path}`;
+  // Paths under the document's own base are shown as they are written; others in full;
+  // a webhook event (no base) by its type, sent to the endpoint's URL.
+  const shown = base === '/api/v1' || base === '' ? path : `${base}${path}`;
+  const target = base === '' ? ' <small>to your endpoint</small>' : '';
   return [
     `<section class="op" id="${escapeHtml(operation.operationId)}">`,
-    `<h3><span class="method ${escapeHtml(method)}">${escapeHtml(method)}</span> <code>${escapeHtml(shown)}</code></h3>`,
+    `<h3><span class="method ${escapeHtml(method)}">${escapeHtml(method)}</span> <code>${escapeHtml(shown)}</code>${target}</h3>`,
     `<p>${escapeHtml(operation.summary)} — <code>${escapeHtml(operation.operationId)}</code>${operation.security?.length === 0 ? ' (no authentication)' : ''}</p>`,
     operation.description ? `<p>${escapeHtml(operation.description)}</p>` : '',
     parametersTable(located),
@@ -109,7 +112,7 @@ function operationSection(located: LocatedOperation): string {
 export function renderDocsPage(document: OpenApiDocument): string {
   const info = document.info as { title: string; version: string; description?: string };
   const tags = (document.tags as { name: string; description?: string }[] | undefined) ?? [];
-  const operations = operationsOf(document);
+  const operations = [...operationsOf(document), ...webhookOperationsOf(document)];
   const groups = tags.map(({ name, description }) => {
     const ops = operations.filter(({ operation }) => operation.tags.includes(name));
     return [
@@ -130,7 +133,8 @@ export function renderDocsPage(document: OpenApiDocument): string {
     `<h1>${escapeHtml(info.title)} <small>${escapeHtml(info.version)}</small></h1>`,
     info.description ? `<p>${escapeHtml(info.description)}</p>` : '',
     '<p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). ' +
-      'Paths are relative to <code>/api/v1</code>, except the live feed&#39;s, shown in full.</p>',
+      'Paths are relative to <code>/api/v1</code>, except the live feed&#39;s, shown in full; ' +
+      'webhook events are named by their type.</p>',
     `<nav>${tags.map(({ name }) => `<a href="#tag-${escapeHtml(name)}">${escapeHtml(name)}</a>`).join('')}<a href="#schemas">schemas</a></nav>`,
     ...groups,
     '<h2 id="schemas">Schemas</h2>',

@@ -59,7 +59,39 @@ export const REST_EXAMPLES: Readonly<Record<string, RestExample>> = {
     },
   },
   'projects.create': { request: { name: 'Engineering', key: 'ENG' } },
+  'webhooks.create': {
+    request: {
+      url: 'https://hooks.example.com/trellis',
+      events: ['task.created', 'task.updated'],
+      description: 'CI bot',
+    },
+    response: {
+      id: 'Hk7fR2mQ9sT4vX1zB6nD3p',
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    },
+  },
   'workspaces.create': { request: { name: 'Acme', slug: 'acme' } },
+};
+
+/** Example bodies of webhook events, by event type; parsed by openapi.test.ts too. */
+export const EVENT_EXAMPLES: Readonly<Record<string, unknown>> = {
+  'task.updated': {
+    id: 'Ev5tY8uI1oP4aS7dF0gH2j',
+    type: 'task.updated',
+    timestamp: task.updatedAt,
+    workspaceId: task.workspaceId,
+    actor: { userId: 'Ua2sD4fG6hJ8kL0qW3eR5t', name: 'Ada' },
+    data: task,
+    changes: { status: { from: 'todo', to: 'in_progress' } },
+  },
+  'webhook.ping': {
+    id: 'Pg3wE6rT9yU2iO5pA8sD1f',
+    type: 'webhook.ping',
+    timestamp: '2030-06-02T10:31:00.000Z',
+    workspaceId: task.workspaceId,
+    actor: null,
+    data: { webhookId: 'Hk7fR2mQ9sT4vX1zB6nD3p' },
+  },
 };
 
 /** The error answers the document shows as examples, by HTTP status. */

@@ -30,6 +30,7 @@ import {
 } from './responses.js';
 import { REST_TAGS } from './routes.js';
 import { routeStatuses } from './statuses.js';
+import { addEventDiscriminators, eventComponents, webhookPathItems } from './webhook-events.js';
 
 // The OpenAPI 3.1 document of the REST routes and the live feed, generated from the route
 // table and the procedures' own zod schemas (zod writes JSON Schema 2020-12, which is
@@ -39,6 +40,8 @@ import { routeStatuses } from './statuses.js';
 export type OpenApiDocument = Record<string, unknown> & {
   openapi: '3.1.0';
   paths: Record<string, OpenApiPathItem>;
+  /** What Trellis sends to webhook endpoints, by event type (webhook-events.ts). */
+  webhooks?: Record<string, OpenApiPathItem>;
   components: { schemas: Record<string, JsonSchema> } & Record<string, unknown>;
 };
 
@@ -73,6 +76,13 @@ export function operationsOf(document: OpenApiDocument): LocatedOperation[] {
   );
 }
 
+/** The event deliveries of the `webhooks` section, as operations named by event type. */
+export function webhookOperationsOf(document: OpenApiDocument): LocatedOperation[] {
+  return Object.entries(document.webhooks ?? {}).flatMap(([type, item]) =>
+    item.post ? [{ path: type, method: 'post' as const, base: '', operation: item.post }] : [],
+  );
+}
+
 /** A path, query or header parameter. */
 export interface OpenApiParameter {
   name: string;
@@ -102,7 +112,7 @@ export interface OpenApiOperation {
 function componentRegistry(feeds: readonly ResolvedFeed[]) {
   const registry = z.registry<{ id?: string; format?: string; description?: string }>();
   registry.add(outputs.zTimestamp, { format: 'date-time' });
-  const named: [z.ZodType, string][] = [
+  const named: (readonly [z.ZodType, string])[] = [
     [outputs.userOutput, 'User'],
     [outputs.sessionOutput, 'Session'],
     [outputs.workspaceOutput, 'Workspace'],
@@ -113,6 +123,10 @@ function componentRegistry(feeds: readonly ResolvedFeed[]) {
     [outputs.taskOutput, 'Task'],
     [outputs.commentOutput, 'Comment'],
     [outputs.activityOutput, 'ActivityEntry'],
+    [outputs.webhookOutput, 'Webhook'],
+    [outputs.webhookSecretOutput, 'WebhookSecret'],
+    [outputs.webhookDeliveryOutput, 'WebhookDelivery'],
+    ...eventComponents(),
     [outputs.statsOutput, 'StatsOverview'],
     [outputs.okOutput, 'Ok'],
     [restErrorSchema, 'Error'],
@@ -302,6 +316,8 @@ export function buildOpenApiDocument(
       toSchema(feed.event, 'output'),
     );
   }
+  const webhooks = webhookPathItems((schema) => toSchema(schema, 'output'));
+  addEventDiscriminators(schemas);
 
   return {
     openapi: '3.1.0',
@@ -315,15 +331,22 @@ export function buildOpenApiDocument(
         "tRPC's HTTP status. Mutations accept an `Idempotency-Key` header. A known path " +
         'asked with a method it does not serve answers 405 with `Allow`; an unknown path, ' +
         '404. The live feed (`tasks.onChange`) is served as server-sent events by the tRPC ' +
-        'transport, at `/trpc`.',
+        'transport, at `/trpc`. `webhooks` lists every event Trellis POSTs to webhook ' +
+        'endpoints, signed per Standard Webhooks; `events.list` serves the same events.',
     },
     servers: [{ url: '/api/v1' }],
     tags: [
       ...Object.entries(REST_TAGS).map(([name, description]) => ({ name, description })),
       { name: 'live', description: 'Live updates as server-sent events, on the tRPC transport.' },
+      {
+        name: 'webhookEvents',
+        description:
+          'What Trellis POSTs to webhook endpoints (the `webhooks` section), one operation per event type.',
+      },
     ],
     security: [{ bearerAuth: [] }, { cookieAuth: [] }],
     paths,
+    webhooks,
     components: {
       schemas,
       responses: responseComponents(errorSchema, trpcError),

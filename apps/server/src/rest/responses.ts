@@ -49,7 +49,8 @@ export const SHARED_RESPONSES: Record<SharedStatus, readonly [string, string]> =
     'ServiceUnavailable',
     'Cannot be done now: the database cannot write (disk full, read-only storage), or the ' +
       'procedure sends mail (sign-up verification resend, password reset, email change) and ' +
-      'this server has none (no `SMTP_URL`, in production).',
+      'this server has none (no `SMTP_URL`, in production), or it sends webhooks (create, ' +
+      'a new `url`, test, redeliver) and this server sends none.',
   ],
 };
 

@@ -15,7 +15,7 @@ export type RestMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type RestAccess = 'public' | 'signedIn' | 'workspace';
 
 /** Error statuses a procedure answers of its own accord, beyond what its kind implies. */
-export type OwnStatus = 400 | 401 | 403 | 404 | 409;
+export type OwnStatus = 400 | 401 | 403 | 404 | 409 | 503;
 
 /** One REST route and the procedure behind it. */
 export interface RestRoute {
@@ -32,7 +32,8 @@ export interface RestRoute {
   /**
    * What the procedure itself answers (statuses.ts adds what its access, kind and rate
    * limits imply): 400 for a wrong current password, 401 for a wrong password on sign-in, 404 for an unknown thing named in
-   * the body, 409 for a duplicate, a stale version, the last owner, an archived project.
+   * the body, 409 for a duplicate, a stale version, the last owner, an archived project,
+   * 503 for a server that does not send what the procedure sends (webhooks).
    */
   answers?: readonly OwnStatus[];
 }
@@ -47,6 +48,9 @@ export const REST_TAGS = {
   tasks: 'Tasks: create, list with filters and cursors, update with optimistic versions.',
   comments: 'Comments on tasks, stored and returned verbatim.',
   activity: 'The append-only log of who did what when.',
+  events: 'The events webhooks deliver, typed, in log order: for programs that pull instead.',
+  webhooks:
+    'Webhook endpoints (admins): signed per Standard Webhooks, retried, replayable from the log.',
   search: 'Full-text search over tasks and their comments.',
   stats: 'Dashboard numbers.',
 } as const;
@@ -270,6 +274,75 @@ export const REST_ROUTES: readonly RestRoute[] = [
       '/workspaces/{workspaceId}/activity',
       'activity.list',
       'Read the activity log, newest first',
+    ],
+  ]),
+  ...tag('events', 'workspace', [
+    [
+      'GET',
+      '/workspaces/{workspaceId}/events',
+      'events.list',
+      'Read events after an event id, oldest first',
+      // An `after` this workspace never issued.
+      { answers: [400] },
+    ],
+  ]),
+  ...tag('webhooks', 'workspace', [
+    [
+      'POST',
+      '/workspaces/{workspaceId}/webhooks',
+      'webhooks.create',
+      'Add a webhook endpoint (admin; the signing secret is shown once)',
+      // 409: the workspace has its 20 endpoints already.
+      { ...created, answers: [409, 503] },
+    ],
+    [
+      'GET',
+      '/workspaces/{workspaceId}/webhooks',
+      'webhooks.list',
+      'List webhook endpoints (admin)',
+    ],
+    [
+      'PATCH',
+      '/webhooks/{webhookId}',
+      'webhooks.update',
+      'Change, disable or enable again an endpoint (admin)',
+      { answers: [503] },
+    ],
+    [
+      'POST',
+      '/webhooks/{webhookId}/rotate-secret',
+      'webhooks.rotateSecret',
+      'New signing secret, shown once; the old one signs too for 24 hours (admin)',
+    ],
+    ['DELETE', '/webhooks/{webhookId}', 'webhooks.delete', 'Delete an endpoint (admin)'],
+    [
+      'POST',
+      '/webhooks/{webhookId}/test',
+      'webhooks.test',
+      'Send a `webhook.ping` event now and answer the delivery (admin)',
+      { answers: [503] },
+    ],
+    [
+      'GET',
+      '/webhooks/{webhookId}/deliveries',
+      'webhooks.deliveries',
+      "An endpoint's delivery attempts, newest first (admin)",
+    ],
+    [
+      'POST',
+      '/webhook-deliveries/{deliveryId}/redeliver',
+      'webhooks.redeliver',
+      "Send a delivery's event again now (admin)",
+      // 404 also when the delivery's event is no longer in the log.
+      { answers: [404, 503] },
+    ],
+    [
+      'POST',
+      '/webhooks/{webhookId}/replay',
+      'webhooks.replay',
+      'Send every event again from an event still in the log, in order (admin)',
+      // 400: `fromEventId` is not an event of this workspace.
+      { answers: [400] },
     ],
   ]),
   ...tag('search', 'workspace', [

@@ -38,7 +38,8 @@ export function routeStatuses(route: ResolvedRoute, facts: RouteFacts): RouteSta
     // A body over the size limit, or not sent as application/json.
     statuses.add(413);
     statuses.add(415);
-    // Storage that cannot write; for the procedures that send mail, no mail configured.
+    // Storage that cannot write; for the procedures that send mail, no mail configured;
+    // for those that send webhooks, a server that sends none.
     statuses.add(503);
   }
   if (!read && guarded) {

@@ -31,14 +31,15 @@ export function admitAdapterAnswers(
     }
     if (isEventStream(payload)) {
       const stream = startingWhereNamed(payload, reply);
-      const release = streams.acquire(request);
-      if (release === null) {
-        // Over the user's cap: the stream is cancelled before it starts.
-        stream.body?.cancel().catch(() => undefined);
-        done(null, streams.refusal());
-      } else {
-        done(null, liveStreams.track(stream, release));
-      }
+      streams.acquire(request).then((release) => {
+        if (release === null) {
+          // Over the user's cap: the stream is cancelled before it starts.
+          stream.body?.cancel().catch(() => undefined);
+          done(null, streams.refusal());
+        } else {
+          done(null, liveStreams.track(stream, release));
+        }
+      }, done);
       return;
     }
     if (payload.headers.get('content-type')?.startsWith('text/plain')) {

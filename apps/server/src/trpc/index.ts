@@ -58,6 +58,8 @@ export async function trpcTransport(
   scope.addHook('preClose', async () => {
     liveStreams.endAll();
   });
+  // Before the database closes (housekeeping closes last): the slots still held go back.
+  scope.addHook('onClose', () => streams.close());
   scope.removeContentTypeParser('text/plain');
   refuseUnreadableCalls(scope, maxBatchSize);
   admitAdapterAnswers(scope, { streams, liveStreams });

@@ -1,4 +1,4 @@
-import type { Database, Kysely } from '@trellis/db';
+import { type Database, dialectOf, type Kysely } from '@trellis/db';
 import type { z } from 'zod';
 import { anyLogPosition, encodeCursor, type SentLogPosition, zCursor } from '../cursor.js';
 import type { activityOutput, activityPageOutput } from '../outputs.js';
@@ -76,6 +76,44 @@ export async function listActivity(
     })),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.position }) : null,
   };
+}
+
+/**
+ * Takes the workspace's write lock for the rest of the transaction: the lock every writer
+ * of its log takes (the entry number's row, `workspaces.activity_seq`), taken first so that
+ * whatever the transaction reads and stamps happens after every earlier writer committed.
+ * PostgreSQL: a row lock of the strength the number's UPDATE takes (NO KEY: rows that only
+ * reference the workspace are not held up). SQLite: the writing transaction's BEGIN
+ * IMMEDIATE holds the database's lock already; the read only tells whether the row is
+ * there. False when the workspace is gone.
+ */
+export async function lockWorkspace(db: Kysely<Database>, workspaceId: string): Promise<boolean> {
+  const query = db.selectFrom('workspaces').select('id').where('id', '=', workspaceId);
+  const row = await (dialectOf(db) === 'postgres'
+    ? query.forNoKeyUpdate()
+    : query
+  ).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The time of the workspace's newest entry, or null before its first. Read in a statement
+ * of its own after {@link lockWorkspace}: on PostgreSQL a statement sees what committed
+ * before it began, so one that waited for the lock would not see the entry of the writer
+ * it waited for.
+ */
+export async function newestEntryTime(
+  db: Kysely<Database>,
+  workspaceId: string,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom('activity')
+    .select('created_at')
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('workspace_seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.created_at ?? null;
 }
 
 /** The number of the workspace's newest entry (0 before its first). */

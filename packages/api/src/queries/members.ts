@@ -59,18 +59,6 @@ export async function otherOwnerCount(
   return Number(count);
 }
 
-/**
- * Takes the workspace's write lock for the rest of the transaction (a no-op update), so
- * that two owners demoting each other at once cannot both pass the last-owner check.
- */
-export async function lockWorkspace(db: Kysely<Database>, workspaceId: string): Promise<void> {
-  await db
-    .updateTable('workspaces')
-    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
-    .where('id', '=', workspaceId)
-    .execute();
-}
-
 /** Makes `userId` a member with `role`; a unique violation when they already are one. */
 export async function insertMembership(
   db: Kysely<Database>,

@@ -96,13 +96,27 @@ export async function deleteWorkspace(db: Kysely<Database>, workspaceId: string)
  */
 export async function workspaceIdOf(
   db: Kysely<Database>,
-  table: 'projects' | 'tasks' | 'comments',
+  table: 'projects' | 'tasks' | 'comments' | 'webhooks',
   id: string,
 ): Promise<string | undefined> {
   const row = await db
     .selectFrom(table)
     .select('workspace_id')
     .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.workspace_id;
+}
+
+/** The workspace of a webhook delivery (through its endpoint), or undefined. */
+export async function workspaceIdOfDelivery(
+  db: Kysely<Database>,
+  deliveryId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('webhook_deliveries')
+    .innerJoin('webhooks', 'webhooks.id', 'webhook_deliveries.webhook_id')
+    .select('webhooks.workspace_id')
+    .where('webhook_deliveries.id', '=', deliveryId)
     .executeTakeFirst();
   return row?.workspace_id;
 }

@@ -202,6 +202,7 @@ describe('comments.create', () => {
       commentId: comment.id,
       taskId,
       excerpt: `${'a'.repeat(199)}👍`,
+      comment,
     });
   });
 
@@ -299,6 +300,7 @@ describe('comments.update', () => {
       commentId: comment.id,
       taskId,
       excerpt: 'first',
+      comment: edited,
     });
   });
 
@@ -364,6 +366,7 @@ describe('comments.delete', () => {
       taskId,
       authorId: member.user.id,
       excerpt: 'oops',
+      comment,
     });
   });
 

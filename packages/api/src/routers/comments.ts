@@ -2,12 +2,11 @@ import { type Database, isoNow, type Kysely, newId } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Actor } from '../access.js';
-import { type ActivityType, recordActivity } from '../activity.js';
+import { type ActivityType, recordActivity, writeInWorkspace } from '../activity.js';
 import { zPageDirection } from '../cursor.js';
 import { locate } from '../locate.js';
 import { commentOutput, commentPageOutput, okOutput } from '../outputs.js';
 import {
-  type CommentView,
   deleteComment,
   getComment,
   insertComment,
@@ -81,12 +80,11 @@ export const commentsRouter = {
   create: workspaceProcedure('member', locate.task)
     .input(z.object({ taskId: zId, body: zBody }).strict())
     .output(commentOutput)
-    .mutation(({ ctx, input }) =>
-      ctx.db.transaction().execute(async (trx): Promise<CommentView> => {
-        const workspaceId = ctx.workspace.id;
+    .mutation(({ ctx, input }) => {
+      const workspaceId = ctx.workspace.id;
+      return writeInWorkspace(ctx.db, workspaceId, ctx.now, async (trx, now) => {
         const task = await taskOf(trx, workspaceId, input.taskId);
         const id = newId();
-        const now = ctx.now();
         await insertComment(trx, {
           id,
           workspaceId,
@@ -95,6 +93,7 @@ export const commentsRouter = {
           body: input.body,
           at: isoNow(now),
         });
+        const comment = await reload(trx, workspaceId, id);
         await recordCommentEvent(
           trx,
           {
@@ -102,13 +101,13 @@ export const commentsRouter = {
             actor: ctx.actor,
             type: 'comment.created',
             task,
-            data: { commentId: id, excerpt: excerpt(input.body) },
+            data: { commentId: id, excerpt: excerpt(input.body), comment },
           },
           now,
         );
-        return reload(trx, workspaceId, id);
-      }),
-    ),
+        return comment;
+      });
+    }),
 
   list: workspaceProcedure('viewer', locate.task)
     .input(
@@ -129,23 +128,23 @@ export const commentsRouter = {
   update: workspaceProcedure('member', locate.comment)
     .input(z.object({ commentId: zId, body: zBody }).strict())
     .output(commentOutput)
-    .mutation(({ ctx, input }) =>
-      ctx.db.transaction().execute(async (trx): Promise<CommentView> => {
-        const workspaceId = ctx.workspace.id;
+    .mutation(({ ctx, input }) => {
+      const workspaceId = ctx.workspace.id;
+      return writeInWorkspace(ctx.db, workspaceId, ctx.now, async (trx, now) => {
         const comment = await reload(trx, workspaceId, input.commentId);
         if (comment.authorId !== ctx.actor.userId) {
           throw new TRPCError({ code: 'FORBIDDEN', message: 'Only its author can edit a comment' });
         }
         // Nothing changed, so nothing to record.
         if (comment.body === input.body) return comment;
-        const now = ctx.now();
         // `edited` is updated_at ≠ created_at, so an edit must move it forward even within
         // the millisecond the comment was posted in (or under a clock that stepped back).
-        const updatedAt = isoNow(
-          new Date(Math.max(now.getTime(), Date.parse(comment.createdAt) + 1)),
-        );
+        // The entry takes that time too: later entries' times start from it.
+        const editedAt = new Date(Math.max(now.getTime(), Date.parse(comment.createdAt) + 1));
+        const updatedAt = isoNow(editedAt);
         await updateCommentBody(trx, workspaceId, comment.id, input.body, updatedAt);
         const task = await taskOf(trx, workspaceId, comment.taskId);
+        const edited = await reload(trx, workspaceId, comment.id);
         await recordCommentEvent(
           trx,
           {
@@ -153,19 +152,19 @@ export const commentsRouter = {
             actor: ctx.actor,
             type: 'comment.updated',
             task,
-            data: { commentId: comment.id, excerpt: excerpt(input.body) },
+            data: { commentId: comment.id, excerpt: excerpt(input.body), comment: edited },
           },
-          now,
+          editedAt,
         );
-        return reload(trx, workspaceId, comment.id);
-      }),
-    ),
+        return edited;
+      });
+    }),
 
   delete: workspaceProcedure('member', locate.comment)
     .input(z.object({ commentId: zId }).strict())
     .output(okOutput)
     .mutation(({ ctx, input }) =>
-      ctx.db.transaction().execute(async (trx) => {
+      writeInWorkspace(ctx.db, ctx.workspace.id, ctx.now, async (trx, now) => {
         const workspaceId = ctx.workspace.id;
         const comment = await reload(trx, workspaceId, input.commentId);
         const isAuthor = comment.authorId === ctx.actor.userId;
@@ -188,9 +187,10 @@ export const commentsRouter = {
               commentId: comment.id,
               authorId: comment.authorId,
               excerpt: excerpt(comment.body),
+              comment,
             },
           },
-          ctx.now(),
+          now,
         );
         return { ok: true as const };
       }),

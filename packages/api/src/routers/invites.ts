@@ -9,8 +9,9 @@ import { isoNow, isUniqueViolation, type Role } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Actor } from '../access.js';
-import { recordActivity } from '../activity.js';
+import { lockWorkspaceForWrite, recordActivity } from '../activity.js';
 import { inviteCreatedOutput, inviteOutput, membershipOutput, okOutput } from '../outputs.js';
+import { lockWorkspace } from '../queries/activity.js';
 import {
   consumeInvite,
   deletePendingInvite,
@@ -18,7 +19,7 @@ import {
   listPendingInvites,
   replacePendingInvite,
 } from '../queries/invites.js';
-import { getMember, insertMembership, isMemberByEmail, lockWorkspace } from '../queries/members.js';
+import { getMember, insertMembership, isMemberByEmail } from '../queries/members.js';
 import { enforceRateLimits } from '../rate-limits.js';
 import { roleAtLeast } from '../roles.js';
 import { zEmail, zId, zRole } from '../schemas.js';
@@ -114,8 +115,9 @@ export const invitesRouter = {
           });
         }
         // Member changes take the workspace lock too: the inviter's role read below is the
-        // one in force until this commits, not one a concurrent removal is replacing.
-        await lockWorkspace(trx, invite.workspace_id);
+        // one in force until this commits, not one a concurrent removal is replacing. The
+        // time of joining is taken under it (see lockWorkspaceForWrite).
+        const at = await lockWorkspaceForWrite(trx, invite.workspace_id, ctx.now);
         // An invite carries its inviter's authority, so it must not outlive it: an admin
         // who was removed or demoted could otherwise still make someone an admin.
         const inviter =
@@ -129,7 +131,7 @@ export const invitesRouter = {
           await deletePendingInvite(trx, invite.workspace_id, invite.id);
           return { withdrawn: true as const };
         }
-        const joinedAt = isoNow(now);
+        const joinedAt = isoNow(at);
         if (!(await consumeInvite(trx, invite.id, ctx.user.id, joinedAt))) {
           throw inviteNotFound('This invite has already been used');
         }
@@ -153,9 +155,20 @@ export const invitesRouter = {
             workspaceId: invite.workspace_id,
             actor,
             type: 'member.joined',
-            data: { userId: ctx.user.id, name: ctx.user.name, role: invite.role },
+            data: {
+              userId: ctx.user.id,
+              name: ctx.user.name,
+              role: invite.role,
+              member: {
+                userId: ctx.user.id,
+                name: ctx.user.name,
+                email: ctx.user.email,
+                role: invite.role,
+                joinedAt,
+              },
+            },
           },
-          now,
+          at,
         );
         return {
           withdrawn: false as const,

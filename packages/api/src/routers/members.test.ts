@@ -466,7 +466,18 @@ describe('membership changes in the activity log', () => {
       {
         type: 'member.joined',
         actor_id: guest.user.id,
-        data: { userId: guest.user.id, name: 'Gus Guest', role: 'viewer' },
+        data: {
+          userId: guest.user.id,
+          name: 'Gus Guest',
+          role: 'viewer',
+          member: {
+            userId: guest.user.id,
+            name: guest.user.name,
+            email: guest.email,
+            role: 'viewer',
+            joinedAt: expect.any(String),
+          },
+        },
       },
       {
         type: 'member.role_changed',
@@ -475,17 +486,46 @@ describe('membership changes in the activity log', () => {
           userId: guest.user.id,
           name: 'Gus Guest',
           changes: { role: { from: 'viewer', to: 'member' } },
+          member: {
+            userId: guest.user.id,
+            name: guest.user.name,
+            email: guest.email,
+            role: 'member',
+            joinedAt: expect.any(String),
+          },
         },
       },
       {
         type: 'member.removed',
         actor_id: owner.user.id,
-        data: { userId: member.user.id, name: 'Mia Member', role: 'member' },
+        data: {
+          userId: member.user.id,
+          name: 'Mia Member',
+          role: 'member',
+          member: {
+            userId: member.user.id,
+            name: member.user.name,
+            email: member.email,
+            role: 'member',
+            joinedAt: expect.any(String),
+          },
+        },
       },
       {
         type: 'member.left',
         actor_id: viewer.user.id,
-        data: { userId: viewer.user.id, name: 'Vic Viewer', role: 'viewer' },
+        data: {
+          userId: viewer.user.id,
+          name: 'Vic Viewer',
+          role: 'viewer',
+          member: {
+            userId: viewer.user.id,
+            name: viewer.user.name,
+            email: viewer.email,
+            role: 'viewer',
+            joinedAt: expect.any(String),
+          },
+        },
       },
     ]);
   });

@@ -3,13 +3,12 @@ import type { Database, Kysely, Role } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Actor } from '../access.js';
-import { recordActivity } from '../activity.js';
+import { type Clock, recordActivity, writeInWorkspace } from '../activity.js';
 import { memberOutput, okOutput } from '../outputs.js';
 import {
   deleteMembership,
   getMember,
   listMembers,
-  lockWorkspace,
   type MemberView,
   otherOwnerCount,
   setMemberRole,
@@ -90,19 +89,21 @@ async function revokeTokensOfDemoted(
 /** Removes a membership under the same rules as a role change to "nothing". */
 async function removeMember(
   db: Kysely<Database>,
-  by: { actor: Actor; role: Role; now: Date },
+  caller: { actor: Actor; role: Role; clock: Clock },
   workspaceId: string,
   userId: string,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await lockWorkspace(trx, workspaceId);
+  // The workspace's lock also makes member changes take turns: two owners demoting each
+  // other at once cannot both pass the last-owner check.
+  await writeInWorkspace(db, workspaceId, caller.clock, async (trx, now) => {
+    const by = { ...caller, now };
     const target = await getMember(trx, workspaceId, userId);
     if (!target) throw memberNotFound();
     await guardMemberChange(trx, workspaceId, by.role, target, null);
     await deleteMembership(trx, workspaceId, userId);
     const left = userId === by.actor.userId;
     const type = left ? 'member.left' : 'member.removed';
-    const data = { userId, name: target.name, role: target.role };
+    const data = { userId, name: target.name, role: target.role, member: target };
     await recordActivity(trx, { workspaceId, actor: by.actor, type, data }, by.now);
     const reason = left ? 'creator_left' : 'creator_removed';
     await revokeTokensOfDemoted(trx, by, workspaceId, target, null, reason);
@@ -119,14 +120,13 @@ export const membersRouter = {
     .input(memberInput.extend({ role: zRole }).strict())
     .output(memberOutput)
     .mutation(({ ctx, input }) =>
-      ctx.db.transaction().execute(async (trx): Promise<MemberView> => {
-        await lockWorkspace(trx, ctx.workspace.id);
+      writeInWorkspace(ctx.db, ctx.workspace.id, ctx.now, async (trx, now): Promise<MemberView> => {
         const target = await getMember(trx, ctx.workspace.id, input.userId);
         if (!target) throw memberNotFound();
         await guardMemberChange(trx, ctx.workspace.id, ctx.workspace.role, target, input.role);
         await setMemberRole(trx, ctx.workspace.id, input.userId, input.role);
         if (target.role !== input.role) {
-          const by = { actor: ctx.actor, now: ctx.now() };
+          const by = { actor: ctx.actor, now };
           await recordActivity(
             trx,
             {
@@ -137,6 +137,7 @@ export const membersRouter = {
                 userId: target.userId,
                 name: target.name,
                 changes: { role: { from: target.role, to: input.role } },
+                member: { ...target, role: input.role },
               },
             },
             by.now,
@@ -152,7 +153,7 @@ export const membersRouter = {
     .input(memberInput.strict())
     .output(okOutput)
     .mutation(async ({ ctx, input }) => {
-      const by = { actor: ctx.actor, role: ctx.workspace.role, now: ctx.now() };
+      const by = { actor: ctx.actor, role: ctx.workspace.role, clock: ctx.now };
       await removeMember(ctx.db, by, ctx.workspace.id, input.userId);
       return { ok: true as const };
     }),
@@ -161,7 +162,7 @@ export const membersRouter = {
     .input(workspaceInput.strict())
     .output(okOutput)
     .mutation(async ({ ctx }) => {
-      const by = { actor: ctx.actor, role: ctx.workspace.role, now: ctx.now() };
+      const by = { actor: ctx.actor, role: ctx.workspace.role, clock: ctx.now };
       await removeMember(ctx.db, by, ctx.workspace.id, ctx.user.id);
       return { ok: true as const };
     }),

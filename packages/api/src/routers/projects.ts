@@ -2,7 +2,7 @@ import { type Database, isoNow, isUniqueViolation, type Kysely, newId } from '@t
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Actor } from '../access.js';
-import { type ActivityType, changedFields, recordActivity } from '../activity.js';
+import { type ActivityType, changedFields, recordActivity, writeInWorkspace } from '../activity.js';
 import { locate } from '../locate.js';
 import { projectOutput } from '../outputs.js';
 import {
@@ -56,27 +56,26 @@ export const projectsRouter = {
     .input(workspaceInput.extend({ name: zName, key: zProjectKey }).strict())
     .output(projectOutput)
     .mutation(async ({ ctx, input }): Promise<ProjectView> => {
-      const by = { actor: ctx.actor, at: ctx.now() };
-      const at = isoNow(by.at);
-      const project: ProjectView = {
-        id: newId(),
-        workspaceId: ctx.workspace.id,
-        key: input.key,
-        name: input.name,
-        archivedAt: null,
-        createdAt: at,
-        updatedAt: at,
-      };
       try {
-        await ctx.db.transaction().execute(async (trx) => {
+        return await writeInWorkspace(ctx.db, ctx.workspace.id, ctx.now, async (trx, time) => {
+          const at = isoNow(time);
+          const project: ProjectView = {
+            id: newId(),
+            workspaceId: ctx.workspace.id,
+            key: input.key,
+            name: input.name,
+            archivedAt: null,
+            createdAt: at,
+            updatedAt: at,
+          };
           await insertProject(trx, project);
-          await recordProjectEvent(trx, by, 'project.created', project);
+          await recordProjectEvent(trx, { actor: ctx.actor, at: time }, 'project.created', project);
+          return project;
         });
       } catch (error) {
         // The unique index decides a race between two creates of the same key.
         throw isUniqueViolation(error) ? keyTaken(input.key) : error;
       }
-      return project;
     }),
 
   list: workspaceProcedure('viewer')
@@ -95,9 +94,9 @@ export const projectsRouter = {
     .input(projectInput.extend({ name: zName.optional() }).strict())
     .output(projectOutput)
     .mutation(({ ctx, input }) => {
-      const by = { actor: ctx.actor, at: ctx.now() };
       const workspaceId = ctx.workspace.id;
-      return ctx.db.transaction().execute(async (trx): Promise<ProjectView> => {
+      return writeInWorkspace(ctx.db, workspaceId, ctx.now, async (trx, at) => {
+        const by = { actor: ctx.actor, at };
         const before = await lockAndLoadProject(trx, workspaceId, input.projectId);
         if (input.name === undefined || input.name === before.name) return before;
         const project = { ...before, name: input.name, updatedAt: isoNow(by.at) };
@@ -117,9 +116,9 @@ export const projectsRouter = {
     .input(projectInput.strict())
     .output(projectOutput)
     .mutation(({ ctx, input }) => {
-      const by = { actor: ctx.actor, at: ctx.now() };
       const workspaceId = ctx.workspace.id;
-      return ctx.db.transaction().execute(async (trx): Promise<ProjectView> => {
+      return writeInWorkspace(ctx.db, workspaceId, ctx.now, async (trx, time) => {
+        const by = { actor: ctx.actor, at: time };
         const before = await lockAndLoadProject(trx, workspaceId, input.projectId);
         if (before.archivedAt !== null) return before;
         const at = isoNow(by.at);

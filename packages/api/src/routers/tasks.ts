@@ -2,7 +2,7 @@ import { type Database, isoNow, type Kysely, newId, TASK_STATUSES } from '@trell
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Actor } from '../access.js';
-import { changedFields, recordActivity } from '../activity.js';
+import { changedFields, recordActivity, writeInWorkspace } from '../activity.js';
 import { fieldError } from '../errors.js';
 import { locate } from '../locate.js';
 import { okOutput, taskOutput } from '../outputs.js';
@@ -45,7 +45,10 @@ const staleVersion = (task: TaskView, expectedVersion: number) =>
     message: `Task ${task.key} was changed by someone else since version ${expectedVersion}; reload it and try again`,
   });
 
-/** Who makes a change, and when (one time for the rows and the log entry). */
+/**
+ * Who makes a change, and when: one time for the rows and the log entry, taken under the
+ * workspace's write lock (writeInWorkspace).
+ */
 interface By {
   actor: Actor;
   at: Date;
@@ -119,10 +122,10 @@ export const tasksRouter = {
     .output(taskOutput)
     .mutation(({ ctx, input }) => {
       const workspaceId = ctx.workspace.id;
-      const by: By = { actor: ctx.actor, at: ctx.now() };
       const { projectId, assigneeId } = input;
-      return ctx.db.transaction().execute(async (trx): Promise<TaskView> => {
-        // First statement: it takes the write lock, so the number is ours alone.
+      return writeInWorkspace(ctx.db, workspaceId, ctx.now, async (trx, at): Promise<TaskView> => {
+        const by: By = { actor: ctx.actor, at };
+        // Under the workspace's lock the project's next number is ours alone.
         const project = await allocateTaskNumber(trx, workspaceId, projectId);
         if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: 'Project not found' });
         if (project.archivedAt !== null) {
@@ -172,9 +175,9 @@ export const tasksRouter = {
     .output(taskOutput)
     .mutation(({ ctx, input }) => {
       const workspaceId = ctx.workspace.id;
-      const by: By = { actor: ctx.actor, at: ctx.now() };
       const { taskId, expectedVersion } = input;
-      return ctx.db.transaction().execute(async (trx): Promise<TaskView> => {
+      return writeInWorkspace(ctx.db, workspaceId, ctx.now, async (trx, at): Promise<TaskView> => {
+        const by: By = { actor: ctx.actor, at };
         if (!(await lockTask(trx, workspaceId, taskId, expectedVersion))) {
           throw staleVersion(await loadTask(trx, workspaceId, taskId), expectedVersion);
         }
@@ -201,9 +204,9 @@ export const tasksRouter = {
     .output(okOutput)
     .mutation(async ({ ctx, input }) => {
       const workspaceId = ctx.workspace.id;
-      const by: By = { actor: ctx.actor, at: ctx.now() };
       const { taskId } = input;
-      await ctx.db.transaction().execute(async (trx) => {
+      await writeInWorkspace(ctx.db, workspaceId, ctx.now, async (trx, at) => {
+        const by: By = { actor: ctx.actor, at };
         if (!(await lockTask(trx, workspaceId, taskId))) throw taskNotFound();
         const task = await loadTask(trx, workspaceId, taskId);
         await deleteTask(trx, workspaceId, taskId);

@@ -4,12 +4,14 @@ import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { type ApiConfig, createContext, type RequestInfo } from '../context.js';
 import { createCaller } from '../root.js';
+import { testWebhookSettings } from './webhook-settings.js';
 
 /** The deployment settings tests run with: plain-HTTP localhost, no extra origins. */
 export const testConfig: ApiConfig = {
   secureCookies: false,
   trustedOrigins: [],
   publicUrl: 'http://localhost:3000',
+  webhooks: testWebhookSettings,
 };
 let counter = 0;
 

@@ -5,9 +5,13 @@ import { createApiToken, createSession, invalidateSession } from '@trellis/auth'
 import { isoNow, newId } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll } from 'vitest';
+import { recordActivity } from '../activity.js';
+import { insertDelivery, insertWebhook } from '../queries/webhooks.js';
 import { appRouter } from '../root.js';
+import { newWebhookSecret } from '../webhooks/signing.js';
 import { createHarness, type Harness } from './harness.js';
 import type { Caller, Fixture, Outcome } from './permission-table.js';
+import { CLOSED_URL } from './webhook-settings.js';
 
 export type Api = ReturnType<Harness['as']>;
 type Person = Awaited<ReturnType<Harness['signUpUser']>>;
@@ -198,6 +202,7 @@ export function matrixCells() {
     if (lastSpareSessionId) await invalidateSession(harness.db, lastSpareSessionId);
     const spareSession = await createSession(harness.db, people.owner.user.id);
     lastSpareSessionId = spareSession.session.id;
+    const hook = await createWebhookWithDelivery(workspaceId, projectId, now);
     return {
       workspaceId,
       victimId: people.victim.user.id,
@@ -211,7 +216,61 @@ export function matrixCells() {
       projectId,
       taskId,
       commentId,
+      ...hook,
     };
+  }
+
+  /** An endpoint (to a closed port) with one failed delivery of the workspace's one entry. */
+  async function createWebhookWithDelivery(workspaceId: string, projectId: string, now: string) {
+    const entry = await recordActivity(
+      harness.db,
+      {
+        workspaceId,
+        actor: null,
+        type: 'project.created',
+        projectId,
+        data: {
+          project: {
+            id: projectId,
+            workspaceId,
+            key: 'MTX',
+            name: 'Matrix',
+            archivedAt: null,
+            createdAt: now,
+            updatedAt: now,
+          },
+        },
+      },
+      new Date(now),
+    );
+    const webhookId = newId();
+    await insertWebhook(harness.db, {
+      id: webhookId,
+      workspaceId,
+      url: CLOSED_URL,
+      description: '',
+      events: null,
+      secret: newWebhookSecret(),
+      createdBy: people.owner.user.id,
+      at: now,
+    });
+    const deliveryId = newId();
+    await insertDelivery(harness.db, {
+      id: deliveryId,
+      webhook_id: webhookId,
+      event_id: entry.id,
+      event_type: 'project.created',
+      position: entry.workspaceSeq,
+      attempt: 1,
+      trigger: 'event',
+      outcome: 'failed',
+      status_code: null,
+      latency_ms: 1,
+      error: 'connection refused',
+      response_excerpt: null,
+      created_at: now,
+    });
+    return { webhookId, deliveryId, eventId: entry.id };
   }
 
   /** The fixture's project, task and comment (the search index follows by trigger). */

@@ -51,6 +51,11 @@ export interface Fixture {
    * so the owner and admins are refused; deleting it is open to the author and admins.
    */
   commentId: string;
+  /** A webhook endpoint (to a closed port), with one failed delivery of `eventId`. */
+  webhookId: string;
+  deliveryId: string;
+  /** The workspace's one log entry (its creation of the project). */
+  eventId: string;
 }
 
 export interface Row<I> {
@@ -111,6 +116,7 @@ export const inWorkspace = (f: Fixture) => ({ workspaceId: f.workspaceId });
 export const inProject = (f: Fixture) => ({ projectId: f.projectId });
 export const onTask = (f: Fixture) => ({ taskId: f.taskId });
 export const onComment = (f: Fixture) => ({ commentId: f.commentId });
+export const onWebhook = (f: Fixture) => ({ webhookId: f.webhookId });
 export const noInput = () => undefined;
 
 /** Every procedure path of a router record, spelled 'members.invite'. */

@@ -5,6 +5,8 @@ import {
   createClient,
   isTrellisError,
   type RouterOutputs,
+  type TrellisWebhookEvent,
+  verifyWebhook,
   withIdempotencyKey,
 } from '@trellis/client';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
@@ -52,4 +54,11 @@ export async function wrong(workspaceId: string) {
   const title: number = page.items[0]?.title ?? 0; // expect-error: titles are strings
   const code: 'TEAPOT' = isTrellisError(page) ? page.code : 'TEAPOT'; // expect-error: not a code
   return [title, code];
+}
+
+export function received(secret: string, headers: Record<string, string>, body: string) {
+  const event: TrellisWebhookEvent = verifyWebhook(secret, headers, body);
+  if (event.type === 'task.updated') return `${event.data.key}: ${Object.keys(event.changes)}`;
+  if (event.type === 'task.created') return event.changes; // expect-error: only updates carry changes
+  return event.type;
 }

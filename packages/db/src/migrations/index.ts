@@ -7,6 +7,8 @@ import * as m0005 from './0005_stats_indexes.js';
 import * as m0006 from './0006_idempotency.js';
 import * as m0007 from './0007_accounts.js';
 import * as m0008 from './0008_workspace_event_seq.js';
+import * as m0009 from './0009_webhooks.js';
+import * as m0010 from './0010_stream_leases.js';
 
 /**
  * Every migration in order. Listed by hand rather than read from disk so that the same
@@ -21,4 +23,6 @@ export const migrations: Record<string, Migration> = {
   '0006_idempotency': m0006,
   '0007_accounts': m0007,
   '0008_workspace_event_seq': m0008,
+  '0009_webhooks': m0009,
+  '0010_stream_leases': m0010,
 };
