@@ -233,7 +233,20 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
       failing_since: failingSince,
       next_attempt_at: isoNow(new Date(next)),
     });
+    // This process looks again when the retry is due, not at the next poll after it (the
+    // lease is released by then: `serve` lets go right after this returns).
+    const retry = setTimeout(
+      () => {
+        retryTimers.delete(retry);
+        wake();
+      },
+      Math.max(0, next - now.getTime()) + 1,
+    ).unref();
+    retryTimers.add(retry);
   }
+
+  /** Wake-ups at the retries this process scheduled. */
+  const retryTimers = new Set<NodeJS.Timeout>();
 
   const wake = () => {
     if (!closed) void claim();
@@ -247,6 +260,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     async close() {
       closed = true;
       clearInterval(timer);
+      for (const retry of retryTimers) clearTimeout(retry);
       unlisten();
       // A claim in flight may still start serves (they stop at once, releasing their
       // leases): wait for it first, so that nothing touches the database after close.
