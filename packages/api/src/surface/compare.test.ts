@@ -240,3 +240,50 @@ describe('outputs', () => {
     ]);
   });
 });
+
+describe('unions told apart by type (events)', () => {
+  const event = <const T extends string>(type: T) =>
+    z.object({ type: z.literal(type), data: z.object({ id: z.string() }) });
+  const feed = (types: [string, string, ...string[]]) => ({
+    list: returns(
+      z.discriminatedUnion(
+        'type',
+        types.map(event) as [ReturnType<typeof event>, ReturnType<typeof event>],
+      ),
+    ),
+  });
+
+  it('a new event type in an output is additive: clients ignore types they do not know', () => {
+    expect(
+      changes(
+        feed(['task.created', 'task.deleted']),
+        feed(['task.created', 'task.deleted', 'task.moved']),
+      ),
+    ).toEqual([
+      'list output: type "task.moved" added (clients ignore types they do not know) (additive: added)',
+    ]);
+  });
+
+  it('a removed event type is a narrower output, as before', () => {
+    const [line] = changes(
+      feed(['task.created', 'task.deleted', 'task.moved']),
+      feed(['task.created', 'task.deleted']),
+    );
+    expect(line).toMatch(/^list output: alternative .* removed \(additive: narrowed\)$/);
+  });
+
+  it('a new branch of a union told apart by another field stays breaking', () => {
+    const kinds = (names: [string, string, ...string[]]) => ({
+      get: returns(
+        z.union(
+          names.map((kind) => z.object({ kind: z.literal(kind) })) as unknown as [
+            z.ZodType,
+            z.ZodType,
+          ],
+        ),
+      ),
+    });
+    const [line] = changes(kinds(['a', 'b']), kinds(['a', 'b', 'c']));
+    expect(line).toMatch(/^get output: alternative .* added \(breaking: widened\)$/);
+  });
+});

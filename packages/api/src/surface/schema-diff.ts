@@ -271,13 +271,26 @@ function diffUnion(diff: Diff, from: JsonSchema[], to: JsonSchema[], at: string)
       effect: 'narrowed',
     });
   }
+  // A union told apart by `type` in every branch (the events) is open by contract: clients
+  // ignore types they do not know (docs/api.md), so a new type is an addition, not a
+  // wider value old clients could misread.
+  const openByType = [...from, ...to].every((branch) => typeTag(branch) !== undefined);
   for (const branch of added) {
-    diff.found.push({
-      location: at,
-      detail: `alternative ${describe(branch)} added`,
-      effect: 'widened',
-    });
+    diff.found.push(
+      openByType
+        ? {
+            location: at,
+            detail: `type ${show(typeTag(branch) ?? null)} added (clients ignore types they do not know)`,
+            effect: 'added',
+          }
+        : { location: at, detail: `alternative ${describe(branch)} added`, effect: 'widened' },
+    );
   }
+}
+
+/** The constant `type` of an object branch, when it has one. */
+function typeTag(schema: JsonSchema): JsonValue | undefined {
+  return asObject(asObject(schema.properties).type).const;
 }
 
 function branches(schema: JsonSchema): JsonSchema[] {
