@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { paths } from './paths.js';
-import type { RunResults } from './results.js';
 
-// docs/performance.md is prose written by people plus one generated section per mode,
-// between markers; a run replaces only its own section.
+// docs/performance.md is prose written by people plus generated sections between markers:
+// one per mode, and one for the webhook row; a run replaces only the sections it measured.
 
 const TEMPLATE = `# Performance
 
@@ -24,19 +23,26 @@ Generated sections below are rewritten by \`pnpm bench\`; everything else is wri
 
 <!-- bench:workers -->
 <!-- /bench:workers -->
+
+## Webhooks (\`pnpm bench --only webhooks\`)
+
+<!-- bench:webhooks -->
+<!-- /bench:webhooks -->
 `;
 
-/** Replaces the run's mode section of docs/performance.md with `markdown`. */
-export function updateDoc(results: RunResults, markdown: string): void {
-  const text = existsSync(paths.doc) ? readFileSync(paths.doc, 'utf8') : TEMPLATE;
-  const open = `<!-- bench:${results.mode} -->`;
-  const close = `<!-- /bench:${results.mode} -->`;
-  const start = text.indexOf(open);
-  const end = text.indexOf(close);
-  if (start === -1 || end < start) {
-    throw new Error(`${paths.doc} has no ${open} … ${close} section to fill`);
+/** Replaces each named section of docs/performance.md (`bench:<name>`) with its markdown. */
+export function updateDoc(sections: Record<string, string>): void {
+  let text = existsSync(paths.doc) ? readFileSync(paths.doc, 'utf8') : TEMPLATE;
+  for (const [name, markdown] of Object.entries(sections)) {
+    const open = `<!-- bench:${name} -->`;
+    const close = `<!-- /bench:${name} -->`;
+    const start = text.indexOf(open);
+    const end = text.indexOf(close);
+    if (start === -1 || end < start) {
+      throw new Error(`${paths.doc} has no ${open} … ${close} section to fill`);
+    }
+    text = `${text.slice(0, start + open.length)}\n${markdown}\n${text.slice(end)}`;
   }
-  const before = text.slice(0, start + open.length);
   mkdirSync(dirname(paths.doc), { recursive: true });
-  writeFileSync(paths.doc, `${before}\n${markdown}\n${text.slice(end)}`);
+  writeFileSync(paths.doc, text);
 }

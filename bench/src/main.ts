@@ -12,7 +12,8 @@ import { type Options, parseOptions, USAGE, UsageError } from './options.js';
 import { paths } from './paths.js';
 import { busyShare } from './proc.js';
 import { progress } from './progress.js';
-import { renderRun } from './report.js';
+import { startReceiver } from './receiver.js';
+import { renderRun, renderSections } from './report.js';
 import {
   type Comparison,
   type RunResults,
@@ -23,8 +24,15 @@ import {
 } from './results.js';
 import { seededDatabase } from './seed.js';
 import { type RunningServer, type ServerKind, startServer } from './servers.js';
-import { checkDefault, checkScale, checkWorkers } from './targets.js';
+import { checkDefault, checkScale, checkWebhooks, checkWorkers } from './targets.js';
+import { loopbackCert } from './tls.js';
 import { verifySameAnswers } from './verify.js';
+import {
+  measureWebhooks,
+  WEBHOOKS_WORKLOAD,
+  type WebhookMeasurement,
+  webhookSettings,
+} from './webhooks.js';
 import {
   buildWorkloads,
   collectCursors,
@@ -47,9 +55,14 @@ async function cleanUp() {
   }
 }
 
-async function start(kind: ServerKind, file: string, workers = 1): Promise<RunningServer> {
+async function start(
+  kind: ServerKind,
+  file: string,
+  workers = 1,
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
   progress(`starting ${kind}${workers > 1 ? ` with ${workers} workers` : ''}…`);
-  const server = await startServer(kind, file, { workers });
+  const server = await startServer(kind, file, { workers, env });
   cleanups.push(() => server.stop());
   progress(`${kind} answered /healthz ${server.coldStartMs.toFixed(0)} ms after spawn`);
   return server;
@@ -101,8 +114,26 @@ async function prepareLoad(
   return { workloads, settings };
 }
 
+/** Whether `--only` leaves any of the comparison's workloads (all when it is empty). */
+const comparesAny = (options: Options) =>
+  options.only.length === 0 || options.only.some((name) => name !== WEBHOOKS_WORKLOAD);
+const measuresWebhooks = (options: Options) =>
+  options.only.length === 0 || options.only.includes(WEBHOOKS_WORKLOAD);
+
 async function runComparison(options: Options, dir: string): Promise<Partial<RunResults>> {
   const db = await workingDatabase(options, options.tasks, dir);
+  const results: Partial<RunResults> = {
+    seed: { tasks: options.tasks, seconds: db.seedSeconds },
+  };
+  if (comparesAny(options)) Object.assign(results, await compare(options, db));
+  if (measuresWebhooks(options)) results.webhooks = await runWebhooks(options, db, dir);
+  return results;
+}
+
+async function compare(
+  options: Options,
+  db: { file: string; fixture: Fixture },
+): Promise<Partial<RunResults>> {
   const trellis = await start('trellis', db.file);
   const baseline = await start('baseline', db.file);
   const { workloads: prepared, settings } = await prepareLoad(
@@ -130,7 +161,6 @@ async function runComparison(options: Options, dir: string): Promise<Partial<Run
   await baseline.stop();
   const coldStartMs = { trellis: trellis.coldStartMs, baseline: baseline.coldStartMs };
   return {
-    seed: { tasks: options.tasks, seconds: db.seedSeconds },
     coldStartMs,
     comparisons: comparisons.map(({ name, description, trellis, baseline, ratio }) => ({
       name,
@@ -141,6 +171,46 @@ async function runComparison(options: Options, dir: string): Promise<Partial<Run
     })),
     targets: checkDefault(comparisons, trellis.coldStartMs, options),
   };
+}
+
+/**
+ * The webhook row: Trellis alone, as in production (webhooks to https URLs only) but
+ * allowed to send to the bench's receiver on 127.0.0.1, whose certificate it is told to
+ * trust. In the smoke, an event that never arrives fails the run.
+ */
+async function runWebhooks(
+  options: Options,
+  db: { file: string; fixture: Fixture },
+  dir: string,
+): Promise<RunResults['webhooks']> {
+  const tls = loopbackCert(dir);
+  const receiver = await startReceiver(tls);
+  cleanups.push(() => receiver.close());
+  const server = await start('trellis', db.file, 1, {
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    NODE_EXTRA_CA_CERTS: tls.certFile,
+  });
+  const token = await signIn(server.url, db.fixture.email, DEMO_PASSWORD);
+  const bench = { server, receiver, token, fixture: db.fixture };
+  const warmupS = options.amount === null ? options.warmupS : 0;
+  const runs: WebhookMeasurement[] = [];
+  for (const setting of webhookSettings(options)) {
+    const run = await measureWebhooks(bench, setting, { warmupS });
+    runs.push(run);
+    progress(
+      `webhooks, ${setting.endpoints} × ${setting.rate}/s: ${run.events} events, lag p50 ` +
+        `${run.lag.p50Ms} ms, p99 ${run.lag.p99Ms} ms, ${run.lost} lost; server CPU ` +
+        `${run.serverCpuPerWriteMs} ms per write`,
+    );
+    if (options.mode === 'smoke' && run.lost > 0) {
+      throw new Error(
+        `webhooks: ${run.lost} of ${run.events + run.lost} events never reached the receiver`,
+      );
+    }
+  }
+  await server.stop();
+  await receiver.close();
+  return { runs, targets: checkWebhooks(runs) };
 }
 
 async function runScale(options: Options, dir: string): Promise<Partial<RunResults>> {
@@ -209,7 +279,8 @@ async function main(): Promise<void> {
       );
     }
   }
-  const unknown = options.only.filter((name) => !WORKLOAD_NAMES.some((known) => known === name));
+  const known: readonly string[] = [...WORKLOAD_NAMES, WEBHOOKS_WORKLOAD];
+  const unknown = options.only.filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new UsageError(`--only: no workload named ${unknown.join(', ')}`);
   const busy = await busyShare();
   if (busy > BUSY_SHARE) {
@@ -225,17 +296,24 @@ async function main(): Promise<void> {
   const measured = await run(options, dir);
   const results: RunResults = { ...header, targets: [], ...measured };
   // The smoke's counts say nothing about speed; judging targets on them would mislead.
-  if (options.mode === 'smoke') results.targets = [];
+  if (options.mode === 'smoke') {
+    results.targets = [];
+    if (results.webhooks) results.webhooks.targets = [];
+  }
   const markdown = renderRun(results);
   process.stdout.write(`\n${markdown}\n`);
   if (options.mode === 'smoke') {
-    process.stdout.write(
-      '\nsmoke: every workload answered on both servers (2xx, or 304 where it revalidates)\n',
-    );
+    const proven = [
+      ...(results.comparisons
+        ? ['every workload answered on both servers (2xx, or 304 where it revalidates)']
+        : []),
+      ...(results.webhooks ? ['every webhook event reached every endpoint, signed'] : []),
+    ];
+    process.stdout.write(`\nsmoke: ${proven.join('; ')}\n`);
     return;
   }
   const file = writeResults(results);
-  updateDoc(results, markdown);
+  updateDoc(renderSections(results));
   progress(`\nwrote ${file} and docs/performance.md`);
 }
 

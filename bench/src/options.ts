@@ -23,7 +23,9 @@ export const USAGE = `Usage: pnpm bench [options]
 Starts the production server on a seeded SQLite file and a plain Fastify baseline doing
 the same queries, drives both with autocannon and prints req/s, p50/p99 and RSS per
 workload with the ratio Trellis / baseline. Writes bench/results/<date>.json and the
-table in docs/performance.md.
+table in docs/performance.md. Then the webhook row (Trellis only): tasks.create at 50 and
+200 writes/s with 1 and 5 endpoints pointing at an https receiver in this process,
+reporting events/s, the lag from each write's answer to its event's arrival, and events lost.
 
 Options:
   --tasks N          tasks to seed (default 200000; at most 1000000)
@@ -31,10 +33,11 @@ Options:
   --warmup S         seconds of warm-up before each measurement (default 3)
   --connections N    concurrent connections (default 50)
   --only a,b         only these workloads (tasks.get, tasks.list, tasks.list.keyset,
-                     stats.overview, batch10, tasks.create)
+                     stats.overview, batch10, dashboard.poll, tasks.create, webhooks)
   --scale            tasks.list at 10k, 100k and 1M tasks (Trellis only)
   --workers N        the read workloads against 1 and N server processes
-  --smoke            25 requests per run on 2000 tasks: proves the pipeline works
+  --smoke            25 requests per run on 2000 tasks (25 writes per webhook setting, every
+                     event must arrive): proves the pipeline works
   --fresh            reseed instead of reusing the seeded files in bench/.cache
   -h, --help         show this help
 `;

@@ -52,8 +52,8 @@ export function sampleRss(pid: number, everyMs = 200): { stop(): RssPeak } {
   };
 }
 
-/** CPU time (user + system) used so far by a process tree, in clock ticks. */
-function cpuTicks(pid: number): number {
+/** CPU time (user + system) used so far by a process tree, in clock ticks (10 ms each). */
+export function cpuTicks(pid: number): number {
   return processTree(pid).reduce((sum, each) => {
     // Fields after the command name (which may hold spaces) start at ")": utime and stime
     // are the 12th and 13th of them.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Measurement } from './load.js';
 import type { Options } from './options.js';
 import { paths } from './paths.js';
+import type { WebhookMeasurement } from './webhooks.js';
 
 /** One workload against Trellis and the baseline. */
 export interface Comparison {
@@ -58,6 +59,8 @@ export interface RunResults {
   scale?: ScalePoint[];
   workers?: WorkerComparison[];
   targets: TargetCheck[];
+  /** The webhook row (Trellis only): each setting, and the targets judged on them. */
+  webhooks?: { runs: WebhookMeasurement[]; targets: TargetCheck[] };
 }
 
 function commitMeasured(): string {
@@ -98,10 +101,15 @@ export function runHeader(options: Options, argv: string[], busyAtStart: number)
   };
 }
 
-/** Writes bench/results/<date>[-mode].json and returns its path. */
+/**
+ * Writes bench/results/<date>[-mode].json (`-webhooks` for a run of the webhook row alone,
+ * so that it does not replace the day's comparison) and returns its path.
+ */
 export function writeResults(results: RunResults): string {
   mkdirSync(paths.results, { recursive: true });
-  const suffix = results.mode === 'default' ? '' : `-${results.mode}`;
+  const webhooksAlone = results.webhooks !== undefined && results.comparisons === undefined;
+  const mode = webhooksAlone ? 'webhooks' : results.mode;
+  const suffix = mode === 'default' ? '' : `-${mode}`;
   const file = join(paths.results, `${results.date}${suffix}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   return file;

@@ -82,12 +82,13 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 
 /**
  * Starts `node apps/server/dist/main.js` (Trellis) or `node bench/dist/baseline.js` on a
- * free loopback port against `databaseFile`, and waits for /healthz to answer 200.
+ * free loopback port against `databaseFile`, and waits for /healthz to answer 200. `env`
+ * adds to (or replaces) the production settings.
  */
 export async function startServer(
   kind: ServerKind,
   databaseFile: string,
-  { workers = 1 }: { workers?: number } = {},
+  { workers = 1, env: extra = {} }: { workers?: number; env?: Record<string, string> } = {},
 ): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -101,6 +102,7 @@ export async function startServer(
     MIGRATE_ON_START: 'true',
     COOKIE_SECURE: 'false',
     WORKERS: String(workers),
+    ...extra,
   };
   const script = kind === 'trellis' ? paths.serverMain : paths.baseline;
   const started = performance.now();

@@ -1,5 +1,6 @@
 import type { Measurement } from './load.js';
 import type { Comparison, ScalePoint, TargetCheck, WorkerComparison } from './results.js';
+import type { WebhookMeasurement } from './webhooks.js';
 
 /** The issue's targets. */
 export const TARGETS = {
@@ -110,5 +111,19 @@ export function checkWorkers(comparisons: WorkerComparison[], workers: number): 
       met: worst.ratio >= TARGETS.workersRatio,
     },
     rssCheck(comparisons.map((c) => c.many)),
+  ];
+}
+
+/** The webhook row's target: every write's event reached every endpoint. */
+export function checkWebhooks(runs: WebhookMeasurement[]): TargetCheck[] {
+  if (runs.length === 0) return [];
+  const lost = runs.reduce((sum, run) => sum + run.lost, 0);
+  const events = runs.reduce((sum, run) => sum + run.events + run.lost, 0);
+  return [
+    {
+      target: 'webhooks: no event lost (every write reaches every endpoint)',
+      measured: `${lost.toLocaleString('en-US')} of ${events.toLocaleString('en-US')} lost`,
+      met: lost === 0,
+    },
   ];
 }
