@@ -38,6 +38,7 @@ describe('loadConfig', () => {
         retrySchedule: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000],
         retryWindowMs: 3 * 24 * 60 * 60 * 1000,
         timeoutMs: 10_000,
+        concurrency: 16,
       },
       rateLimits: DEFAULT_RATE_LIMITS,
     });
@@ -50,12 +51,14 @@ describe('loadConfig', () => {
         WEBHOOK_RETRY_SCHEDULE: '0s, 250ms,1.5m,7d',
         WEBHOOK_RETRY_WINDOW: '12h',
         WEBHOOK_TIMEOUT_MS: '500',
+        WEBHOOK_CONCURRENCY: '3',
       }).webhooks,
     ).toEqual({
       allowPrivate: true,
       retrySchedule: [0, 250, 90_000, 7 * 24 * 60 * 60 * 1000],
       retryWindowMs: 12 * 60 * 60 * 1000,
       timeoutMs: 500,
+      concurrency: 3,
     });
     expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE: '1s' }).webhooks.retrySchedule).toEqual([1000]);
     expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: '0' }).webhooks.allowPrivate).toBe(false);
@@ -72,6 +75,8 @@ describe('loadConfig', () => {
       ['WEBHOOK_RETRY_WINDOW', '31d', /"31d" must be more than 0 and at most 30d/],
       ['WEBHOOK_TIMEOUT_MS', '50', /WEBHOOK_TIMEOUT_MS/],
       ['WEBHOOK_TIMEOUT_MS', '60001', /WEBHOOK_TIMEOUT_MS/],
+      ['WEBHOOK_CONCURRENCY', '0', /WEBHOOK_CONCURRENCY/],
+      ['WEBHOOK_CONCURRENCY', '257', /WEBHOOK_CONCURRENCY/],
     ] as const) {
       const load = () => loadConfig({ [name]: bad });
       expect(load).toThrow(ConfigError);

@@ -267,6 +267,8 @@ const envSchema = z
     WEBHOOK_RETRY_WINDOW: retryWindow,
     /** The deadline of one delivery, from the lookup to the answer's first 1 KB. */
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    /** Webhook endpoints one process sends to at once (each endpoint in order). */
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   })
   .superRefine((e, ctx) => {
     const pairs = [
@@ -343,6 +345,7 @@ const envSchema = z
       retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
       retryWindowMs: e.WEBHOOK_RETRY_WINDOW,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
     },
     /** Not read from the environment: the defaults suit every deployment we know of. */
     rateLimits: DEFAULT_RATE_LIMITS,

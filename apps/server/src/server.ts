@@ -102,6 +102,7 @@ export function buildServer(
     settings: webhooks,
     attempts: webhookAttempts,
     timeoutMs: config.webhooks.timeoutMs,
+    concurrency: config.webhooks.concurrency,
   });
   app.register(errorAnswers);
   // Requests no route matched: the dashboard's files and pages, or a JSON 404.

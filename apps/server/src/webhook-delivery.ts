@@ -13,6 +13,8 @@ export interface WebhookDeliveryOptions {
   attempts: WebhookAttemptCounts;
   /** WEBHOOK_TIMEOUT_MS: one attempt's deadline (claims outlast it). */
   timeoutMs: number;
+  /** WEBHOOK_CONCURRENCY: endpoints this process sends to at once. */
+  concurrency: number;
 }
 
 /**
@@ -31,7 +33,7 @@ export function leaseFor(timeoutMs: number): number {
  */
 export function webhookDelivery(
   app: FastifyInstance,
-  { db, now, settings, attempts, timeoutMs }: WebhookDeliveryOptions,
+  { db, now, settings, attempts, timeoutMs, concurrency }: WebhookDeliveryOptions,
   done: (error?: Error) => void,
 ): void {
   const worker = startWebhookWorker({
@@ -39,6 +41,7 @@ export function webhookDelivery(
     settings,
     clock: now,
     leaseMs: leaseFor(timeoutMs),
+    concurrency,
     onAttempt: (result) => attempts.add(result.delivered),
     onError: (error) => app.log.error({ err: error }, 'webhook delivery failed; retrying'),
   });

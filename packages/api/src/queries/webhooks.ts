@@ -6,7 +6,7 @@ import {
   type WebhookDeliveriesTable,
   type WebhooksTable,
 } from '@trellis/db';
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { z } from 'zod';
 import type { webhookDeliveryOutput, webhookOutput } from '../outputs.js';
 
@@ -297,7 +297,8 @@ export async function claimDueWebhooks(
         eb('webhooks.lease_expires_at', '<=', now),
       ]),
     )
-    .orderBy('webhooks.next_attempt_at')
+    // Never claimed, or released longest ago, first: endpoints take turns.
+    .orderBy(sql`webhooks.lease_expires_at asc nulls first`)
     .limit(claim.limit);
   if (dialectOf(db) === 'postgres') due = due.forUpdate('webhooks').skipLocked();
   return db

@@ -241,3 +241,22 @@ it('tries again, when woken, an event whose attempt could not be written down', 
   // Sent when its row could not be written (not taken as delivered), and again when woken.
   expect(idsOf(receiver.requests)).toEqual([id, id]);
 });
+
+it('lets endpoints take turns: a busy one cannot hold back another beyond one batch', async () => {
+  // The first endpoint's receiver takes a few ms per request, so its backlog lasts a while.
+  const team = await world.hooked({
+    respond: () => new Promise((resolve) => setTimeout(() => resolve(204), 3)),
+  });
+  await makeTasks(team, 150);
+  // One endpoint at a time, as when a process has more endpoints than its concurrency.
+  world.worker({ concurrency: 1 });
+  await team.receiver.received(1);
+  // While the first works through its backlog, a second endpoint gets an event.
+  const other = await world.receiver();
+  await team.owner.api.webhooks.create({ workspaceId: team.workspaceId, url: other.url });
+  await team.owner.api.tasks.create({ projectId: team.projectId, title: 'for both' });
+  await other.received(1);
+  // The first had at most one batch (100 events) before the second got its turn.
+  expect(team.receiver.requests.length).toBeLessThanOrEqual(100);
+  await team.receiver.received(151);
+});

@@ -137,17 +137,21 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     return (await renewLease(db, id, lease, until)) ?? null;
   }
 
+  // The release time stays as `lease_expires_at`: claims take the longest-released first.
   const release = (id: string, lease: string) =>
-    updateHeldWebhook(db, id, lease, { lease_owner: null, lease_expires_at: null });
+    updateHeldWebhook(db, id, lease, { lease_owner: null, lease_expires_at: isoNow(clock()) });
 
-  /** Sends an endpoint's events after its cursor until it is caught up or an event fails. */
+  /** Sends a batch of an endpoint's events after its cursor, until one fails. */
   async function serve(claimed: WebhookRow): Promise<void> {
     let row: WebhookRow | null = claimed;
     let cursor = Number(claimed.cursor);
     // Set by the claim's statement, so never null here.
     const lease = claimed.lease_owner ?? owner;
     try {
-      while (!closed && row) {
+      // One batch per claim: then the endpoint is released and claimed again behind the
+      // ones that waited longer (claimDueWebhooks), so a busy endpoint cannot starve the
+      // others of this process's `concurrency`.
+      if (!closed && row) {
         const head = await workspaceHead(db, row.workspace_id);
         if (cursor >= head) return;
         const types = eventTypesOf(row);
