@@ -372,6 +372,19 @@ describe('where Idempotency-Key does not apply', () => {
     expect(refused.code).toBe('BAD_REQUEST');
     expect(await harness.db.selectFrom('api_tokens').select('id').execute()).toEqual([]);
     expect(await harness.db.selectFrom('invites').select('id').execute()).toEqual([]);
+    // A webhook's signing secret is shown once too: a replay would show it again.
+    const hooks = keyed(owner.token, 'k').api.webhooks;
+    const hookError = await rejection(
+      hooks.create({ workspaceId, url: 'http://127.0.0.1:9/hook' }),
+    );
+    expect(hookError.message).toContain('webhooks.create');
+    expect(await harness.db.selectFrom('webhooks').select('id').execute()).toEqual([]);
+    const { id: webhookId } = await owner.api.webhooks.create({
+      workspaceId,
+      url: 'http://127.0.0.1:9/hook',
+    });
+    const rotated = await rejection(hooks.rotateSecret({ webhookId }));
+    expect(rotated.message).toContain('webhooks.rotateSecret');
   });
 
   it('is ignored by queries', async () => {

@@ -32,10 +32,16 @@ export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 const KEY_FORMAT = /^[\x20-\x7e]{1,255}$/;
 
 /**
- * Procedures whose answer carries a credential the server keeps only as a hash: storing
- * the answer for replay would keep the secret itself, so their keys are refused.
+ * Procedures whose answer carries a secret shown once (a credential the server keeps only
+ * as a hash, or a signing secret): storing the answer for replay would keep it, and a
+ * replay would show it again, so their keys are refused.
  */
-const SECRET_ANSWERS: ReadonlySet<string> = new Set(['apiTokens.create', 'members.invite']);
+const SECRET_ANSWERS: ReadonlySet<string> = new Set([
+  'apiTokens.create',
+  'members.invite',
+  'webhooks.create',
+  'webhooks.rotateSecret',
+]);
 
 /** What the idempotency check needs from a procedure call (tRPC's middleware options). */
 export interface IdempotentCall {

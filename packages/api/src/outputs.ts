@@ -253,14 +253,18 @@ const eventEnvelope = {
   actor: z.object({ userId: z.string(), name: z.string() }).nullable(),
 };
 
+// Keys in the order a delivery's body has them: id, type, timestamp, workspaceId, actor, data.
 function eventOf<const T extends string, D extends z.ZodType>(type: T, data: D) {
-  return z.object({ ...eventEnvelope, type: z.literal(type), data });
+  const { id, ...rest } = eventEnvelope;
+  return z.object({ id, type: z.literal(type), ...rest, data });
 }
 
 function changeEventOf<const T extends string, D extends z.ZodType>(type: T, data: D) {
+  const { id, ...rest } = eventEnvelope;
   return z.object({
-    ...eventEnvelope,
+    id,
     type: z.literal(type),
+    ...rest,
     data,
     /** The fields that changed, from and to. */
     changes: z.record(z.string(), fieldChange),

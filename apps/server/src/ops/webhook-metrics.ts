@@ -29,7 +29,7 @@ export interface WebhookMetricsSource {
 export function registerWebhookMetrics(registry: Registry, source: WebhookMetricsSource): void {
   new Counter({
     name: 'trellis_webhook_deliveries_total',
-    help: 'Webhook delivery attempts by this process, by outcome (delivered: a 2xx answer; failed: anything else, retried)',
+    help: "Webhook delivery attempts by this process's delivery worker (not webhooks.test or webhooks.redeliver), by outcome (delivered: a 2xx answer; failed: anything else, retried)",
     labelNames: ['outcome'] as const,
     registers: [registry],
     collect() {

@@ -45,7 +45,7 @@ export const MAX_WEBHOOKS_PER_WORKSPACE = 20;
 /** How long the secret before a rotation keeps signing beside the new one. */
 const PREVIOUS_SECRET_MS = 24 * 60 * 60 * 1000;
 
-const zUrl = z.string().trim().min(1).max(2000);
+const zUrl = z.string().trim().min(1, 'is empty').max(2000, 'is longer than 2000 characters');
 const zEventTypes = z
   .array(z.enum(LOG_EVENT_TYPES))
   .min(1, 'List at least one event type, or omit it (or send null) for every type')
