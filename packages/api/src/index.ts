@@ -35,7 +35,6 @@ export { isRateLimited, RATE_LIMITED_PROCEDURES } from './rate-limits.js';
 export type { AppRouter, RouterInputs, RouterOutputs } from './root.js';
 export { appRouter, createCaller } from './root.js';
 export { STREAM_START_HEADER } from './routers/tasks-on-change.js';
-export { MAX_WEBHOOKS_PER_WORKSPACE } from './routers/webhooks.js';
 export {
   type CacheCounts,
   type CacheLimits,
@@ -50,7 +49,6 @@ export type {
   WebhookSettings,
 } from './webhooks/settings.js';
 export {
-  retryDelay,
   startWebhookWorker,
   type WebhookWorker,
   type WebhookWorkerOptions,
