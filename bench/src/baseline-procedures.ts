@@ -9,10 +9,12 @@ import {
   loadTaskViews,
   locate,
   recordActivity,
+  relationsOf,
   roleAtLeast,
   statsOverview,
   type TaskListInput,
   type TaskView,
+  taskFamily,
 } from '@trellis/api/internal';
 import { type AuthUser, validateSessionToken } from '@trellis/auth';
 import { type Database, isoNow, type Kysely, newId, type Role, type TaskStatus } from '@trellis/db';
@@ -57,9 +59,13 @@ interface CreateTaskInput {
   dueAt: string | null;
 }
 
+/** tasks.get's answer: the task, its parent and sub-task summary, and its relations. */
+type TaskDetail = TaskView &
+  Awaited<ReturnType<typeof taskFamily>> & { relations: Awaited<ReturnType<typeof relationsOf>> };
+
 // tRPC parses every input and answer with the procedure's own schemas; so does the baseline.
 const schemas = {
-  get: schemasOf<{ taskId: string }, TaskView>('tasks.get'),
+  get: schemasOf<{ taskId: string }, TaskDetail>('tasks.get'),
   list: schemasOf<TaskListInput, Awaited<ReturnType<typeof listTaskPage>>>('tasks.list'),
   create: schemasOf<CreateTaskInput, TaskView>('tasks.create'),
   stats: schemasOf<{ workspaceId: string }, Awaited<ReturnType<typeof statsOverview>>>(
@@ -105,7 +111,8 @@ async function getTask(db: Kysely<Database>, user: AuthUser, rawInput: unknown) 
   const input = schemas.get.input.parse(rawInput);
   const [task] = await loadTaskViews(db, workspace.id, [input.taskId]);
   if (!task) throw new HttpError(404, 'Task not found');
-  return schemas.get.output.parse(task);
+  const relations = await relationsOf(db, workspace.id, task.id);
+  return schemas.get.output.parse({ ...task, ...(await taskFamily(db, task)), relations });
 }
 
 async function listTasks(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {
@@ -135,7 +142,15 @@ async function createTask(db: Kysely<Database>, user: AuthUser, rawInput: unknow
       throw new HttpError(400, 'Must be a member of this workspace');
     }
     const id = newId();
-    const row = { ...input, id, workspaceId, number: project.number, at: isoNow(at) };
+    // The baseline makes top-level tasks only (it has no sub-task rules to check).
+    const row = {
+      parentId: null,
+      ...input,
+      id,
+      workspaceId,
+      number: project.number,
+      at: isoNow(at),
+    };
     await insertTask(trx, { ...row, createdBy: user.id });
     const [task] = await loadTaskViews(trx, workspaceId, [id]);
     if (!task) throw new HttpError(404, 'Task not found');

@@ -105,12 +105,17 @@ describe('GET /api/openapi.json', () => {
   });
 
   it('publishes outputs as the procedures answer them: Task has exactly taskOutput keys', () => {
-    const task = document.components.schemas.Task as { properties: object; required: string[] };
-    const output = procedureSchemas(appRouter).get('tasks.get')?.output as z.ZodObject | undefined;
-    const keys = Object.keys(output?.shape ?? {});
-    expect(keys).toContain('id');
-    expect(Object.keys(task.properties)).toEqual(keys);
-    expect(task.required).toEqual(keys);
+    for (const [name, procedure] of [
+      ['Task', 'tasks.create'],
+      ['TaskDetail', 'tasks.get'],
+    ] as const) {
+      const task = document.components.schemas[name] as { properties: object; required: string[] };
+      const output = procedureSchemas(appRouter).get(procedure)?.output as z.ZodObject | undefined;
+      const keys = Object.keys(output?.shape ?? {});
+      expect(keys).toContain('id');
+      expect(Object.keys(task.properties)).toEqual(keys);
+      expect(task.required).toEqual(keys);
+    }
   });
 
   it('documents list filters as query parameters, arrays as repeated keys', () => {

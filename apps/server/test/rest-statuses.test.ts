@@ -36,6 +36,7 @@ beforeAll(async () => {
   team = await makeTeam();
   const project = await createProject(team.admin.token, team.workspaceId, 'MTX');
   const task = await createTask(team.member.token, project.id);
+  const otherTask = await createTask(team.member.token, project.id);
   const comment = dataOf<{ id: string }>(
     await mutate(
       'comments.create',
@@ -80,6 +81,9 @@ beforeAll(async () => {
     tokenId: token.id,
     projectId: project.id,
     taskId: task.id,
+    // DELETE /tasks/{taskId}/relations/{type}/{otherTaskId}
+    type: 'relates',
+    otherTaskId: otherTask.id,
     commentId: comment.id,
     sessionId: sessions[0]?.id ?? '',
   };

@@ -9,7 +9,7 @@ import { expectInOrder } from './support/work.js';
 // updatedAt never goes back as its version goes up, whichever request started first and
 // whichever writer waited for whom (the time is taken under the workspace's write lock).
 
-type Task = RouterOutputs['tasks']['get'];
+type Task = RouterOutputs['tasks']['create'];
 type Entry = RouterOutputs['activity']['list']['items'][number];
 
 const TASKS = 8;

@@ -14,7 +14,8 @@ import { lockWorkspace, newestEntryTime } from './queries/activity.js';
 export const ACTIVITY_CHANNEL = 'trellis_activity';
 
 /** What happened. Task events carry `data.task` (the task after the change; for
- * `task.deleted`, as it was) and `task.updated` also `data.changes`. `api_token.revoked`
+ * `task.deleted`, as it was) and `task.updated` also `data.changes`; relation events carry
+ * `data.relation` instead. `api_token.revoked`
  * is written when a token's creator loses the right to hold it (`data.reason`). */
 export type ActivityType =
   | 'project.created'
@@ -23,6 +24,8 @@ export type ActivityType =
   | 'task.created'
   | 'task.updated'
   | 'task.deleted'
+  | 'task.relation_added'
+  | 'task.relation_removed'
   | 'comment.created'
   | 'comment.updated'
   | 'comment.deleted'

@@ -56,7 +56,8 @@ function dataOf(row: EventRow, data: Stored): unknown {
   const [kind] = row.type.split('.');
   switch (kind) {
     case 'task':
-      return data.task;
+      // task.relation_added / _removed tell of a relation, not of the task itself.
+      return data.relation ?? data.task;
     case 'project':
       return data.project;
     case 'comment':

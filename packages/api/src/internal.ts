@@ -7,7 +7,14 @@ export { recordActivity } from './activity.js';
 export { locate } from './locate.js';
 export { allocateTaskNumber } from './queries/projects.js';
 export { statsOverview } from './queries/stats.js';
-export { insertTask, isAssignable, loadTaskViews, type TaskView } from './queries/tasks.js';
+export { relationsOf } from './queries/task-relations.js';
+export {
+  insertTask,
+  isAssignable,
+  loadTaskViews,
+  type TaskView,
+  taskFamily,
+} from './queries/tasks.js';
 export { getUserWorkspace } from './queries/workspaces.js';
 export { roleAtLeast } from './roles.js';
 export { listTaskPage, type TaskListInput } from './routers/tasks-list.js';

@@ -154,6 +154,36 @@ export const taskOutput = z.object({
   completedAt: zTimestamp.nullable(),
   key: z.string(),
   labels: z.array(z.string()),
+  /** The task this one is a sub-task of (same project), or null. */
+  parentId: z.string().nullable(),
+});
+
+/** Another task as a relation shows it (tasks.get's `relations`). */
+export const taskRefOutput = z.object({
+  id: z.string(),
+  key: z.string(),
+  title: z.string(),
+  status: z.enum(TASK_STATUSES),
+});
+
+/**
+ * A task's relations from both sides: the tasks it blocks and those blocking it, those it
+ * relates to (either side added it), those it duplicates and those duplicating it.
+ */
+export const taskRelationsOutput = z.object({
+  blocks: z.array(taskRefOutput),
+  blockedBy: z.array(taskRefOutput),
+  relates: z.array(taskRefOutput),
+  duplicates: z.array(taskRefOutput),
+  duplicatedBy: z.array(taskRefOutput),
+});
+
+/** A task as tasks.get answers it: with its parent, how many sub-tasks it has (and done), and
+ * its relations. */
+export const taskDetailOutput = taskOutput.extend({
+  parent: z.object({ id: z.string(), key: z.string(), title: z.string() }).nullable(),
+  children: z.object({ total: z.int(), done: z.int() }),
+  relations: taskRelationsOutput,
 });
 
 /** One page of a list and the cursor of the next (null on the last page). */
@@ -271,6 +301,19 @@ function changeEventOf<const T extends string, D extends z.ZodType>(type: T, dat
   });
 }
 
+/**
+ * A relation between two tasks as told by `task.relation_added` / `task.relation_removed`:
+ * `taskId` `type` `otherTaskId` (ENG-1 blocks ENG-2), as the caller named it; `relates`
+ * reads both ways. Keys as they were when the change was made.
+ */
+export const taskRelationOutput = z.object({
+  type: z.enum(['blocks', 'relates', 'duplicates']),
+  taskId: z.string(),
+  taskKey: z.string(),
+  otherTaskId: z.string(),
+  otherTaskKey: z.string(),
+});
+
 /** `api_token.revoked`: a token whose creator lost the right to hold it. */
 export const apiTokenRevokedData = z.object({
   tokenId: z.string(),
@@ -287,6 +330,8 @@ export const logEventOutputs = [
   eventOf('task.created', taskOutput),
   changeEventOf('task.updated', taskOutput),
   eventOf('task.deleted', taskOutput),
+  eventOf('task.relation_added', taskRelationOutput),
+  eventOf('task.relation_removed', taskRelationOutput),
   eventOf('comment.created', commentOutput),
   eventOf('comment.updated', commentOutput),
   eventOf('comment.deleted', commentOutput),

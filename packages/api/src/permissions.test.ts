@@ -104,6 +104,10 @@ const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
   'tasks.update':         workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  'ok', 404],
     (f) => ({ taskId: f.taskId, expectedVersion: 1, patch: { priority: 3 } })),
   'tasks.delete':         workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  'ok', 404], onTask),
+  'tasks.relations.add':  workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  'ok', 404],
+    (f) => ({ taskId: f.taskId, type: 'blocks', otherTaskId: f.otherTaskId })),
+  'tasks.relations.remove': workspace('mutation',   [401, 404, 403,  'ok', 'ok', 'ok', 403,  'ok', 404],
+    (f) => ({ taskId: f.taskId, type: 'relates', otherTaskId: f.otherTaskId })),
   'tasks.onChange':       workspace('subscription', [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
 
   'comments.create':      workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  'ok', 404],

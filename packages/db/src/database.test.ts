@@ -113,6 +113,8 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
       '0008_workspace_event_seq',
       '0009_webhooks',
       '0010_stream_leases',
+      '0011_subtasks',
+      '0012_task_relations',
     ];
     expect(await pendingMigrations(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual(all);
@@ -142,6 +144,7 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
         'sessions',
         'stream_leases',
         'task_labels',
+        'task_relations',
         'tasks',
         'trusted_devices',
         'users',
@@ -154,6 +157,9 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
     expect(await dueIndexes()).toEqual(['tasks_ws_due_asc_idx', 'tasks_ws_due_desc_idx']);
     const statusIndexes = () => indexNames(db, 'tasks_ws_status_');
     expect(await statusIndexes()).toHaveLength(4);
+    expect(await migrateDown(db)).toEqual(['0012_task_relations']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('task_relations');
+    expect(await migrateDown(db)).toEqual(['0011_subtasks']);
     expect(await migrateDown(db)).toEqual(['0010_stream_leases']);
     expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('stream_leases');
     expect(await migrateDown(db)).toEqual(['0009_webhooks']);

@@ -86,6 +86,8 @@ export interface TasksTable {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+  /** The task this one is a sub-task of (same project), or null. */
+  parent_id: Generated<string | null>;
 }
 
 /** One label on one task; a table rather than JSON so that label filters use an index. */
@@ -93,6 +95,19 @@ export interface TaskLabelsTable {
   task_id: string;
   workspace_id: string;
   label: string;
+}
+
+/** The kinds of relation between two tasks; `relates` is symmetric, the others directed. */
+export type TaskRelationType = 'blocks' | 'relates' | 'duplicates';
+
+/** `task_id` blocks / duplicates / relates to `other_task_id` (one row per pair and type). */
+export interface TaskRelationsTable {
+  workspace_id: string;
+  task_id: string;
+  other_task_id: string;
+  type: TaskRelationType;
+  created_by: string | null;
+  created_at: string;
 }
 
 /** An invitation into a workspace for one email; single use, expires. */
@@ -337,6 +352,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   stream_leases: StreamLeasesTable;
+  task_relations: TaskRelationsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -25,9 +25,12 @@ export function useLiveTasks(workspaceId: string): LiveStatus {
           if (type === 'deleted') {
             void queryClient.invalidateQueries({ queryKey: detailKey });
           } else {
+            // The detail keeps its parent and sub-task summary; a change may move those of
+            // other tasks (a parent's `children`), so open details are read again.
             queryClient.setQueryData(detailKey, (old) =>
-              old && old.version > task.version ? old : task,
+              old && old.version <= task.version ? { ...old, ...task } : old,
             );
+            void queryClient.invalidateQueries(trpc.tasks.get.pathFilter());
           }
           void queryClient.invalidateQueries(trpc.tasks.list.pathFilter());
           void queryClient.invalidateQueries(trpc.stats.pathFilter());

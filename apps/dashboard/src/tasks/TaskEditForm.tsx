@@ -35,7 +35,7 @@ export function TaskEditForm({ task }: { task: Task }) {
   const update = useMutation(
     trpc.tasks.update.mutationOptions({
       onSuccess: (updated) => {
-        queryClient.setQueryData(detailKey, updated);
+        queryClient.setQueryData(detailKey, (old) => (old ? { ...old, ...updated } : old));
         setEdit(null);
         setSaved(`Saved version ${updated.version}`);
         void queryClient.invalidateQueries(trpc.tasks.list.pathFilter());

@@ -20,6 +20,7 @@ const TASK: Task = {
   createdAt: '2030-01-01T00:00:00.000Z',
   updatedAt: '2030-01-02T00:00:00.000Z',
   completedAt: null,
+  parentId: null,
 };
 
 describe('draftOf', () => {

@@ -1,7 +1,10 @@
 import type { RouterOutputs } from '@trellis/client';
 
 /** A task as the API returns it. */
-export type Task = RouterOutputs['tasks']['get'];
+/** A task as every procedure answers it (lists, updates, live changes). */
+export type Task = RouterOutputs['tasks']['create'];
+/** A task as tasks.get answers it: also its parent and a sub-task summary. */
+export type TaskDetail = RouterOutputs['tasks']['get'];
 
 /** A task status. */
 export type TaskStatus = Task['status'];

@@ -10,6 +10,8 @@ const DESCRIPTIONS: Record<TrellisEventType, string> = {
   'task.created': 'a task is created',
   'task.updated': 'a task is changed',
   'task.deleted': 'a task is deleted',
+  'task.relation_added': 'a task is linked to another (blocks, relates, duplicates)',
+  'task.relation_removed': 'a link between tasks is removed',
   'comment.created': 'someone comments',
   'comment.updated': 'a comment is edited',
   'comment.deleted': 'a comment is deleted',

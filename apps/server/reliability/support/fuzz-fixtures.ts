@@ -244,6 +244,8 @@ export function idPool(caller: Caller, victim: Victim, bystander: Bystander): Id
     ],
     projectId: [...mine.projectIds, ...theirs.projectIds],
     taskId: [...mine.taskIds, ...theirs.taskIds],
+    // Relations link two tasks: the other may be the caller's or another workspace's.
+    otherTaskId: [...mine.taskIds, ...theirs.taskIds],
     commentId: [...mine.commentIds, ...theirs.commentIds],
     inviteId: [...mine.inviteIds, ...theirs.inviteIds],
     inviteToken: [...mine.inviteTokens, caller.inviteTokenForCaller, ...theirs.inviteTokens],

@@ -20,6 +20,7 @@ const task = {
   completedAt: null,
   key: 'ENG-12',
   labels: ['api', 'docs'],
+  parentId: 'Tp9aB3cD5eF7gH1jK2lM4n',
 };
 
 /** A request body and a success answer for one procedure's route. */
@@ -41,7 +42,22 @@ export const REST_EXAMPLES: Readonly<Record<string, RestExample>> = {
     },
     response: { ...task, status: 'todo', version: 1, updatedAt: task.createdAt },
   },
-  'tasks.get': { response: task },
+  'tasks.get': {
+    response: {
+      ...task,
+      parent: { id: 'Tp9aB3cD5eF7gH1jK2lM4n', key: 'ENG-9', title: 'Open the API' },
+      children: { total: 3, done: 1 },
+      relations: {
+        blocks: [],
+        blockedBy: [
+          { id: 'Bq2wE4rT6yU8iO0pA1sD3f', key: 'ENG-7', title: 'Pick a router', status: 'todo' },
+        ],
+        relates: [],
+        duplicates: [],
+        duplicatedBy: [],
+      },
+    },
+  },
   'tasks.list': { response: { items: [task], nextCursor: null } },
   'tasks.update': {
     request: { expectedVersion: 1, patch: { status: 'in_progress' } },

@@ -121,6 +121,7 @@ function componentRegistry(feeds: readonly ResolvedFeed[]) {
     [outputs.apiTokenOutput, 'ApiToken'],
     [outputs.projectOutput, 'Project'],
     [outputs.taskOutput, 'Task'],
+    [outputs.taskDetailOutput, 'TaskDetail'],
     [outputs.commentOutput, 'Comment'],
     [outputs.activityOutput, 'ActivityEntry'],
     [outputs.webhookOutput, 'Webhook'],

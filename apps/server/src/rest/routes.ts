@@ -255,7 +255,26 @@ export const REST_ROUTES: readonly RestRoute[] = [
     ['GET', '/workspaces/{workspaceId}/tasks', 'tasks.list', 'List tasks (filters, sort, cursor)'],
     ['GET', '/tasks/{taskId}', 'tasks.get', 'Get a task'],
     ['PATCH', '/tasks/{taskId}', 'tasks.update', 'Update a task at an expected version', conflicts],
-    ['DELETE', '/tasks/{taskId}', 'tasks.delete', 'Delete a task'],
+    [
+      'DELETE',
+      '/tasks/{taskId}',
+      'tasks.delete',
+      'Delete a task (with its sub-tasks only when the body says cascade: true)',
+      conflicts,
+    ],
+    [
+      'POST',
+      '/tasks/{taskId}/relations',
+      'tasks.relations.add',
+      'Relate a task to another (blocks, relates, duplicates); refuses a blocking cycle',
+      conflicts,
+    ],
+    [
+      'DELETE',
+      '/tasks/{taskId}/relations/{type}/{otherTaskId}',
+      'tasks.relations.remove',
+      'Remove a relation between two tasks',
+    ],
   ]),
   ...tag('comments', 'workspace', [
     ['POST', '/tasks/{taskId}/comments', 'comments.create', 'Comment on a task', created],

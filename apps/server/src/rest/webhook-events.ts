@@ -25,6 +25,9 @@ const EVENT_SUMMARIES: Record<WebhookEventType, string> = {
   'task.created': 'A task was created',
   'task.updated': 'A task was changed (`changes` lists each field, from and to)',
   'task.deleted': 'A task was deleted (`data`: the task as it was)',
+  'task.relation_added':
+    'A relation between two tasks was added (`data`: `taskId` blocks, relates to or duplicates `otherTaskId`)',
+  'task.relation_removed': 'A relation between two tasks was removed (`data`: the relation)',
   'comment.created': 'A comment was posted',
   'comment.updated': 'A comment was edited',
   'comment.deleted': 'A comment was deleted (`data`: the comment as it was)',

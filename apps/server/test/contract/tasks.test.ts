@@ -20,6 +20,14 @@ const { query, mutate } = wire;
 const { makeTeam } = accountsOn(wire);
 const { createProject, createTask, getTask, listTasks } = workOn(wire);
 
+/** What tasks.get answers for `task`, a top-level task without sub-tasks. */
+const asDetail = <T extends object>(task: T) => ({
+  ...task,
+  parent: null,
+  children: { total: 0, done: 0 },
+  relations: { blocks: [], blockedBy: [], relates: [], duplicates: [], duplicatedBy: [] },
+});
+
 describe('tasks', () => {
   let team: Team;
   let project: Project;
@@ -58,6 +66,7 @@ describe('tasks', () => {
       createdAt: expect.stringMatching(ISO_INSTANT),
       updatedAt: first.createdAt,
       completedAt: null,
+      parentId: null,
     });
     expect(first.number).toBe(1);
     expect(second).toMatchObject({ number: 2, key: 'TSK-2', version: 1, title: 'Write docs' });
@@ -141,7 +150,7 @@ describe('tasks', () => {
   it('tasks.get answers the task as created', async () => {
     const task = await createTask(team.member.token, project.id, { labels: ['one'] });
 
-    expect(await getTask(team.colleague.token, task.id)).toEqual(task);
+    expect(await getTask(team.colleague.token, task.id)).toEqual(asDetail(task));
   });
 
   it('tasks.update with the current expectedVersion answers the task at version+1', async () => {
@@ -169,7 +178,7 @@ describe('tasks', () => {
       completedAt: expect.stringMatching(ISO_INSTANT),
     });
     expect(updated.updatedAt >= task.updatedAt).toBe(true);
-    expect(await getTask(team.member.token, task.id)).toEqual(updated);
+    expect(await getTask(team.member.token, task.id)).toEqual(asDetail(updated));
   });
 
   it('a stale expectedVersion is 409 CONFLICT and a following get shows the row unchanged', async () => {
@@ -189,7 +198,7 @@ describe('tasks', () => {
     );
 
     expectError(reply, 409, 'CONFLICT');
-    expect(await getTask(team.member.token, task.id)).toEqual(v2);
+    expect(await getTask(team.member.token, task.id)).toEqual(asDetail(v2));
     expectError(
       await mutate(
         'tasks.update',
@@ -199,7 +208,7 @@ describe('tasks', () => {
       409,
       'CONFLICT',
     );
-    expect(await getTask(team.member.token, task.id)).toEqual(v2);
+    expect(await getTask(team.member.token, task.id)).toEqual(asDetail(v2));
   });
 
   it('tasks.update refuses invalid patches with 400 naming the field', async () => {
@@ -214,7 +223,7 @@ describe('tasks', () => {
     expectFieldErrors(await update({ title: '' }), ['patch.title']);
     expectFieldErrors(await update({ priority: 5 }), ['patch.priority']);
     expectFieldErrors(await update({ status: 'blocked' }), ['patch.status']);
-    expect(await getTask(team.member.token, task.id)).toEqual(task);
+    expect(await getTask(team.member.token, task.id)).toEqual(asDetail(task));
   });
 
   it('tasks.delete answers 200; afterwards get, update and delete answer 404', async () => {
@@ -277,7 +286,7 @@ describe('tasks', () => {
       'NOT_FOUND',
     );
 
-    expect(await getTask(team.outsider.token, foreign.id)).toEqual(foreign);
+    expect(await getTask(team.outsider.token, foreign.id)).toEqual(asDetail(foreign));
   });
 
   it('refuses an assignee who is not a member with 400 and data.fieldErrors.assigneeId', async () => {

@@ -16,6 +16,10 @@ export interface TaskListQuery {
   status?: readonly TaskStatus[] | undefined;
   /** Null: unassigned tasks only. */
   assigneeId?: string | null | undefined;
+  /** Sub-tasks of this task; null: top-level tasks only. */
+  parentId?: string | null | undefined;
+  /** true: tasks a `blocks` relation from an open (not done/canceled) task points at. */
+  blocked?: boolean | undefined;
   label?: string | undefined;
   q?: string | undefined;
   sort: (typeof TASK_SORTS)[number];
@@ -72,6 +76,24 @@ export function buildTaskListQuery(
             ? eb('tasks.assignee_id', 'is', null)
             : eb('tasks.assignee_id', '=', input.assigneeId),
         );
+      }
+      if (input.parentId !== undefined) {
+        where.push(
+          input.parentId === null
+            ? eb('tasks.parent_id', 'is', null)
+            : eb('tasks.parent_id', '=', input.parentId),
+        );
+      }
+      if (input.blocked !== undefined) {
+        // Through task_relations_other_idx: what points at this task, then the blocker's status.
+        const blockers = eb
+          .selectFrom('task_relations')
+          .innerJoin('tasks as blocker', 'blocker.id', 'task_relations.task_id')
+          .select('task_relations.task_id')
+          .whereRef('task_relations.other_task_id', '=', 'tasks.id')
+          .where('task_relations.type', '=', 'blocks')
+          .where('blocker.status', 'not in', ['done', 'canceled']);
+        where.push(input.blocked ? eb.exists(blockers) : eb.not(eb.exists(blockers)));
       }
       if (input.label !== undefined) {
         const labelled = eb

@@ -42,6 +42,7 @@ export async function loadTaskViews(
       'tasks.created_at as createdAt',
       'tasks.updated_at as updatedAt',
       'tasks.completed_at as completedAt',
+      'tasks.parent_id as parentId',
     ])
     // By id first: SQLite's unary + keeps its planner from preferring a workspace-wide
     // index scan (which it may, without table statistics) over 50 primary-key lookups.
@@ -62,9 +63,14 @@ export async function loadTaskViews(
     labelsByTask.set(task_id, list);
   }
   const byId = new Map(
-    rows.map(({ projectKey, ...row }) => [
+    rows.map(({ projectKey, parentId, ...row }) => [
       row.id,
-      { ...row, key: `${projectKey}-${row.number}`, labels: labelsByTask.get(row.id) ?? [] },
+      {
+        ...row,
+        key: `${projectKey}-${row.number}`,
+        labels: labelsByTask.get(row.id) ?? [],
+        parentId,
+      },
     ]),
   );
   return taskIds.flatMap((id) => {
@@ -82,6 +88,7 @@ export const EDITABLE_TASK_FIELDS = [
   'assigneeId',
   'labels',
   'dueAt',
+  'parentId',
 ] as const satisfies ReadonlyArray<keyof TaskView>;
 
 /** Some of a task's editable fields, with their new values. */
@@ -100,6 +107,7 @@ export interface NewTaskRow {
   assigneeId: string | null;
   dueAt: string | null;
   labels: readonly string[];
+  parentId: string | null;
   createdBy: string;
   at: string;
 }
@@ -123,6 +131,7 @@ export async function insertTask(db: Kysely<Database>, task: NewTaskRow): Promis
       created_at: task.at,
       updated_at: task.at,
       completed_at: task.status === 'done' ? task.at : null,
+      parent_id: task.parentId,
     })
     .execute();
   await setTaskLabels(db, task.workspaceId, task.id, task.labels);
@@ -181,9 +190,10 @@ export async function updateTask(
   patch: TaskPatch,
   at: string,
 ): Promise<boolean> {
-  const { labels, assigneeId, dueAt, status, ...same } = patch;
+  const { labels, assigneeId, dueAt, status, parentId, ...same } = patch;
   const columns: TaskUpdate = { ...same, updated_at: at };
   if (assigneeId !== undefined) columns.assignee_id = assigneeId;
+  if (parentId !== undefined) columns.parent_id = parentId;
   if (dueAt !== undefined) columns.due_at = dueAt;
   if (status !== undefined) {
     columns.status = status;
@@ -242,4 +252,67 @@ export function findTaskProject(
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', taskId)
     .executeTakeFirst();
+}
+
+/** A task's place in its tree: its parent and project (undefined when not in the workspace). */
+export function taskLink(
+  db: Kysely<Database>,
+  workspaceId: string,
+  taskId: string,
+): Promise<{ id: string; projectId: string; parentId: string | null } | undefined> {
+  return db
+    .selectFrom('tasks')
+    .select(['id', 'project_id as projectId', 'parent_id as parentId'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', taskId)
+    .executeTakeFirst();
+}
+
+/** The ids of the workspace's tasks whose parent is one of `parentIds`. */
+export async function childIds(
+  db: Kysely<Database>,
+  workspaceId: string,
+  parentIds: readonly string[],
+): Promise<string[]> {
+  if (parentIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('tasks')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('parent_id', 'in', parentIds)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** A task's parent as tasks.get shows it, and how many sub-tasks it has, and how many done. */
+export async function taskFamily(db: Kysely<Database>, task: TaskView) {
+  const parent =
+    task.parentId === null
+      ? undefined
+      : await db
+          .selectFrom('tasks')
+          .innerJoin('projects', 'projects.id', 'tasks.project_id')
+          .select(['tasks.id', 'tasks.number', 'tasks.title', 'projects.key as projectKey'])
+          .where('tasks.workspace_id', '=', task.workspaceId)
+          .where('tasks.id', '=', task.parentId)
+          .executeTakeFirst();
+  const counts = await db
+    .selectFrom('tasks')
+    .select((eb) => [
+      eb.fn.countAll<number | string | bigint>().as('total'),
+      eb.fn
+        .sum<number | string | bigint | null>(
+          eb.case().when('status', '=', 'done').then(1).else(0).end(),
+        )
+        .as('done'),
+    ])
+    .where('workspace_id', '=', task.workspaceId)
+    .where('parent_id', '=', task.id)
+    .executeTakeFirstOrThrow();
+  return {
+    parent: parent
+      ? { id: parent.id, key: `${parent.projectKey}-${parent.number}`, title: parent.title }
+      : null,
+    children: { total: Number(counts.total), done: Number(counts.done ?? 0) },
+  };
 }

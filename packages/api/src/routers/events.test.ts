@@ -175,6 +175,26 @@ describe('events.list', () => {
       changes: { status: { from: 'todo', to: 'in_progress' }, priority: { from: 0, to: 2 } },
     });
     step();
+    const other = await owner.api.tasks.create({ projectId: project.id, title: 'Review docs' });
+    expected.push({ type: 'task.created', data: other });
+    const relation = {
+      type: 'blocks',
+      taskId: task.id,
+      taskKey: task.key,
+      otherTaskId: other.id,
+      otherTaskKey: other.key,
+    };
+    step();
+    await owner.api.tasks.relations.add({ taskId: task.id, type: 'blocks', otherTaskId: other.id });
+    expected.push({ type: 'task.relation_added', data: relation });
+    step();
+    await owner.api.tasks.relations.remove({
+      taskId: task.id,
+      type: 'blocks',
+      otherTaskId: other.id,
+    });
+    expected.push({ type: 'task.relation_removed', data: relation });
+    step();
     const comment = await owner.api.comments.create({ taskId: task.id, body: 'First draft' });
     expected.push({ type: 'comment.created', data: comment });
     step();
@@ -186,7 +206,9 @@ describe('events.list', () => {
     step();
     const lastSeen = await owner.api.tasks.get({ taskId: task.id });
     await owner.api.tasks.delete({ taskId: task.id });
-    expected.push({ type: 'task.deleted', data: lastSeen });
+    // Events carry the task as every procedure but tasks.get answers it.
+    const { parent: _p, children: _c, relations: _r, ...deletedTask } = lastSeen;
+    expected.push({ type: 'task.deleted', data: deletedTask });
 
     step();
     const { inviteToken } = await owner.api.members.invite({

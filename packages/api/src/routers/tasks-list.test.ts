@@ -171,6 +171,7 @@ describe('tasks.list filters and sorts', () => {
       completedAt: null,
       number: 1,
       description: '',
+      parentId: null,
     });
   });
 

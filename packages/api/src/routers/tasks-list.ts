@@ -24,6 +24,10 @@ const taskListFields = workspaceInput
       .refine((statuses) => new Set(statuses).size === statuses.length, 'Statuses must differ')
       .optional(),
     assigneeId: zId.nullable().optional(),
+    /** Sub-tasks of this task; null: top-level tasks only. */
+    parentId: zId.nullable().optional(),
+    /** true: tasks some open task blocks; false: tasks no open task blocks. */
+    blocked: z.boolean().optional(),
     // Trimmed like the labels tasks.create stores.
     label: zPrintableText(LABEL_MAX_LENGTH).optional(),
     q: z.string().trim().min(1).max(200).optional(),
@@ -51,12 +55,15 @@ const cursorPayload = z
 // limit, which may change between pages), so a cursor pasted into another query is refused
 // instead of silently skipping or repeating tasks.
 function fingerprint(input: TaskListFields): string {
-  const { workspaceId, projectId, status, assigneeId, label, q, sort, order } = input;
+  const { workspaceId, projectId, status, assigneeId, parentId, label, q, sort, order } = input;
+  const { blocked } = input;
   const shape = {
     workspaceId,
     projectId,
     status: status && [...status].sort(),
     assigneeId,
+    parentId,
+    blocked,
     label,
     q,
     sort,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
 import { type Harness, harnessForEachTest, rejection } from '../test/harness.js';
-import { START, taskFixtures } from '../test/task-fixtures.js';
+import { asDetail, START, taskFixtures } from '../test/task-fixtures.js';
 
 let harness: Harness;
 
@@ -37,8 +37,9 @@ describe('tasks.create', () => {
       createdAt: START.toISOString(),
       updatedAt: START.toISOString(),
       completedAt: null,
+      parentId: null,
     });
-    expect(await member.api.tasks.get({ taskId: task.id })).toEqual(task);
+    expect(await member.api.tasks.get({ taskId: task.id })).toEqual(asDetail(task));
   });
 
   it('stores every field given: labels trimmed and de-duplicated, due date in UTC', async () => {
@@ -62,7 +63,7 @@ describe('tasks.create', () => {
       labels: ['bug', 'ui'],
       dueAt: '2030-07-01T10:30:00.000Z',
     });
-    expect(await owner.api.tasks.get({ taskId: task.id })).toEqual(task);
+    expect(await owner.api.tasks.get({ taskId: task.id })).toEqual(asDetail(task));
   });
 
   it('stores and returns the description verbatim: markup, newlines and spaces kept', async () => {

@@ -2,7 +2,7 @@
 import { newId } from '@trellis/db';
 import { describe, expect, it } from 'vitest';
 import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
-import { at, MINUTE_MS, START, taskFixtures } from '../test/task-fixtures.js';
+import { asDetail, at, MINUTE_MS, START, taskFixtures } from '../test/task-fixtures.js';
 
 let harness: Harness;
 let clock: TestClock;
@@ -67,7 +67,7 @@ describe('tasks.delete', () => {
     const error = await rejection(member.api.tasks.delete({ taskId: task.id }));
 
     expect(error.code).toBe('INTERNAL_SERVER_ERROR');
-    expect(await member.api.tasks.get({ taskId: task.id })).toEqual(task);
+    expect(await member.api.tasks.get({ taskId: task.id })).toEqual(asDetail(task));
   });
 
   it('is for members: viewers and read tokens get FORBIDDEN, other workspaces NOT_FOUND', async () => {
@@ -84,6 +84,6 @@ describe('tasks.delete', () => {
       'FORBIDDEN',
       'NOT_FOUND',
     ]);
-    expect(await member.api.tasks.get({ taskId: task.id })).toEqual(task);
+    expect(await member.api.tasks.get({ taskId: task.id })).toEqual(asDetail(task));
   });
 });

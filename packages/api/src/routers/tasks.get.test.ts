@@ -3,7 +3,7 @@ import { newId } from '@trellis/db';
 import { describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
 import { type Harness, harnessForEachTest, rejection } from '../test/harness.js';
-import { START, taskFixtures } from '../test/task-fixtures.js';
+import { asDetail, START, taskFixtures } from '../test/task-fixtures.js';
 
 let harness: Harness;
 
@@ -18,8 +18,8 @@ describe('tasks.get', () => {
     const task = await member.api.tasks.create({ projectId, title: 'Visible' });
     const reader = await apiToken(owner, workspaceId, 'read');
 
-    expect(await viewer.api.tasks.get({ taskId: task.id })).toEqual(task);
-    expect(await reader.api.tasks.get({ taskId: task.id })).toEqual(task);
+    expect(await viewer.api.tasks.get({ taskId: task.id })).toEqual(asDetail(task));
+    expect(await reader.api.tasks.get({ taskId: task.id })).toEqual(asDetail(task));
   });
 
   it('refuses an ID holding NUL or another control character as a field error', async () => {

@@ -5,8 +5,9 @@ import type { Actor } from '../access.js';
 import { changedFields, recordActivity, writeInWorkspace } from '../activity.js';
 import { fieldError } from '../errors.js';
 import { locate } from '../locate.js';
-import { okOutput, taskOutput } from '../outputs.js';
+import { okOutput, taskDetailOutput, taskOutput } from '../outputs.js';
 import { allocateTaskNumber } from '../queries/projects.js';
+import { relationsOf } from '../queries/task-relations.js';
 import {
   deleteTask,
   EDITABLE_TASK_FIELDS,
@@ -16,10 +17,13 @@ import {
   lockTask,
   type TaskPatch,
   type TaskView,
+  taskFamily,
   updateTask,
 } from '../queries/tasks.js';
 import { LABEL_MAX_LENGTH, zId, zLine, zVerbatimText } from '../schemas.js';
+import { checkParent, descendantIds } from '../task-tree.js';
 import { workspaceProcedure } from '../trpc.js';
+import { taskRelationsRouter } from './task-relations.js';
 import { listTasks } from './tasks-list.js';
 import { onTaskChange } from './tasks-on-change.js';
 
@@ -103,6 +107,7 @@ export const tasksRouter = {
   // list: ./tasks-list.ts, onChange: ./tasks-on-change.ts (wired here with one line each).
   list: listTasks,
   onChange: onTaskChange,
+  relations: taskRelationsRouter,
 
   create: workspaceProcedure('member', locate.project)
     .input(
@@ -116,13 +121,14 @@ export const tasksRouter = {
           assigneeId: zId.nullable().default(null),
           labels: zLabels.default([]),
           dueAt: zDueAt.nullable().default(null),
+          parentId: zId.nullable().default(null),
         })
         .strict(),
     )
     .output(taskOutput)
     .mutation(({ ctx, input }) => {
       const workspaceId = ctx.workspace.id;
-      const { projectId, assigneeId } = input;
+      const { projectId, assigneeId, parentId } = input;
       return writeInWorkspace(ctx.db, workspaceId, ctx.now, async (trx, at): Promise<TaskView> => {
         const by: By = { actor: ctx.actor, at };
         // Under the workspace's lock the project's next number is ours alone.
@@ -135,6 +141,9 @@ export const tasksRouter = {
         if (assigneeId !== null) {
           await requireAssignable(trx, workspaceId, assigneeId, ['assigneeId']);
         }
+        if (parentId !== null) {
+          await checkParent(trx, workspaceId, { projectId }, parentId, ['parentId']);
+        }
         const id = newId();
         const row = { ...input, id, workspaceId, number: project.number, at: isoNow(by.at) };
         await insertTask(trx, { ...row, createdBy: by.actor.userId });
@@ -146,8 +155,12 @@ export const tasksRouter = {
 
   get: workspaceProcedure('viewer', locate.task)
     .input(taskInput.strict())
-    .output(taskOutput)
-    .query(({ ctx, input }) => loadTask(ctx.db, ctx.workspace.id, input.taskId)),
+    .output(taskDetailOutput)
+    .query(async ({ ctx, input }) => {
+      const task = await loadTask(ctx.db, ctx.workspace.id, input.taskId);
+      const relations = await relationsOf(ctx.db, ctx.workspace.id, task.id);
+      return { ...task, ...(await taskFamily(ctx.db, task)), relations };
+    }),
 
   update: workspaceProcedure('member', locate.task)
     .input(
@@ -163,6 +176,7 @@ export const tasksRouter = {
               assigneeId: zId.nullable().optional(),
               labels: zLabels.optional(),
               dueAt: zDueAt.nullable().optional(),
+              parentId: zId.nullable().optional(),
             })
             .strict()
             .refine(
@@ -188,6 +202,10 @@ export const tasksRouter = {
         if (patch.assigneeId) {
           await requireAssignable(trx, workspaceId, patch.assigneeId, ['patch', 'assigneeId']);
         }
+        if (patch.parentId) {
+          const path = ['patch', 'parentId'];
+          await checkParent(trx, workspaceId, before, patch.parentId, path);
+        }
         // Under the lock this cannot miss; the version guard stays as the rule's last word.
         if (!(await updateTask(trx, workspaceId, taskId, expectedVersion, patch, isoNow(by.at)))) {
           throw staleVersion(before, expectedVersion);
@@ -200,7 +218,7 @@ export const tasksRouter = {
     }),
 
   delete: workspaceProcedure('member', locate.task)
-    .input(taskInput.strict())
+    .input(taskInput.extend({ cascade: z.boolean().default(false) }).strict())
     .output(okOutput)
     .mutation(async ({ ctx, input }) => {
       const workspaceId = ctx.workspace.id;
@@ -209,6 +227,18 @@ export const tasksRouter = {
         const by: By = { actor: ctx.actor, at };
         if (!(await lockTask(trx, workspaceId, taskId))) throw taskNotFound();
         const task = await loadTask(trx, workspaceId, taskId);
+        const below = await descendantIds(trx, workspaceId, taskId);
+        if (below.length > 0 && !input.cascade) {
+          const count = below.length === 1 ? '1 sub-task' : `${below.length} sub-tasks`;
+          throw new TRPCError({
+            code: 'CONFLICT',
+            message: `Task ${task.key} has ${count}; delete them first, or pass cascade: true to delete them with it`,
+          });
+        }
+        // Each sub-task is deleted (by cascade) and recorded, deepest first, then the task.
+        for (const gone of await loadTaskViews(trx, workspaceId, below)) {
+          await recordTaskEvent(trx, by, 'task.deleted', gone);
+        }
         await deleteTask(trx, workspaceId, taskId);
         await recordTaskEvent(trx, by, 'task.deleted', task);
       });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
 import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
-import { at, MINUTE_MS, START, taskFixtures } from '../test/task-fixtures.js';
+import { asDetail, at, MINUTE_MS, START, taskFixtures } from '../test/task-fixtures.js';
 
 let harness: Harness;
 let clock: TestClock;
@@ -51,7 +51,7 @@ describe('tasks.update', () => {
       version: 2,
       updatedAt: at(1),
     });
-    expect(await member.api.tasks.get({ taskId: task.id })).toEqual(updated);
+    expect(await member.api.tasks.get({ taskId: task.id })).toEqual(asDetail(updated));
     expect((await activityOf(workspaceId)).at(-1)).toEqual({
       type: 'task.updated',
       project_id: projectId,
@@ -156,7 +156,7 @@ describe('tasks.update', () => {
       updated_at: at(1),
     });
     expect(await activityOf(workspaceId)).toEqual(logBefore);
-    expect(await member.api.tasks.get({ taskId: task.id })).toEqual(current);
+    expect(await member.api.tasks.get({ taskId: task.id })).toEqual(asDetail(current));
   });
 
   it('lets exactly one of two concurrent edits of the same version win', async () => {

@@ -180,7 +180,7 @@ export function matrixCells() {
         })),
       )
       .execute();
-    const { projectId, taskId, commentId } = await createWork(workspaceId, now);
+    const { projectId, taskId, otherTaskId, commentId } = await createWork(workspaceId, now);
     const invite = await people.owner.api.members.invite({
       workspaceId,
       email: `invitee-${fixtureCount}@example.com`,
@@ -215,6 +215,7 @@ export function matrixCells() {
       tokens: { read: read.token, write: write.token },
       projectId,
       taskId,
+      otherTaskId,
       commentId,
       ...hook,
     };
@@ -273,10 +274,11 @@ export function matrixCells() {
     return { webhookId, deliveryId, eventId: entry.id };
   }
 
-  /** The fixture's project, task and comment (the search index follows by trigger). */
+  /** The fixture's project, tasks, relation and comment (the search index follows by trigger). */
   async function createWork(workspaceId: string, now: string) {
     const projectId = newId();
     const taskId = newId();
+    const otherTaskId = newId();
     const commentId = newId();
     await harness.db
       .insertInto('projects')
@@ -286,28 +288,40 @@ export function matrixCells() {
         key: 'MTX',
         name: 'Matrix',
         archived_at: null,
-        // MTX-1 below is taken.
-        next_task_number: 2,
+        // MTX-1 and MTX-2 below are taken.
+        next_task_number: 3,
         created_at: now,
         updated_at: now,
       })
       .execute();
+    const task = (id: string, number: number) => ({
+      id,
+      workspace_id: workspaceId,
+      project_id: projectId,
+      number,
+      title: 'Matrix task',
+      status: 'todo' as const,
+      priority: 0,
+      assignee_id: null,
+      due_at: null,
+      created_by: people.owner.user.id,
+      created_at: now,
+      updated_at: now,
+      completed_at: null,
+    });
     await harness.db
       .insertInto('tasks')
+      .values([task(taskId, 1), task(otherTaskId, 2)])
+      .execute();
+    await harness.db
+      .insertInto('task_relations')
       .values({
-        id: taskId,
         workspace_id: workspaceId,
-        project_id: projectId,
-        number: 1,
-        title: 'Matrix task',
-        status: 'todo',
-        priority: 0,
-        assignee_id: null,
-        due_at: null,
+        task_id: taskId,
+        other_task_id: otherTaskId,
+        type: 'relates',
         created_by: people.owner.user.id,
         created_at: now,
-        updated_at: now,
-        completed_at: null,
       })
       .execute();
     await harness.db
@@ -322,7 +336,7 @@ export function matrixCells() {
         updated_at: now,
       })
       .execute();
-    return { projectId, taskId, commentId };
+    return { projectId, taskId, otherTaskId, commentId };
   }
 
   function apiFor(caller: Caller, fixture: Fixture): Api {

@@ -42,10 +42,12 @@ export interface Fixture {
   freshSlug: string;
   freshEmail: string;
   tokens: { read: string; write: string };
-  /** A live project (key MTX) holding the task; its next task number is 2. */
+  /** A live project (key MTX) holding the tasks; its next task number is 3. */
   projectId: string;
   /** Task MTX-1, at version 1, created by the owner. */
   taskId: string;
+  /** Task MTX-2; MTX-1 `relates` to it (and nothing else links them). */
+  otherTaskId: string;
   /**
    * A comment on the task by the member (not the owner): editing it is the author's alone,
    * so the owner and admins are refused; deleting it is open to the author and admins.

@@ -93,3 +93,11 @@ export function taskFixtures(current: () => Harness) {
 
   return { team, apiToken, activityOf, taskEvents, storedTask, nextNumber, breakActivity };
 }
+
+/** What tasks.get answers for `task`, a top-level task without sub-tasks. */
+export const asDetail = <T extends object>(task: T) => ({
+  ...task,
+  parent: null,
+  children: { total: 0, done: 0 },
+  relations: { blocks: [], blockedBy: [], relates: [], duplicates: [], duplicatedBy: [] },
+});

@@ -9,6 +9,8 @@ import * as m0007 from './0007_accounts.js';
 import * as m0008 from './0008_workspace_event_seq.js';
 import * as m0009 from './0009_webhooks.js';
 import * as m0010 from './0010_stream_leases.js';
+import * as m0011 from './0011_subtasks.js';
+import * as m0012 from './0012_task_relations.js';
 
 /**
  * Every migration in order. Listed by hand rather than read from disk so that the same
@@ -25,4 +27,6 @@ export const migrations: Record<string, Migration> = {
   '0008_workspace_event_seq': m0008,
   '0009_webhooks': m0009,
   '0010_stream_leases': m0010,
+  '0011_subtasks': m0011,
+  '0012_task_relations': m0012,
 };
