@@ -77,7 +77,7 @@ describe('client types', () => {
   it('types live task events: an id, and the change it tracks', () => {
     expectTypeOf<TaskChange['id']>().toEqualTypeOf<string>();
     expectTypeOf<TaskChange['data']['type']>().toEqualTypeOf<'created' | 'updated' | 'deleted'>();
-    expectTypeOf<TaskChange['data']['task']>().toEqualTypeOf<RouterOutputs['tasks']['get']>();
+    expectTypeOf<TaskChange['data']['task']>().toEqualTypeOf<RouterOutputs['tasks']['create']>();
     expectTypeOf<RouterInputs['tasks']['onChange']>().toEqualTypeOf<{
       workspaceId: string;
       lastEventId?: string | undefined;

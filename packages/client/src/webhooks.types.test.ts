@@ -13,7 +13,7 @@ import {
 // drift from what is sent, without zod (the type bundle fails the build if a declaration
 // reaches zod; the pack test type-checks them outside the workspace, where no zod exists).
 
-type Task = RouterOutputs['tasks']['get'];
+type Task = RouterOutputs['tasks']['create'];
 type Comment = RouterOutputs['comments']['list']['items'][number];
 
 /** What a receiver does with each event: only what its type allows. */
