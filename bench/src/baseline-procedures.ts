@@ -2,6 +2,7 @@ import { appRouter, procedureSchemas } from '@trellis/api';
 import {
   type Actor,
   allocateTaskNumber,
+  defaultStateOf,
   getUserWorkspace,
   insertTask,
   isAssignable,
@@ -11,13 +12,22 @@ import {
   recordActivity,
   relationsOf,
   roleAtLeast,
+  stateForStatus,
   statsOverview,
   type TaskListInput,
   type TaskView,
   taskFamily,
 } from '@trellis/api/internal';
 import { type AuthUser, validateSessionToken } from '@trellis/auth';
-import { type Database, isoNow, type Kysely, newId, type Role, type TaskStatus } from '@trellis/db';
+import {
+  type Database,
+  isoNow,
+  type Kysely,
+  newId,
+  type Role,
+  STATUS_OF_CATEGORY,
+  type TaskStatus,
+} from '@trellis/db';
 import type { z } from 'zod';
 
 // The procedures the benchmark drives, as plain functions: the same authentication, the
@@ -52,7 +62,7 @@ interface CreateTaskInput {
   projectId: string;
   title: string;
   description: string;
-  status: TaskStatus;
+  status?: TaskStatus;
   priority: number;
   assigneeId: string | null;
   labels: string[];
@@ -141,6 +151,12 @@ async function createTask(db: Kysely<Database>, user: AuthUser, rawInput: unknow
     if (input.assigneeId !== null && !(await isAssignable(trx, workspaceId, input.assigneeId))) {
       throw new HttpError(400, 'Must be a member of this workspace');
     }
+    // The state, as tasks.create finds it: the status's only state, or the default one.
+    const state =
+      input.status === undefined
+        ? await defaultStateOf(trx, workspaceId, input.projectId)
+        : await stateForStatus(trx, workspaceId, input.projectId, input.status);
+    if (!state || 'problem' in state) throw new HttpError(400, 'No such state');
     const id = newId();
     // The baseline makes top-level tasks only (it has no sub-task rules to check).
     const row = {
@@ -150,6 +166,8 @@ async function createTask(db: Kysely<Database>, user: AuthUser, rawInput: unknow
       workspaceId,
       number: project.number,
       at: isoNow(at),
+      stateId: state.id,
+      status: STATUS_OF_CATEGORY[state.category],
     };
     await insertTask(trx, { ...row, createdBy: user.id });
     const [task] = await loadTaskViews(trx, workspaceId, [id]);

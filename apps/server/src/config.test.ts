@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RATE_LIMITS } from '@trellis/auth';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,8 @@ describe('loadConfig', () => {
       cookieSecure: 'auto',
       bodyLimitBytes: 1024 * 1024,
       maxBatchSize: 50,
+      importDir: join(tmpdir(), 'trellis-imports'),
+      importMaxBytes: 1024 * 1024 * 1024,
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
       maxStreamsPerUser: 16,
@@ -27,6 +30,7 @@ describe('loadConfig', () => {
       metricsToken: null,
       trpcHandler: 'lean',
       sessionSweepIntervalMs: 60 * 60 * 1000,
+      trashRetentionDays: 30,
       trustProxy: false,
       publicUrl: 'http://localhost:3000',
       smtpUrl: null,
@@ -77,6 +81,8 @@ describe('loadConfig', () => {
       ['WEBHOOK_TIMEOUT_MS', '60001', /WEBHOOK_TIMEOUT_MS/],
       ['WEBHOOK_CONCURRENCY', '0', /WEBHOOK_CONCURRENCY/],
       ['WEBHOOK_CONCURRENCY', '257', /WEBHOOK_CONCURRENCY/],
+      ['TRASH_RETENTION_DAYS', '0', /TRASH_RETENTION_DAYS/],
+      ['TRASH_RETENTION_DAYS', '1.5', /TRASH_RETENTION_DAYS/],
     ] as const) {
       const load = () => loadConfig({ [name]: bad });
       expect(load).toThrow(ConfigError);

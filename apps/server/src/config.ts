@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RATE_LIMITS } from '@trellis/auth';
 import { parseDatabaseUrl } from '@trellis/db';
@@ -165,6 +166,14 @@ const envSchema = z
       .min(1024)
       .default(1024 * 1024),
     MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+    /** Where uploaded import files wait while their job runs (removed when it ends). */
+    IMPORT_DIR: z.string().min(1).default(join(tmpdir(), 'trellis-imports')),
+    /** The largest import upload (workspace export or CSV); a bigger one is refused with 413. */
+    IMPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024 * 1024),
     /**
      * How long a client may take to send a request's headers: slow-header (slowloris)
      * connections are cut off after it with 408.
@@ -218,6 +227,8 @@ const envSchema = z
       .min(10)
       .max(24 * 60 * 60 * 1000) // setInterval cannot wait longer than ~24.8 days
       .default(60 * 60 * 1000),
+    /** How long deleted tasks stay in the trash before the sweep purges them for good. */
+    TRASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     TRUST_PROXY: trustProxy,
     /** Where browsers reach this server (OAuth callback URLs are built from it). */
     PUBLIC_URL: z
@@ -312,6 +323,8 @@ const envSchema = z
     cookieSecure: e.COOKIE_SECURE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxBatchSize: e.MAX_BATCH_SIZE,
+    importDir: resolve(e.IMPORT_DIR),
+    importMaxBytes: e.IMPORT_MAX_BYTES,
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     maxStreamsPerUser: e.MAX_STREAMS_PER_USER,
@@ -322,6 +335,7 @@ const envSchema = z
     metricsToken: e.METRICS_TOKEN ?? null,
     trpcHandler: e.TRPC_HANDLER,
     sessionSweepIntervalMs: e.SESSION_SWEEP_INTERVAL_MS,
+    trashRetentionDays: e.TRASH_RETENTION_DAYS,
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     smtpUrl: e.SMTP_URL ?? null,

@@ -1,4 +1,4 @@
-import { deleteExpiredIdempotencyKeys, startActivityFanOut } from '@trellis/api';
+import { deleteExpiredIdempotencyKeys, purgeTrash, startActivityFanOut } from '@trellis/api';
 import {
   deleteExpiredEmailTokens,
   deleteExpiredRateLimits,
@@ -19,6 +19,8 @@ export interface HousekeepingOptions {
   databaseUrl: string;
   /** SESSION_SWEEP_INTERVAL_MS. */
   sweepIntervalMs: number;
+  /** TRASH_RETENTION_DAYS: deleted tasks older than this are purged by the sweep. */
+  trashRetentionDays: number;
   /** Told when the database has been closed (its connection counts are then 0). */
   database: DatabaseState;
 }
@@ -37,6 +39,19 @@ export class DatabaseState {
   }
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+// Rows one purge statement deletes: a sweep after a long outage works through a big trash
+// in short statements rather than holding the database in one long one.
+const TRASH_PURGE_BATCH = 500;
+
+/** Purges trashed tasks deleted more than `retentionDays` before `now`, a batch at a time. */
+async function purgeExpiredTrash(db: Kysely<Database>, now: Date, retentionDays: number) {
+  const before = new Date(now.getTime() - retentionDays * DAY_MS);
+  while ((await purgeTrash(db, before, TRASH_PURGE_BATCH)) === TRASH_PURGE_BATCH) {
+    // A full batch: more may be due.
+  }
+}
+
 /**
  * The server's background work, as a Fastify plugin: sweeping expired rows, waking live
  * streams with other processes' activity, and closing it all (then the database) in order
@@ -45,11 +60,13 @@ export class DatabaseState {
  */
 export function housekeeping(
   app: FastifyInstance,
-  { db, now, mailer, databaseUrl, sweepIntervalMs, database }: HousekeepingOptions,
+  options: HousekeepingOptions,
   done: (error?: Error) => void,
 ): void {
+  const { db, now, mailer, databaseUrl, sweepIntervalMs, database } = options;
   // Expired sessions are deleted when presented; abandoned ones (and finished rate-limit
-  // windows, and idempotency keys past their 24 hours) are swept here.
+  // windows, idempotency keys past their 24 hours, and the trash past its retention) are
+  // swept here.
   const sweepSessions = () =>
     Promise.all([
       deleteExpiredSessions(db, { now: now() }),
@@ -57,6 +74,7 @@ export function housekeeping(
       deleteExpiredIdempotencyKeys(db, now()),
       deleteExpiredEmailTokens(db, now()),
       deleteExpiredTrustedDevices(db, now()),
+      purgeExpiredTrash(db, now(), options.trashRetentionDays),
     ]).catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed'));
   const sweep = setInterval(sweepSessions, sweepIntervalMs).unref();
 

@@ -42,7 +42,13 @@ export function demoRows(
   random: Random,
   nowMs: number,
   workspaceId: string,
-  projects: readonly { id: string; key: string; weight: number }[],
+  projects: readonly {
+    id: string;
+    key: string;
+    weight: number;
+    /** The project's state for each status (its default states). */
+    states: Readonly<Record<TaskStatus, string>>;
+  }[],
   workers: readonly string[],
   taskCount: number,
 ) {
@@ -76,6 +82,7 @@ export function demoRows(
       title: taskTitle(random),
       description: taskDescription(random),
       status,
+      stateId: project.states[status],
       priority: weighted(random, [
         { p: 0, weight: 15 },
         { p: 1, weight: 25 },
@@ -101,6 +108,7 @@ export function demoRows(
       title: view.title,
       description: view.description,
       status,
+      state_id: view.stateId,
       priority: view.priority,
       assignee_id: view.assigneeId,
       due_at: view.dueAt,

@@ -2,7 +2,17 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createPasswordUser, hashPassword, normalizeEmail } from '@trellis/auth';
-import { createDatabase, type Database, type Kysely, migrateToLatest, newId } from '@trellis/db';
+import {
+  createDatabase,
+  type Database,
+  DEFAULT_PROJECT_STATES,
+  type Kysely,
+  migrateToLatest,
+  newId,
+  STATUS_OF_CATEGORY,
+  TASK_STATUSES,
+  type TaskStatus,
+} from '@trellis/db';
 import { sql } from 'kysely';
 import { ConfigError, loadConfig } from './config.js';
 import { DEMO_PASSWORD, DEMO_PROJECTS, DEMO_USERS, seededRandom } from './seed-data.js';
@@ -124,7 +134,15 @@ async function seed(db: Kysely<Database>, taskCount: number, now: Date) {
         })),
       )
       .execute();
-    const projects = DEMO_PROJECTS.map((project) => ({ ...project, id: newId() }));
+    const projects = DEMO_PROJECTS.map((project) => ({
+      ...project,
+      id: newId(),
+      // The default states, one per status (what projects.create gives a project).
+      states: Object.fromEntries(TASK_STATUSES.map((status) => [status, newId()])) as Record<
+        TaskStatus,
+        string
+      >,
+    }));
     const workers = members.filter((m) => m.role !== 'viewer').map((m) => m.id);
     const rows = demoRows(seededRandom(2030), nowMs, workspace.id, projects, workers, taskCount);
     await trx
@@ -139,6 +157,23 @@ async function seed(db: Kysely<Database>, taskCount: number, now: Date) {
           created_at: setUpAt,
           updated_at: setUpAt,
         })),
+      )
+      .execute();
+    await trx
+      .insertInto('project_states')
+      .values(
+        projects.flatMap((project) =>
+          DEFAULT_PROJECT_STATES.map((state, index) => ({
+            id: project.states[STATUS_OF_CATEGORY[state.category]],
+            workspace_id: workspace.id,
+            project_id: project.id,
+            name: state.name,
+            category: state.category,
+            position: index + 1,
+            created_at: setUpAt,
+            updated_at: setUpAt,
+          })),
+        ),
       )
       .execute();
     const tasks = progress('tasks', rows.tasks.length);

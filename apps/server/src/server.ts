@@ -5,6 +5,8 @@ import type { ServerConfig } from './config.js';
 import { dashboardSite } from './dashboard.js';
 import { errorAnswers, frameworkErrorOptions } from './errors.js';
 import { DatabaseState, housekeeping } from './housekeeping.js';
+import { importRoutes } from './imports.js';
+import { csvImportRoutes } from './imports-csv.js';
 import { configuredMailer } from './mail/index.js';
 import { configuredProviders, oauthRoutes } from './oauth.js';
 import type { ClusterMetrics } from './ops/cluster-metrics.js';
@@ -93,6 +95,7 @@ export function buildServer(
     mailer,
     databaseUrl: config.databaseUrl,
     sweepIntervalMs: config.sessionSweepIntervalMs,
+    trashRetentionDays: config.trashRetentionDays,
     database,
   });
   // Sends webhooks from the activity log; stops before the database closes.
@@ -139,6 +142,25 @@ export function buildServer(
   });
   // The same procedures as REST under /api/v1, with the OpenAPI document and docs page.
   app.register(restApiPlugin, { prefix: '/api', router: appRouter, contexts });
+  // workspaces.export / workspaces.import: streamed bodies, import jobs (imports.ts).
+  app.register(importRoutes, {
+    prefix: '/api/v1',
+    db,
+    contexts,
+    now,
+    databaseUrl: config.databaseUrl,
+    dir: config.importDir,
+    maxBytes: config.importMaxBytes,
+  });
+  // POST …/import/tasks.csv: the CSV task import, a job in the same queue (imports-csv.ts).
+  app.register(csvImportRoutes, {
+    prefix: '/api/v1',
+    db,
+    contexts,
+    now,
+    dir: config.importDir,
+    maxBytes: config.importMaxBytes,
+  });
   return app;
 }
 

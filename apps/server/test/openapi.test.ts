@@ -8,6 +8,7 @@ import {
 } from '@trellis/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { UPLOAD_OPERATION_IDS } from '../src/imports-openapi.js';
 import { escapeHtml, renderDocsPage } from '../src/rest/docs.js';
 import { REST_EXAMPLES } from '../src/rest/examples.js';
 import { resolveFeeds } from '../src/rest/live-feed.js';
@@ -32,7 +33,11 @@ afterAll(async () => {
 });
 
 const routes = resolveRoutes(appRouter, REST_ROUTES);
-const operations = operationsOf;
+// The procedures' operations; the upload routes (imports-openapi.ts) have their own test.
+const operations = (doc: OpenApiDocument) =>
+  operationsOf(doc).filter(
+    ({ operation }) => !UPLOAD_OPERATION_IDS.includes(String(operation.operationId)),
+  );
 
 /** A response of `components.responses`, by name. */
 function sharedResponse(name: string): { headers?: object; description?: string } {
@@ -235,6 +240,8 @@ describe('the statuses each operation lists', () => {
   it('says on every REST path which methods it serves, for the 405 the others get', () => {
     for (const [path, item] of Object.entries(document.paths)) {
       if (item.servers) continue;
+      const ids = ['get', 'post'].map((m) => item[m as 'get' | 'post']?.operationId);
+      if (ids.some((id) => id !== undefined && UPLOAD_OPERATION_IDS.includes(id))) continue;
       const methods = ['get', 'post', 'patch', 'delete'].filter((m) => m in item);
       const allow = /`Allow: ([A-Z, ]+)`/.exec(item.description ?? '')?.[1]?.split(', ');
       const expected = methods.flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]));
@@ -287,5 +294,23 @@ describe('GET /api/docs', () => {
     const html = renderDocsPage(doc);
     expect(html).not.toContain('<script');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;');
+  });
+});
+
+describe('the upload routes in the OpenAPI document', () => {
+  it('lists workspace export and import and the CSV task import, each answering a job or a stream', () => {
+    const uploads = operationsOf(document).filter(({ operation }) =>
+      UPLOAD_OPERATION_IDS.includes(String(operation.operationId)),
+    );
+    expect(uploads.map(({ method, path }) => `${method} ${path}`).sort()).toEqual([
+      'get /workspaces/{workspaceId}/export',
+      'post /workspaces/import',
+      'post /workspaces/{workspaceId}/import/tasks.csv',
+    ]);
+    for (const { method, operation } of uploads) {
+      const statuses = Object.keys(operation.responses);
+      expect(statuses).toContain(method === 'get' ? '200' : '202');
+      if (method === 'post') expect(statuses).toEqual(expect.arrayContaining(['413', '415']));
+    }
   });
 });

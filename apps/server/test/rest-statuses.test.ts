@@ -23,6 +23,8 @@ const { createProject, createTask } = workOn(wire);
 
 /** Values for every path parameter, all inside the team's workspace. */
 let params: Record<string, string>;
+/** {taskId} of POST /tasks/{taskId}/restore: a task in the trash. */
+let trashedTaskId: string;
 let team: Team;
 let readToken: string;
 let receiver: WebhookReceiver;
@@ -37,6 +39,9 @@ beforeAll(async () => {
   const project = await createProject(team.admin.token, team.workspaceId, 'MTX');
   const task = await createTask(team.member.token, project.id);
   const otherTask = await createTask(team.member.token, project.id);
+  const trashedTask = await createTask(team.member.token, project.id);
+  dataOf(await mutate('tasks.delete', { taskId: trashedTask.id }, { token: team.member.token }));
+  trashedTaskId = trashedTask.id;
   const comment = dataOf<{ id: string }>(
     await mutate(
       'comments.create',
@@ -72,6 +77,31 @@ beforeAll(async () => {
   const delivery = dataOf<{ id: string }>(
     await mutate('webhooks.test', { webhookId: webhook.id }, { token: team.owner.token }),
   );
+  // An import job of the owner's, finished (so that its answer no longer changes).
+  const upload = await rest('POST', `/workspaces/${team.workspaceId}/import/tasks.csv`, {
+    token: team.owner.token,
+    query: { projectId: project.id },
+    body: 'title\nImported\n',
+    headers: { 'content-type': 'text/csv' },
+  });
+  const jobId = (upload.json as { id: string }).id;
+  for (;;) {
+    const job = dataOf<{ status: string }>(
+      await query('imports.get', { jobId }, { token: team.owner.token }),
+    );
+    if (job.status === 'succeeded' || job.status === 'failed') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const view = dataOf<{ id: string }>(
+    await mutate(
+      'views.create',
+      { workspaceId: team.workspaceId, name: 'Shared', shared: true, filters: {} },
+      { token: team.owner.token },
+    ),
+  );
+  const [backlog] = dataOf<{ id: string }[]>(
+    await query('projects.states.list', { projectId: project.id }, { token: team.member.token }),
+  );
   params = {
     workspaceId: team.workspaceId,
     webhookId: webhook.id,
@@ -80,6 +110,9 @@ beforeAll(async () => {
     inviteId: invite.inviteId,
     tokenId: token.id,
     projectId: project.id,
+    stateId: backlog?.id ?? '',
+    jobId,
+    viewId: view.id,
     taskId: task.id,
     // DELETE /tasks/{taskId}/relations/{type}/{otherTaskId}
     type: 'relates',
@@ -92,7 +125,8 @@ beforeAll(async () => {
 /** The route's path with the fixture's ids. */
 function pathOf(route: RestRoute): string {
   return route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = params[name];
+    const value =
+      route.procedure === 'tasks.restore' && name === 'taskId' ? trashedTaskId : params[name];
     if (value === undefined) throw new Error(`no fixture for {${name}}`);
     return value;
   });

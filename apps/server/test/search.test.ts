@@ -2,6 +2,7 @@
 // server answers 200 (or 400 when the input schema refuses it), never 500, and keeps
 // serving. Black-box like the suites in contract/: only fixtures go straight to the database.
 import { randomUUID } from 'node:crypto';
+import { insertDefaultStates } from '@trellis/api/internal';
 import { HOSTILE_SEARCH_TEXT } from '@trellis/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -66,6 +67,17 @@ function search(q: string, limit?: number): Promise<Reply> {
 const hitsOf = (reply: Reply) =>
   (reply.json as { result: { data: { items: Hit[] } } }).result.data.items;
 
+/** The project's Todo state (projects.create gave it the default states). */
+async function todoStateOf(projectId: string): Promise<string> {
+  const state = await server.db
+    .selectFrom('project_states')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('category', '=', 'unstarted')
+    .executeTakeFirstOrThrow();
+  return state.id;
+}
+
 async function insertTask(projectId: string, number: number, title: string, description = '') {
   const id = randomUUID();
   const now = new Date().toISOString();
@@ -79,6 +91,7 @@ async function insertTask(projectId: string, number: number, title: string, desc
       title,
       description,
       status: 'todo',
+      state_id: await todoStateOf(projectId),
       priority: 2,
       assignee_id: null,
       due_at: null,
@@ -123,6 +136,7 @@ beforeAll(async () => {
       updated_at: now,
     })
     .execute();
+  await insertDefaultStates(server.db, workspaceId, projectId, now);
   fixtures.deploy = await insertTask(projectId, 1, 'Deployment checklist', 'Title x and a NEAR y');
   fixtures.cafe = await insertTask(projectId, 2, 'Café opening', 'drop table of contents OR index');
   const comment = await mutate(

@@ -21,11 +21,18 @@ export type ActivityType =
   | 'project.created'
   | 'project.updated'
   | 'project.archived'
+  | 'state.created'
+  | 'state.updated'
+  | 'state.deleted'
   | 'task.created'
   | 'task.updated'
   | 'task.deleted'
+  | 'task.restored'
   | 'task.relation_added'
   | 'task.relation_removed'
+  | 'view.created'
+  | 'view.updated'
+  | 'view.deleted'
   | 'comment.created'
   | 'comment.updated'
   | 'comment.deleted'
@@ -64,10 +71,14 @@ const workspaceNotFound = () =>
  * queues the notification to other processes, delivered at commit (and dropped with a
  * rollback), when the entry is there to be read.
  */
-async function nextWorkspaceSeq(trx: Kysely<Database>, workspaceId: string): Promise<number> {
+async function nextWorkspaceSeq(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  count = 1,
+): Promise<number> {
   const bumped = await trx
     .updateTable('workspaces')
-    .set((eb) => ({ activity_seq: eb('activity_seq', '+', 1) }))
+    .set((eb) => ({ activity_seq: eb('activity_seq', '+', count) }))
     .where('id', '=', workspaceId)
     .returning((eb) =>
       dialectOf(trx) === 'postgres'
@@ -80,7 +91,8 @@ async function nextWorkspaceSeq(trx: Kysely<Database>, workspaceId: string): Pro
     .executeTakeFirst();
   // Deleted meanwhile (its delete committed first): nothing of it is left to record in.
   if (!bumped) throw workspaceNotFound();
-  return Number(bumped.activity_seq);
+  // The first of the `count` numbers taken.
+  return Number(bumped.activity_seq) - count + 1;
 }
 
 /** Where a change's time comes from (a context's `now`). */
@@ -160,6 +172,40 @@ export async function recordActivity(
     .executeTakeFirstOrThrow();
   activityBus.notify(entry.workspaceId);
   return { id, seq, workspaceSeq };
+}
+
+/**
+ * Appends many entries of one workspace at once, in the change's transaction: as many
+ * recordActivity calls would, in two statements (the numbers taken together; on
+ * PostgreSQL one notification). For imports, where one entry per row is the rule.
+ */
+export async function recordActivities(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  entries: readonly Omit<ActivityEntry, 'workspaceId'>[],
+  now: Date,
+): Promise<void> {
+  if (entries.length === 0) return;
+  const first = await nextWorkspaceSeq(trx, workspaceId, entries.length);
+  const createdAt = isoNow(now);
+  await trx
+    .insertInto('activity')
+    .values(
+      entries.map((entry, index) => ({
+        id: newId(),
+        workspace_id: workspaceId,
+        workspace_seq: first + index,
+        project_id: entry.projectId ?? null,
+        task_id: entry.taskId ?? null,
+        actor_id: entry.actor?.userId ?? null,
+        api_token_id: entry.actor?.apiTokenId ?? null,
+        type: entry.type,
+        data: JSON.stringify(entry.data),
+        created_at: createdAt,
+      })),
+    )
+    .execute();
+  activityBus.notify(workspaceId);
 }
 
 /**

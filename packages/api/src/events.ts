@@ -60,6 +60,8 @@ function dataOf(row: EventRow, data: Stored): unknown {
       return data.relation ?? data.task;
     case 'project':
       return data.project;
+    case 'state':
+      return data.state;
     case 'comment':
       return commentOf(row, data);
     case 'member':

@@ -19,6 +19,8 @@ export {
 } from './errors.js';
 export type { LogEvent, LogEventType, WebhookEvent } from './events.js';
 export { deleteExpiredIdempotencyKeys } from './idempotency.js';
+/** Workspace export and import, and import jobs (the server's streaming routes). */
+export * as imports from './imports/index.js';
 export type { Mailer, MailMessage } from './mail/mailer.js';
 /** Output schemas of every query and mutation (the OpenAPI document publishes them). */
 export * as outputs from './outputs.js';
@@ -29,6 +31,7 @@ export {
   releaseStreamLeases,
   renewStreamLeases,
 } from './queries/stream-leases.js';
+export { purgeTrash } from './queries/trash.js';
 export { oldestUndelivered } from './queries/webhooks.js';
 export { RATE_LIMIT_HEADERS } from './rate-limit-headers.js';
 export { isRateLimited, RATE_LIMITED_PROCEDURES } from './rate-limits.js';

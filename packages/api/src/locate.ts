@@ -1,6 +1,8 @@
 import type { Database, Kysely } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { workspaceIdOfTrashed } from './queries/trash.js';
+import { workspaceIdOfView } from './queries/views.js';
 import { workspaceIdOf, workspaceIdOfDelivery } from './queries/workspaces.js';
 import { zId } from './schemas.js';
 
@@ -37,8 +39,12 @@ function locator<K extends string>(
 export const locate = {
   workspace: locator('Workspace', 'workspaceId', async (_db, id) => id),
   project: locator('Project', 'projectId', (db, id) => workspaceIdOf(db, 'projects', id)),
+  state: locator('State', 'stateId', (db, id) => workspaceIdOf(db, 'project_states', id)),
   task: locator('Task', 'taskId', (db, id) => workspaceIdOf(db, 'tasks', id)),
+  /** A task in the trash (tasks.restore): found through trashed_tasks, not tasks. */
+  trashedTask: locator('Task', 'taskId', workspaceIdOfTrashed),
   comment: locator('Comment', 'commentId', (db, id) => workspaceIdOf(db, 'comments', id)),
   webhook: locator('Webhook', 'webhookId', (db, id) => workspaceIdOf(db, 'webhooks', id)),
   delivery: locator('Delivery', 'deliveryId', workspaceIdOfDelivery),
+  view: locator('View', 'viewId', workspaceIdOfView),
 } satisfies Record<string, WorkspaceLocator>;

@@ -79,6 +79,7 @@ function sampleTask() {
     title: 'A',
     description: '',
     status: 'todo' as const,
+    stateId: 's1',
     priority: 0,
     assigneeId: null,
     dueAt: null,

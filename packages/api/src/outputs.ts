@@ -1,6 +1,8 @@
-import { API_TOKEN_SCOPES, TASK_STATUSES } from '@trellis/db';
+import { API_TOKEN_SCOPES, STATE_CATEGORIES, TASK_STATUSES } from '@trellis/db';
 import { z } from 'zod';
+import { TASK_SORTS } from './queries/tasks-list.js';
 import { zRole } from './schemas.js';
+import { taskListFiltersOutput } from './task-filters.js';
 
 // What procedures answer, as zod schemas (`.output(...)` on every query and mutation).
 // tRPC parses every answer with them, so they are deliberately lean: types only, no
@@ -135,6 +137,22 @@ export const projectOutput = z.object({
   updatedAt: zTimestamp,
 });
 
+/**
+ * A workflow state of a project. `category` never changes; it decides what a task in the
+ * state counts as (its `status`, stats, `completedAt`).
+ */
+export const stateOutput = z.object({
+  id: z.string(),
+  workspaceId: z.string(),
+  projectId: z.string(),
+  name: z.string(),
+  category: z.enum(STATE_CATEGORIES),
+  /** The state's place in its project's order: 1, 2, … */
+  position: z.int(),
+  createdAt: zTimestamp,
+  updatedAt: zTimestamp,
+});
+
 /** A task; `key` is the project key and number (`ENG-12`). */
 export const taskOutput = z.object({
   id: z.string(),
@@ -144,6 +162,8 @@ export const taskOutput = z.object({
   title: z.string(),
   description: z.string(),
   status: z.enum(TASK_STATUSES),
+  /** The task's workflow state (a state of its project); `status` is its category's. */
+  stateId: z.string(),
   priority: z.int(),
   assigneeId: z.string().nullable(),
   dueAt: zTimestamp.nullable(),
@@ -193,6 +213,27 @@ function page<T extends z.ZodType>(item: T) {
 
 /** A page of tasks (tasks.list). */
 export const taskPageOutput = page(taskOutput);
+
+/**
+ * A task in the trash (tasks.list with `trashed: true`): the task as it was when deleted,
+ * when that was, and who deleted it (null once their account is gone).
+ */
+export const trashedTaskOutput = taskOutput.extend({
+  deletedAt: zTimestamp,
+  deletedBy: z.string().nullable(),
+});
+
+/**
+ * tasks.list: a page of tasks, or with `trashed: true` a page of the trash, whose items
+ * also carry `deletedAt` and `deletedBy` (never present on live tasks). One shape rather
+ * than a union of two pages, so that clients reading live tasks keep their type.
+ */
+export const taskListOutput = page(
+  taskOutput.extend({
+    deletedAt: trashedTaskOutput.shape.deletedAt.optional(),
+    deletedBy: trashedTaskOutput.shape.deletedBy.optional(),
+  }),
+);
 
 /** A comment; the body is exactly what its author sent. */
 export const commentOutput = z.object({
@@ -314,6 +355,23 @@ export const taskRelationOutput = z.object({
   otherTaskKey: z.string(),
 });
 
+/**
+ * A saved view: tasks.list's filters and sort under a name. `shared`: every member sees it;
+ * otherwise only its owner does.
+ */
+export const viewOutput = z.object({
+  id: z.string(),
+  workspaceId: z.string(),
+  name: z.string(),
+  shared: z.boolean(),
+  ownerId: z.string(),
+  filters: taskListFiltersOutput,
+  sort: z.enum(TASK_SORTS),
+  order: z.enum(['asc', 'desc']),
+  createdAt: zTimestamp,
+  updatedAt: zTimestamp,
+});
+
 /** `api_token.revoked`: a token whose creator lost the right to hold it. */
 export const apiTokenRevokedData = z.object({
   tokenId: z.string(),
@@ -327,11 +385,18 @@ export const logEventOutputs = [
   eventOf('project.created', projectOutput),
   changeEventOf('project.updated', projectOutput),
   eventOf('project.archived', projectOutput),
+  eventOf('state.created', stateOutput),
+  changeEventOf('state.updated', stateOutput),
+  eventOf('state.deleted', stateOutput),
   eventOf('task.created', taskOutput),
   changeEventOf('task.updated', taskOutput),
   eventOf('task.deleted', taskOutput),
+  eventOf('task.restored', taskOutput),
   eventOf('task.relation_added', taskRelationOutput),
   eventOf('task.relation_removed', taskRelationOutput),
+  eventOf('view.created', viewOutput),
+  changeEventOf('view.updated', viewOutput),
+  eventOf('view.deleted', viewOutput),
   eventOf('comment.created', commentOutput),
   eventOf('comment.updated', commentOutput),
   eventOf('comment.deleted', commentOutput),
@@ -411,3 +476,25 @@ export const webhookDeliveryOutput = z.object({
 
 /** A page of an endpoint's deliveries, newest first. */
 export const webhookDeliveryPageOutput = page(webhookDeliveryOutput);
+
+/**
+ * An import job (imports.get, and the 202 answer of an upload): where it is (`phase`,
+ * `done` of `total`, null when unknown), and once finished its `error` or `report`.
+ * `workspaceId` is the target (a workspace import sets it when the new workspace is made;
+ * null again if that workspace was removed after a failure).
+ */
+export const importJobOutput = z.object({
+  id: z.string(),
+  kind: z.enum(['workspace', 'tasks.csv']),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+  phase: z.string(),
+  done: z.int(),
+  total: z.int().nullable(),
+  workspaceId: z.string().nullable(),
+  error: z.string().nullable(),
+  /** What the job did (its shape depends on `kind`); null until it ends. */
+  report: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: zTimestamp,
+  updatedAt: zTimestamp,
+  finishedAt: zTimestamp.nullable(),
+});

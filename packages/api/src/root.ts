@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { importsRouter } from './imports/router.js';
 import { activityRouter } from './routers/activity.js';
 import { apiTokensRouter } from './routers/apiTokens.js';
 import { authRouter } from './routers/auth.js';
@@ -10,6 +11,7 @@ import { projectsRouter } from './routers/projects.js';
 import { searchRouter } from './routers/search.js';
 import { statsRouter } from './routers/stats.js';
 import { tasksRouter } from './routers/tasks.js';
+import { viewsRouter } from './routers/views.js';
 import { webhooksRouter } from './routers/webhooks.js';
 import { workspacesRouter } from './routers/workspaces.js';
 import { createCallerFactory, router } from './trpc.js';
@@ -23,12 +25,14 @@ export const appRouter = router({
   apiTokens: apiTokensRouter,
   projects: projectsRouter,
   tasks: tasksRouter,
+  views: viewsRouter,
   comments: commentsRouter,
   activity: activityRouter,
   events: eventsRouter,
   webhooks: webhooksRouter,
   search: searchRouter,
   stats: statsRouter,
+  imports: importsRouter,
 });
 
 /** The router's type: all a client needs to know about the API. */

@@ -10,7 +10,7 @@ export const MAX_TASK_DEPTH = 5;
 
 /**
  * Refuses `parentId` as the parent of `task` (a new task when `task.id` is undefined) with
- * a BAD_REQUEST on `path`: not a task of this workspace, of another project, the task
+ * a BAD_REQUEST on `path` (its message after `prefix`): not a task of this workspace, of another project, the task
  * itself or one of its sub-tasks (a cycle), or a tree that would get too deep. Run it
  * under the workspace's write lock, so that the tree cannot change before the write.
  */
@@ -20,17 +20,17 @@ export async function checkParent(
   task: { id?: string; projectId: string },
   parentId: string,
   path: string[],
+  prefix = '',
 ): Promise<void> {
+  const refuse = (message: string) => fieldError(path, `${prefix}${message}`);
   const parent = await taskLink(db, workspaceId, parentId);
-  if (!parent) throw fieldError(path, 'Must be a task of this workspace');
-  if (parent.projectId !== task.projectId) {
-    throw fieldError(path, 'Must be a task of the same project');
-  }
+  if (!parent) throw refuse('Must be a live task of this workspace (not one in the trash)');
+  if (parent.projectId !== task.projectId) throw refuse('Must be a task of the same project');
   // The parent's ancestors: the chain up to its root (at most MAX_TASK_DEPTH links).
   let depth = 1;
   for (let up: typeof parent | undefined = parent; up; depth += 1) {
     if (up.id === task.id) {
-      throw fieldError(path, 'Cannot be the task itself or one of its sub-tasks');
+      throw refuse('Cannot be the task itself or one of its sub-tasks');
     }
     up = up.parentId === null ? undefined : await taskLink(db, workspaceId, up.parentId);
   }
@@ -38,8 +38,7 @@ export async function checkParent(
   // its own sub-tasks go as deep again as they are below it.
   const below = task.id === undefined ? 0 : await levelsBelow(db, workspaceId, task.id);
   if (depth - 1 + below > MAX_TASK_DEPTH) {
-    throw fieldError(
-      path,
+    throw refuse(
       `Sub-tasks nest at most ${MAX_TASK_DEPTH} levels deep; this would make ${depth - 1 + below}`,
     );
   }

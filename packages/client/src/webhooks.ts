@@ -31,8 +31,10 @@ export type TrellisWebhookEvent = ReturnType<typeof webhookEvent>;
  * An event of a workspace's activity log, as webhooks deliver it and `events.list` returns
  * it: `{ id, type, timestamp, workspaceId, actor, data, changes? }`. `id` is the log entry's
  * id (the delivery's `webhook-id`, the same on every retry); `data` is the API's own output
- * type for the object (a task event carries the task as `tasks.get` answers it); the
- * `*.updated` and `member.role_changed` events list the fields that changed in `changes`.
+ * type for the object (a task event carries the task as `tasks.create` answers it, without
+ * `tasks.get`'s parent, children and relations); `project.updated`, `state.updated`,
+ * `task.updated`, `view.updated` and `member.role_changed` list the fields that changed in
+ * `changes`.
  */
 export type TrellisEvent = Exclude<TrellisWebhookEvent, { type: 'webhook.ping' }>;
 

@@ -115,6 +115,10 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
       '0010_stream_leases',
       '0011_subtasks',
       '0012_task_relations',
+      '0013_workflow_states',
+      '0014_trash',
+      '0015_views',
+      '0016_import_jobs',
     ];
     expect(await pendingMigrations(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual(all);
@@ -135,9 +139,11 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
         'comments',
         'email_tokens',
         'idempotency_keys',
+        'import_jobs',
         'invites',
         'legacy_event_ids',
         'memberships',
+        'project_states',
         'oauth_accounts',
         'projects',
         'rate_limits',
@@ -146,8 +152,10 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
         'task_labels',
         'task_relations',
         'tasks',
+        'trashed_tasks',
         'trusted_devices',
         'users',
+        'views',
         'webhook_deliveries',
         'webhooks',
         'workspaces',
@@ -157,6 +165,16 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
     expect(await dueIndexes()).toEqual(['tasks_ws_due_asc_idx', 'tasks_ws_due_desc_idx']);
     const statusIndexes = () => indexNames(db, 'tasks_ws_status_');
     expect(await statusIndexes()).toHaveLength(4);
+    expect(await migrateDown(db)).toEqual(['0016_import_jobs']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('import_jobs');
+    expect(await indexNames(db, 'tasks_ws_creator')).toEqual(['tasks_ws_creator_idx']);
+    expect(await migrateDown(db)).toEqual(['0015_views']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('views');
+    expect(await indexNames(db, 'tasks_ws_creator')).toEqual([]);
+    expect(await migrateDown(db)).toEqual(['0014_trash']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('trashed_tasks');
+    expect(await migrateDown(db)).toEqual(['0013_workflow_states']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('project_states');
     expect(await migrateDown(db)).toEqual(['0012_task_relations']);
     expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('task_relations');
     expect(await migrateDown(db)).toEqual(['0011_subtasks']);

@@ -88,6 +88,58 @@ export interface TasksTable {
   completed_at: string | null;
   /** The task this one is a sub-task of (same project), or null. */
   parent_id: Generated<string | null>;
+  /** Its project's workflow state; `status` is that state's category in the old words. */
+  state_id: string;
+}
+
+/** The five categories every workflow state is in; they keep the old statuses' meaning. */
+export const STATE_CATEGORIES = [
+  'backlog',
+  'unstarted',
+  'started',
+  'completed',
+  'canceled',
+] as const;
+/** One of STATE_CATEGORIES. */
+export type StateCategory = (typeof STATE_CATEGORIES)[number];
+
+/** The status a task in a state of each category has (what stats and filters count). */
+export const STATUS_OF_CATEGORY = {
+  backlog: 'backlog',
+  unstarted: 'todo',
+  started: 'in_progress',
+  completed: 'done',
+  canceled: 'canceled',
+} as const satisfies Record<StateCategory, TaskStatus>;
+
+/** The category each status stands for (the inverse of STATUS_OF_CATEGORY). */
+export const CATEGORY_OF_STATUS = {
+  backlog: 'backlog',
+  todo: 'unstarted',
+  in_progress: 'started',
+  done: 'completed',
+  canceled: 'canceled',
+} as const satisfies Record<TaskStatus, StateCategory>;
+
+/** The states a new project starts with, in order (today's five statuses). */
+export const DEFAULT_PROJECT_STATES = [
+  { name: 'Backlog', category: 'backlog' },
+  { name: 'Todo', category: 'unstarted' },
+  { name: 'In Progress', category: 'started' },
+  { name: 'Done', category: 'completed' },
+  { name: 'Canceled', category: 'canceled' },
+] as const satisfies ReadonlyArray<{ name: string; category: StateCategory }>;
+
+/** A workflow state of one project; `position` orders a project's states (1, 2, …). */
+export interface ProjectStatesTable {
+  id: string;
+  workspace_id: string;
+  project_id: string;
+  name: string;
+  category: StateCategory;
+  position: number;
+  created_at: string;
+  updated_at: string;
 }
 
 /** One label on one task; a table rather than JSON so that label filters use an index. */
@@ -108,6 +160,38 @@ export interface TaskRelationsTable {
   type: TaskRelationType;
   created_by: string | null;
   created_at: string;
+}
+
+/** A saved view: a named set of tasks.list filters and a sort, personal or shared. */
+export interface ViewsTable {
+  id: string;
+  workspace_id: string;
+  owner_id: string;
+  name: string;
+  /** 1: every member sees it; 0: its owner only. */
+  shared: number;
+  /** JSON of tasks.list's filter fields. */
+  filters: string;
+  sort: string;
+  sort_order: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * A deleted task, kept until it is restored or purged. `task` is JSON of the task as clients
+ * saw it when it was deleted; `rows` JSON of the rows that bring it back (see packages/api
+ * queries/trash.ts). `root_task_id`: the task whose deletion trashed this one (maybe itself).
+ */
+export interface TrashedTasksTable {
+  task_id: string;
+  workspace_id: string;
+  project_id: string;
+  root_task_id: string;
+  deleted_by: string | null;
+  deleted_at: string;
+  task: string;
+  rows: string;
 }
 
 /** An invitation into a workspace for one email; single use, expires. */
@@ -328,6 +412,34 @@ export interface StreamLeasesTable {
   expires_at: string;
 }
 
+/** What an import job brings in: a whole workspace (JSON export) or tasks from a CSV file. */
+export type ImportJobKind = 'workspace' | 'tasks.csv';
+/** Where an import job is. */
+export type ImportJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** A background import, polled by the user who started it (see packages/api imports/jobs.ts). */
+export interface ImportJobsTable {
+  id: string;
+  kind: ImportJobKind;
+  user_id: string;
+  /** The target workspace; for a workspace import, set once the new workspace is made. */
+  workspace_id: string | null;
+  status: ImportJobStatus;
+  phase: string;
+  done: Generated<number>;
+  total: number | null;
+  error: string | null;
+  /** JSON, written when the job ends. */
+  report: string | null;
+  /** The uploaded temp file the job reads (removed when the job ends). */
+  file: string;
+  /** `<hostname>:<pid>` of the process running it. */
+  owner: string;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface Database {
   users: UsersTable;
@@ -336,6 +448,7 @@ export interface Database {
   memberships: MembershipsTable;
   projects: ProjectsTable;
   tasks: TasksTable;
+  project_states: ProjectStatesTable;
   task_labels: TaskLabelsTable;
   invites: InvitesTable;
   api_tokens: ApiTokensTable;
@@ -353,6 +466,9 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   stream_leases: StreamLeasesTable;
   task_relations: TaskRelationsTable;
+  trashed_tasks: TrashedTasksTable;
+  views: ViewsTable;
+  import_jobs: ImportJobsTable;
 }
 
 export type User = Selectable<UsersTable>;

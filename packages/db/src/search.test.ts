@@ -70,6 +70,19 @@ describe('searchTaskMatches', () => {
       })
       .execute();
     await db
+      .insertInto('project_states')
+      .values({
+        id: 'state-todo',
+        workspace_id: workspaceId,
+        project_id: projectId,
+        name: 'Todo',
+        category: 'unstarted',
+        position: 1,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    await db
       .insertInto('tasks')
       .values({
         id: 'task-1',
@@ -79,6 +92,7 @@ describe('searchTaskMatches', () => {
         title: 'Title x and a NEAR y',
         description: 'mail ada@example.com about /usr/bin and 1.5 — Crème brûlée',
         status: 'todo',
+        state_id: 'state-todo',
         priority: 0,
         assignee_id: null,
         due_at: null,

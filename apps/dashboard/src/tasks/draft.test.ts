@@ -11,6 +11,7 @@ const TASK: Task = {
   title: 'Ship the parser',
   description: 'All of it.',
   status: 'todo',
+  stateId: 'state-todo',
   priority: 2,
   assigneeId: null,
   labels: ['backend'],

@@ -78,8 +78,14 @@ export interface WorkspaceRows {
   owner: Person;
   workspaceId: string;
   projectIds: string[];
+  /** The first project's workflow states, in order. */
+  stateIds: string[];
   taskIds: string[];
+  /** Tasks in the trash (tasks.restore's targets). */
+  trashedTaskIds: string[];
   commentIds: string[];
+  /** A personal and a shared view of the owner's (views.*). */
+  viewIds: string[];
   inviteIds: string[];
   /** Secrets of pending invites, addressed to emails the caller does not have. */
   inviteTokens: string[];
@@ -88,8 +94,9 @@ export interface WorkspaceRows {
 }
 
 /**
- * A workspace owned by `owner`, with two projects, three tasks (labels, an assignee), two
- * comments, a pending invite and a write API token; `member` joins it through an invite.
+ * A workspace owned by `owner`, with two projects, three tasks (labels, an assignee) and one
+ * in the trash, two comments, a pending invite and a write API token; `member` joins it
+ * through an invite.
  */
 async function populate(baseUrl: string, owner: Person, member: Person): Promise<WorkspaceRows> {
   const as = <T>(path: string, input: unknown, type: 'query' | 'mutation' = 'mutation') =>
@@ -118,6 +125,11 @@ async function populate(baseUrl: string, owner: Person, member: Person): Promise
       (await as<{ id: string }>('projects.create', { workspaceId, name: key, key })).id,
     );
   }
+  const states = await as<{ id: string }[]>(
+    'projects.states.list',
+    { projectId: projectIds[0] },
+    'query',
+  );
   const taskIds: string[] = [];
   for (const [index, projectId] of [projectIds[0], projectIds[0], projectIds[1]].entries()) {
     const task = await as<{ id: string }>('tasks.create', {
@@ -129,9 +141,29 @@ async function populate(baseUrl: string, owner: Person, member: Person): Promise
     });
     taskIds.push(task.id);
   }
+  const trashed = await as<{ id: string }>('tasks.create', {
+    projectId: projectIds[1],
+    title: 'Trashed',
+    labels: ['gone'],
+  });
+  await as('tasks.delete', { taskId: trashed.id });
   const commentIds: string[] = [];
   for (const body of ['first', 'second']) {
     commentIds.push((await as<{ id: string }>('comments.create', { taskId: taskIds[0], body })).id);
+  }
+  const viewIds: string[] = [];
+  for (const shared of [false, true]) {
+    const filters = { label: ['bug', 'l1'], assigneeId: [member.id, null] };
+    viewIds.push(
+      (
+        await as<{ id: string }>('views.create', {
+          workspaceId,
+          name: `View ${shared}`,
+          shared,
+          filters,
+        })
+      ).id,
+    );
   }
   const apiToken = await as<{ id: string; token: string }>('apiTokens.create', {
     workspaceId,
@@ -142,8 +174,11 @@ async function populate(baseUrl: string, owner: Person, member: Person): Promise
     owner,
     workspaceId,
     projectIds,
+    stateIds: states.map((state) => state.id),
     taskIds,
+    trashedTaskIds: [trashed.id],
     commentIds,
+    viewIds,
     inviteIds: invites.map((invite) => invite.id),
     inviteTokens: [pending.inviteToken],
     apiTokenId: apiToken.id,
@@ -243,10 +278,18 @@ export function idPool(caller: Caller, victim: Victim, bystander: Bystander): Id
       theirs.workspaceId,
     ],
     projectId: [...mine.projectIds, ...theirs.projectIds],
-    taskId: [...mine.taskIds, ...theirs.taskIds],
+    // Trashed tasks too: tasks.restore's, and NOT_FOUND for every other procedure.
+    taskId: [...mine.taskIds, ...mine.trashedTaskIds, ...theirs.taskIds, ...theirs.trashedTaskIds],
     // Relations link two tasks: the other may be the caller's or another workspace's.
     otherTaskId: [...mine.taskIds, ...theirs.taskIds],
+    parentId: [...mine.taskIds, ...theirs.taskIds],
+    // Bulk changes: the caller's tasks, some with another workspace's, and theirs alone.
+    taskIds: [mine.taskIds, [...mine.taskIds, ...theirs.taskIds.slice(0, 1)], theirs.taskIds],
+    stateId: [...mine.stateIds, ...theirs.stateIds],
+    moveToStateId: [...mine.stateIds, ...theirs.stateIds],
+    stateIds: [mine.stateIds, [...mine.stateIds].reverse(), theirs.stateIds],
     commentId: [...mine.commentIds, ...theirs.commentIds],
+    viewId: [...mine.viewIds, ...theirs.viewIds],
     inviteId: [...mine.inviteIds, ...theirs.inviteIds],
     inviteToken: [...mine.inviteTokens, caller.inviteTokenForCaller, ...theirs.inviteTokens],
     tokenId: [mine.apiTokenId, theirs.apiTokenId],

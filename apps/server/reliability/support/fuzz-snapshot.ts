@@ -9,13 +9,17 @@ import type { Victim } from './fuzz-fixtures.js';
 const WORKSPACE_TABLES = [
   'memberships',
   'projects',
+  'project_states',
   'tasks',
+  'task_relations',
   'task_labels',
   'invites',
   'api_tokens',
   'comments',
   'activity',
   'task_search_docs',
+  'trashed_tasks',
+  'views',
 ] as const;
 
 function digest(rows: readonly unknown[]): string {

@@ -10,6 +10,7 @@ const task = {
   title: 'Ship the REST API',
   description: 'Every procedure reachable under /api/v1.',
   status: 'in_progress',
+  stateId: 'Sx3cV5bN7mQ9wE1rT2yU4i',
   priority: 3,
   assigneeId: 'Ua2sD4fG6hJ8kL0qW3eR5t',
   dueAt: '2030-07-01T17:00:00.000Z',
@@ -40,7 +41,13 @@ export const REST_EXAMPLES: Readonly<Record<string, RestExample>> = {
       labels: ['api', 'docs'],
       dueAt: '2030-07-01T17:00:00.000Z',
     },
-    response: { ...task, status: 'todo', version: 1, updatedAt: task.createdAt },
+    response: {
+      ...task,
+      status: 'todo',
+      stateId: 'Sa1bC2dE3fG4hJ5kL6mN7o',
+      version: 1,
+      updatedAt: task.createdAt,
+    },
   },
   'tasks.get': {
     response: {
@@ -64,6 +71,27 @@ export const REST_EXAMPLES: Readonly<Record<string, RestExample>> = {
     response: task,
   },
   'tasks.delete': { response: { ok: true } },
+  'projects.states.add': {
+    request: { name: 'In Review', category: 'started' },
+    response: {
+      id: 'Sr4tY6uI8oP0aS2dF4gH6j',
+      workspaceId: 'Wq4mP7sL1oK9jH6gF3dS2a',
+      projectId: 'Pz8xC5vB2nM4lK7jH1gF6d',
+      name: 'In Review',
+      category: 'started',
+      position: 4,
+      createdAt: '2030-06-01T09:00:00.000Z',
+      updatedAt: '2030-06-01T09:00:00.000Z',
+    },
+  },
+  'tasks.bulkUpdate': {
+    request: {
+      taskIds: ['kV3nQ8rT2uW5xY7zA9bC1d'],
+      patch: { priority: 3, addLabels: ['docs'] },
+      expectedVersions: { kV3nQ8rT2uW5xY7zA9bC1d: 1 },
+    },
+    response: { items: [task] },
+  },
   'auth.signUp': {
     request: { email: 'ada@example.com', password: 'correct horse battery', name: 'Ada' },
     response: {

@@ -1,6 +1,7 @@
 import { isRateLimited, outputs } from '@trellis/api';
 import { SESSION_COOKIE } from '@trellis/auth';
 import { z } from 'zod';
+import { importPathItems } from '../imports-openapi.js';
 import {
   ERROR_CODE_DESCRIPTION,
   restErrorSchema,
@@ -166,6 +167,15 @@ const isNullSchema = (schema: unknown) =>
  */
 function queryParameterSchema(schema: JsonSchema): { schema: JsonSchema; nullable: boolean } {
   const { anyOf, ...rest } = schema;
+  // One value or a list (tasks.list's assigneeId, label): published as the list, which a
+  // query string carries as repeated keys; a single key is a list of one.
+  const list = Array.isArray(anyOf)
+    ? (anyOf as JsonSchema[]).find((alternative) => alternative.type === 'array')
+    : undefined;
+  if (list) {
+    const items = queryParameterSchema((list.items ?? {}) as JsonSchema);
+    return { schema: { ...list, items: items.schema }, nullable: items.nullable };
+  }
   if (!Array.isArray(anyOf) || !anyOf.some(isNullSchema)) return { schema, nullable: false };
   const nullWord = {
     type: 'string',
@@ -317,6 +327,8 @@ export function buildOpenApiDocument(
       toSchema(feed.event, 'output'),
     );
   }
+  // The upload routes beside the procedures (workspace export and imports, CSV import).
+  Object.assign(paths, importPathItems(toSchema));
   const webhooks = webhookPathItems((schema) => toSchema(schema, 'output'));
   addEventDiscriminators(schemas);
 

@@ -14,6 +14,11 @@ interface Conversion {
   nullable: boolean;
   /** Repeated keys (`status=a&status=b`) form an array; a single one, an array of one. */
   array: boolean;
+  /**
+   * One value or a list (`assigneeId`, `label` of tasks.list): a single key stays one
+   * value, repeated keys form the list. Undefined when the parameter is not a list.
+   */
+  items?: { scalar: Scalar; nullable: boolean; orOne: boolean };
 }
 
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
@@ -35,12 +40,24 @@ function scalarOf(types: string[]): Scalar {
   return 'other';
 }
 
+/** The array schema among `schema` and its `anyOf` alternatives, if any. */
+function arrayOf(schema: JsonSchema): JsonSchema | undefined {
+  if (typesOf(schema).includes('array') && schema.anyOf === undefined) return schema;
+  const alternatives = Array.isArray(schema.anyOf) ? (schema.anyOf as JsonSchema[]) : [];
+  return alternatives.map(arrayOf).find((found) => found !== undefined);
+}
+
 function conversionOf(schema: JsonSchema): Conversion {
   const types = typesOf(schema);
   const nullable = types.includes('null');
-  if (types.includes('array')) {
-    const items = (schema.items ?? {}) as JsonSchema;
-    return { scalar: scalarOf(typesOf(items)), nullable, array: true };
+  const list = arrayOf(schema);
+  if (list) {
+    const itemTypes = typesOf((list.items ?? {}) as JsonSchema);
+    const scalar = scalarOf(itemTypes);
+    // Another alternative than the array: a single value may stand alone.
+    const orOne = Array.isArray(schema.anyOf) && schema.anyOf.length > 1;
+    const items = { scalar, nullable: itemTypes.includes('null'), orOne };
+    return { scalar, nullable, array: true, items };
   }
   return { scalar: scalarOf(types), nullable, array: false };
 }
@@ -64,8 +81,9 @@ export type QueryString = Record<string, string | string[] | undefined>;
 /**
  * Builds the converter of one route's query string from its input's object properties.
  * Unknown parameters pass through untouched, for the strict input schema to refuse. An
- * empty value or `none` of a nullable parameter is null (`assigneeId=none` and
- * `assigneeId=` list unassigned tasks).
+ * empty value or `none` of a nullable parameter (or of a list's nullable item) is null
+ * (`assigneeId=none` and `assigneeId=` list unassigned tasks; `assigneeId=a&assigneeId=none`
+ * tasks assigned to a or to nobody).
  */
 export function queryCoercer(properties: Record<string, JsonSchema>) {
   const conversions = new Map(
@@ -75,7 +93,12 @@ export function queryCoercer(properties: Record<string, JsonSchema>) {
     const conversion = conversions.get(name);
     if (!conversion) return raw;
     if (conversion.array) {
-      return (Array.isArray(raw) ? raw : [raw]).map((text) => convert(text, conversion.scalar));
+      const item = (text: string) =>
+        conversion.items?.nullable && (text === '' || text === NULL_WORD)
+          ? null
+          : convert(text, conversion.scalar);
+      if (!Array.isArray(raw) && conversion.items?.orOne) return item(raw);
+      return (Array.isArray(raw) ? raw : [raw]).map(item);
     }
     // Repeated but not a list: left as is, for the schema to refuse as a field error.
     if (Array.isArray(raw)) return raw;

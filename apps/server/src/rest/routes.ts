@@ -46,8 +46,10 @@ export const REST_TAGS = {
   apiTokens: 'API tokens for programs (admins manage them).',
   projects: 'Projects group tasks and give them their key (`ENG-12`).',
   tasks: 'Tasks: create, list with filters and cursors, update with optimistic versions.',
+  views: 'Saved views: named tasks.list filters and sort, personal or shared.',
   comments: 'Comments on tasks, stored and returned verbatim.',
   activity: 'The append-only log of who did what when.',
+  imports: 'Import jobs: the progress and result of workspace and CSV imports.',
   events: 'The events webhooks deliver, typed, in log order: for programs that pull instead.',
   webhooks:
     'Webhook endpoints (admins): signed per Standard Webhooks, retried, replayable from the log.',
@@ -226,6 +228,14 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'Revoke an API token (admin)',
     ],
   ]),
+  ...tag('imports', 'signedIn', [
+    [
+      'GET',
+      '/imports/{jobId}',
+      'imports.get',
+      "An import job's progress and result (its starter only)",
+    ],
+  ]),
   ...tag('projects', 'workspace', [
     [
       'POST',
@@ -243,6 +253,38 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'projects.archive',
       'Archive a project (admin; idempotent)',
     ],
+    [
+      'GET',
+      '/projects/{projectId}/states',
+      'projects.states.list',
+      "List a project's workflow states",
+    ],
+    [
+      'POST',
+      '/projects/{projectId}/states',
+      'projects.states.add',
+      'Add a workflow state (admin)',
+      { ...created, ...conflicts },
+    ],
+    [
+      'PATCH',
+      '/states/{stateId}',
+      'projects.states.rename',
+      'Rename a workflow state (admin)',
+      conflicts,
+    ],
+    [
+      'POST',
+      '/projects/{projectId}/states/reorder',
+      'projects.states.reorder',
+      "Reorder a project's workflow states (admin)",
+    ],
+    [
+      'DELETE',
+      '/states/{stateId}',
+      'projects.states.remove',
+      'Remove a workflow state, moving its tasks to moveToStateId (admin)',
+    ],
   ]),
   ...tag('tasks', 'workspace', [
     [
@@ -252,14 +294,40 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'Create a task',
       { ...created, ...conflicts },
     ],
-    ['GET', '/workspaces/{workspaceId}/tasks', 'tasks.list', 'List tasks (filters, sort, cursor)'],
+    [
+      'GET',
+      '/workspaces/{workspaceId}/tasks',
+      'tasks.list',
+      'List tasks (filters, sort, cursor), or the trash with trashed=true',
+    ],
     ['GET', '/tasks/{taskId}', 'tasks.get', 'Get a task'],
     ['PATCH', '/tasks/{taskId}', 'tasks.update', 'Update a task at an expected version', conflicts],
     [
       'DELETE',
       '/tasks/{taskId}',
       'tasks.delete',
-      'Delete a task (with its sub-tasks only when the body says cascade: true)',
+      'Move a task to the trash (with its sub-tasks only when the body says cascade: true)',
+      conflicts,
+    ],
+    [
+      'POST',
+      '/workspaces/{workspaceId}/tasks/bulk-update',
+      'tasks.bulkUpdate',
+      'Change up to 500 tasks at once, all or none',
+      conflicts,
+    ],
+    [
+      'POST',
+      '/workspaces/{workspaceId}/tasks/bulk-delete',
+      'tasks.bulkDelete',
+      'Move up to 500 tasks to the trash at once, all or none',
+      conflicts,
+    ],
+    [
+      'POST',
+      '/tasks/{taskId}/restore',
+      'tasks.restore',
+      'Restore a task from the trash, with the sub-tasks trashed with it',
       conflicts,
     ],
     [
@@ -274,6 +342,30 @@ export const REST_ROUTES: readonly RestRoute[] = [
       '/tasks/{taskId}/relations/{type}/{otherTaskId}',
       'tasks.relations.remove',
       'Remove a relation between two tasks',
+    ],
+  ]),
+  ...tag('views', 'workspace', [
+    [
+      'POST',
+      '/workspaces/{workspaceId}/views',
+      'views.create',
+      'Save a view (personal; shared needs member)',
+      { ...created, ...conflicts },
+    ],
+    ['GET', '/workspaces/{workspaceId}/views', 'views.list', 'List my views and the shared ones'],
+    ['GET', '/views/{viewId}', 'views.get', 'Get a view (mine, or shared)'],
+    [
+      'PATCH',
+      '/views/{viewId}',
+      'views.update',
+      'Change a view (its owner; an admin for a shared one)',
+      conflicts,
+    ],
+    [
+      'DELETE',
+      '/views/{viewId}',
+      'views.delete',
+      'Delete a view (its owner; an admin for a shared one)',
     ],
   ]),
   ...tag('comments', 'workspace', [

@@ -22,12 +22,24 @@ const EVENT_SUMMARIES: Record<WebhookEventType, string> = {
   'project.created': 'A project was created',
   'project.updated': 'A project was renamed (`changes` says from what)',
   'project.archived': 'A project was archived',
+  'state.created': 'A workflow state was added to a project (`data`: the state)',
+  'state.updated': 'A workflow state was renamed or moved (`changes`: `name` or `position`)',
+  'state.deleted':
+    'A workflow state was removed (its tasks moved first, each with a `task.updated`)',
   'task.created': 'A task was created',
   'task.updated': 'A task was changed (`changes` lists each field, from and to)',
-  'task.deleted': 'A task was deleted (`data`: the task as it was)',
+  'task.deleted':
+    'A task was moved to the trash, alone or with its parent (`data`: the task as it was)',
+  'task.restored':
+    'A task was restored from the trash, alone or with its parent (`data`: the task as restored)',
   'task.relation_added':
     'A relation between two tasks was added (`data`: `taskId` blocks, relates to or duplicates `otherTaskId`)',
   'task.relation_removed': 'A relation between two tasks was removed (`data`: the relation)',
+  'view.created':
+    'A view was shared: saved as shared, or a personal view made shared (`data`: the view)',
+  'view.updated': 'A shared view was changed (`changes` lists each field, from and to)',
+  'view.deleted':
+    'A shared view was deleted or made personal again (`data`: the view as it was shared)',
   'comment.created': 'A comment was posted',
   'comment.updated': 'A comment was edited',
   'comment.deleted': 'A comment was deleted (`data`: the comment as it was)',

@@ -80,7 +80,10 @@ describe('activity.list', () => {
     const [commentEntry, updateEntry, createEntry] = result.items;
     expect(createEntry?.data.task).toEqual(task);
     expect(updateEntry?.data.task).toEqual(updated);
-    expect(updateEntry?.data.changes).toEqual({ status: { from: 'todo', to: 'in_progress' } });
+    expect(updateEntry?.data.changes).toEqual({
+      status: { from: 'todo', to: 'in_progress' },
+      stateId: { from: task.stateId, to: updated.stateId },
+    });
     expect(commentEntry?.data).toMatchObject({ commentId: commented.id });
   });
 

@@ -57,6 +57,8 @@ describe('tasks', () => {
       title: 'Ship the parser',
       description: 'All of it.\n\nEven the *tricky* parts.',
       status: 'in_progress',
+      // The project's In Progress state (one state per status in a new project).
+      stateId: expect.any(String),
       priority: 3,
       assigneeId: team.colleague.user.id,
       labels: ['bug', 'ui'],
@@ -69,6 +71,11 @@ describe('tasks', () => {
       parentId: null,
     });
     expect(first.number).toBe(1);
+    const states = dataOf<{ id: string; category: string }[]>(
+      await query('projects.states.list', { projectId: project.id }, { token: team.member.token }),
+    );
+    expect(first.stateId).toBe(states.find((state) => state.category === 'started')?.id);
+    expect(second.stateId).toBe(states.find((state) => state.category === 'unstarted')?.id);
     expect(second).toMatchObject({ number: 2, key: 'TSK-2', version: 1, title: 'Write docs' });
     expect(second.id).not.toBe(first.id);
   });
@@ -172,6 +179,7 @@ describe('tasks', () => {
       ...task,
       title: 'After',
       status: 'done',
+      stateId: expect.any(String),
       priority: 2,
       version: 2,
       updatedAt: expect.stringMatching(ISO_INSTANT),

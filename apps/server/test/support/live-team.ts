@@ -1,5 +1,7 @@
 // The people of the live-update suites, made through @trellis/client as a program makes
 // them: sign-up, a workspace, and a teammate who joined through an invite.
+
+import { insertDefaultStates } from '@trellis/api/internal';
 import { createClient } from '@trellis/client';
 import { newId } from '@trellis/db';
 import { type TestServer, verifyEmailByMail } from './server.js';
@@ -48,6 +50,7 @@ export async function liveTeam(server: TestServer, role: 'member' | 'viewer' = '
       updated_at: now,
     })
     .execute();
+  await insertDefaultStates(server.db, workspaceId, projectId, now);
   const createTask = (title: string) => owner.client.tasks.create.mutate({ projectId, title });
   return { owner, mate, workspaceId, projectId, createTask };
 }

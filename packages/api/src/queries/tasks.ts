@@ -34,6 +34,7 @@ export async function loadTaskViews(
       'tasks.title',
       'tasks.description',
       'tasks.status',
+      'tasks.state_id as stateId',
       'tasks.priority',
       'tasks.assignee_id as assigneeId',
       'tasks.due_at as dueAt',
@@ -84,6 +85,7 @@ export const EDITABLE_TASK_FIELDS = [
   'title',
   'description',
   'status',
+  'stateId',
   'priority',
   'assigneeId',
   'labels',
@@ -103,6 +105,7 @@ export interface NewTaskRow {
   title: string;
   description: string;
   status: TaskStatus;
+  stateId: string;
   priority: number;
   assigneeId: string | null;
   dueAt: string | null;
@@ -113,28 +116,44 @@ export interface NewTaskRow {
 }
 
 /** Inserts a task and its labels; call it inside the transaction that allocated `number`. */
-export async function insertTask(db: Kysely<Database>, task: NewTaskRow): Promise<void> {
+export function insertTask(db: Kysely<Database>, task: NewTaskRow): Promise<void> {
+  return insertTasks(db, [task]);
+}
+
+/** Inserts tasks and their labels, two statements for all of them (imports). */
+export async function insertTasks(
+  db: Kysely<Database>,
+  tasks: readonly NewTaskRow[],
+): Promise<void> {
+  if (tasks.length === 0) return;
   await db
     .insertInto('tasks')
-    .values({
-      id: task.id,
-      workspace_id: task.workspaceId,
-      project_id: task.projectId,
-      number: task.number,
-      title: task.title,
-      description: task.description,
-      status: task.status,
-      priority: task.priority,
-      assignee_id: task.assigneeId,
-      due_at: task.dueAt,
-      created_by: task.createdBy,
-      created_at: task.at,
-      updated_at: task.at,
-      completed_at: task.status === 'done' ? task.at : null,
-      parent_id: task.parentId,
-    })
+    .values(
+      tasks.map((task) => ({
+        id: task.id,
+        workspace_id: task.workspaceId,
+        project_id: task.projectId,
+        number: task.number,
+        title: task.title,
+        description: task.description,
+        status: task.status,
+        state_id: task.stateId,
+        priority: task.priority,
+        assignee_id: task.assigneeId,
+        due_at: task.dueAt,
+        created_by: task.createdBy,
+        created_at: task.at,
+        updated_at: task.at,
+        completed_at: task.status === 'done' ? task.at : null,
+        parent_id: task.parentId,
+      })),
+    )
     .execute();
-  await setTaskLabels(db, task.workspaceId, task.id, task.labels);
+  // A new task has no labels yet: nothing to delete first.
+  const labels = tasks.flatMap((task) =>
+    task.labels.map((label) => ({ task_id: task.id, workspace_id: task.workspaceId, label })),
+  );
+  if (labels.length > 0) await db.insertInto('task_labels').values(labels).execute();
 }
 
 /** Replaces a task's labels with `labels` (already trimmed and de-duplicated). */
@@ -190,8 +209,9 @@ export async function updateTask(
   patch: TaskPatch,
   at: string,
 ): Promise<boolean> {
-  const { labels, assigneeId, dueAt, status, parentId, ...same } = patch;
+  const { labels, assigneeId, dueAt, status, parentId, stateId, ...same } = patch;
   const columns: TaskUpdate = { ...same, updated_at: at };
+  if (stateId !== undefined) columns.state_id = stateId;
   if (assigneeId !== undefined) columns.assignee_id = assigneeId;
   if (parentId !== undefined) columns.parent_id = parentId;
   if (dueAt !== undefined) columns.due_at = dueAt;

@@ -96,7 +96,7 @@ export async function deleteWorkspace(db: Kysely<Database>, workspaceId: string)
  */
 export async function workspaceIdOf(
   db: Kysely<Database>,
-  table: 'projects' | 'tasks' | 'comments' | 'webhooks',
+  table: 'projects' | 'project_states' | 'tasks' | 'comments' | 'webhooks',
   id: string,
 ): Promise<string | undefined> {
   const row = await db

@@ -3,6 +3,7 @@ import { refuseInserts } from '@trellis/db/testing';
 import { describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
 import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
+import { insertProjectRow } from '../test/project-rows.js';
 
 const START = new Date('2030-06-01T09:00:00.000Z');
 
@@ -18,18 +19,15 @@ harnessForEachTest(START, (fresh, freshClock) => {
 async function insertTask(db: Kysely<Database>, workspaceId: string, createdBy: string) {
   const now = clock.now().toISOString();
   const projectId = newId();
-  await db
-    .insertInto('projects')
-    .values({
-      id: projectId,
-      workspace_id: workspaceId,
-      key: `P${projectId.replace(/[^A-Z]/g, '').slice(0, 5)}X`,
-      name: 'Project',
-      archived_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  const states = await insertProjectRow(db, {
+    id: projectId,
+    workspace_id: workspaceId,
+    key: `P${projectId.replace(/[^A-Z]/g, '').slice(0, 5)}X`,
+    name: 'Project',
+    archived_at: null,
+    created_at: now,
+    updated_at: now,
+  });
   const taskId = newId();
   await db
     .insertInto('tasks')
@@ -40,6 +38,7 @@ async function insertTask(db: Kysely<Database>, workspaceId: string, createdBy: 
       number: 1,
       title: 'A task to talk about',
       status: 'todo',
+      state_id: states.todo,
       priority: 2,
       assignee_id: null,
       due_at: null,

@@ -161,6 +161,26 @@ describe('events.list', () => {
       changes: { name: { from: 'Eng', to: 'Engine' } },
     });
     step();
+    const state = await owner.api.projects.states.add({
+      projectId: project.id,
+      name: "Won't do",
+      category: 'canceled',
+    });
+    expected.push({ type: 'state.created', data: state });
+    step();
+    const renamedState = await owner.api.projects.states.rename({
+      stateId: state.id,
+      name: 'Dropped',
+    });
+    expected.push({
+      type: 'state.updated',
+      data: renamedState,
+      changes: { name: { from: "Won't do", to: 'Dropped' } },
+    });
+    step();
+    await owner.api.projects.states.remove({ stateId: state.id });
+    expected.push({ type: 'state.deleted', data: renamedState });
+    step();
     const task = await owner.api.tasks.create({ projectId: project.id, title: 'Write docs' });
     expected.push({ type: 'task.created', data: task });
     step();
@@ -172,7 +192,11 @@ describe('events.list', () => {
     expected.push({
       type: 'task.updated',
       data: updated,
-      changes: { status: { from: 'todo', to: 'in_progress' }, priority: { from: 0, to: 2 } },
+      changes: {
+        status: { from: 'todo', to: 'in_progress' },
+        stateId: { from: task.stateId, to: updated.stateId },
+        priority: { from: 0, to: 2 },
+      },
     });
     step();
     const other = await owner.api.tasks.create({ projectId: project.id, title: 'Review docs' });
@@ -195,6 +219,27 @@ describe('events.list', () => {
     });
     expected.push({ type: 'task.relation_removed', data: relation });
     step();
+    // Views: a personal one is no event; a shared one is, through its life.
+    await owner.api.views.create({ workspaceId, name: 'Mine', filters: {} });
+    step();
+    const view = await owner.api.views.create({
+      workspaceId,
+      name: 'Team',
+      shared: true,
+      filters: { label: 'bug' },
+    });
+    expected.push({ type: 'view.created', data: view });
+    step();
+    const reordered = await owner.api.views.update({ viewId: view.id, order: 'asc' });
+    expected.push({
+      type: 'view.updated',
+      data: reordered,
+      changes: { order: { from: 'desc', to: 'asc' } },
+    });
+    step();
+    await owner.api.views.delete({ viewId: view.id });
+    expected.push({ type: 'view.deleted', data: reordered });
+    step();
     const comment = await owner.api.comments.create({ taskId: task.id, body: 'First draft' });
     expected.push({ type: 'comment.created', data: comment });
     step();
@@ -209,6 +254,12 @@ describe('events.list', () => {
     // Events carry the task as every procedure but tasks.get answers it.
     const { parent: _p, children: _c, relations: _r, ...deletedTask } = lastSeen;
     expected.push({ type: 'task.deleted', data: deletedTask });
+    step();
+    // Back from the trash, and deleted again (the log keeps both).
+    const restored = await owner.api.tasks.restore({ taskId: task.id });
+    expected.push({ type: 'task.restored', data: restored });
+    await owner.api.tasks.delete({ taskId: task.id });
+    expected.push({ type: 'task.deleted', data: restored });
 
     step();
     const { inviteToken } = await owner.api.members.invite({

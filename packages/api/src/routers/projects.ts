@@ -13,8 +13,10 @@ import {
   type ProjectView,
   updateProject,
 } from '../queries/projects.js';
+import { insertDefaultStates } from '../queries/states.js';
 import { zId, zName } from '../schemas.js';
 import { workspaceInput, workspaceProcedure } from '../trpc.js';
+import { projectStatesRouter } from './project-states.js';
 
 const zProjectKey = z.string().regex(/^[A-Z]{2,10}$/, 'Use 2–10 uppercase letters A–Z');
 const projectInput = z.object({ projectId: zId });
@@ -52,6 +54,9 @@ function recordProjectEvent(
 // Viewers and all API tokens read projects; admins manage them (write tokens act as
 // members, so they cannot).
 export const projectsRouter = {
+  // A project's workflow states: ./project-states.ts.
+  states: projectStatesRouter,
+
   create: workspaceProcedure('admin')
     .input(workspaceInput.extend({ name: zName, key: zProjectKey }).strict())
     .output(projectOutput)
@@ -69,6 +74,7 @@ export const projectsRouter = {
             updatedAt: at,
           };
           await insertProject(trx, project);
+          await insertDefaultStates(trx, project.workspaceId, project.id, at);
           await recordProjectEvent(trx, { actor: ctx.actor, at: time }, 'project.created', project);
           return project;
         });

@@ -3,6 +3,7 @@ import { HOSTILE_SEARCH_TEXT } from '@trellis/db/testing';
 import { describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../errors.js';
 import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
+import { insertProjectRow } from '../test/project-rows.js';
 
 const START = new Date('2030-06-01T09:00:00.000Z');
 
@@ -18,18 +19,15 @@ harnessForEachTest(START, (fresh, freshClock) => {
 async function projectIn(workspaceId: string, createdBy: string, key = 'ENG') {
   const now = clock.now().toISOString();
   const projectId = newId();
-  await harness.db
-    .insertInto('projects')
-    .values({
-      id: projectId,
-      workspace_id: workspaceId,
-      key,
-      name: key,
-      archived_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  const states = await insertProjectRow(harness.db, {
+    id: projectId,
+    workspace_id: workspaceId,
+    key,
+    name: key,
+    archived_at: null,
+    created_at: now,
+    updated_at: now,
+  });
   let number = 0;
   return async (title: string, description = '') => {
     const id = newId();
@@ -44,6 +42,7 @@ async function projectIn(workspaceId: string, createdBy: string, key = 'ENG') {
         title,
         description,
         status: 'todo',
+        state_id: states.todo,
         priority: 2,
         assignee_id: null,
         due_at: null,

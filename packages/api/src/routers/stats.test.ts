@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { statsDays, statsQueries } from '../queries/stats.js';
 import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
 import { fillNeighbourWorkspace, postgresPlan, seqScansOf } from '../test/postgres-plans.js';
+import { insertProjectRow } from '../test/project-rows.js';
 
 // Mid-morning UTC, so that "today" reaches both before and after the clock.
 const NOW = new Date('2030-06-15T10:00:00.000Z');
@@ -22,17 +23,14 @@ async function workspaceWithProject(slug = 'acme') {
   const owner = await harness.signUpUser('Olive Owner');
   const workspace = await owner.api.workspaces.create({ name: slug, slug });
   const projectId = newId();
-  await harness.db
-    .insertInto('projects')
-    .values({
-      id: projectId,
-      workspace_id: workspace.id,
-      key: 'ENG',
-      name: 'Engineering',
-      created_at: NOW.toISOString(),
-      updated_at: NOW.toISOString(),
-    })
-    .execute();
+  const states = await insertProjectRow(harness.db, {
+    id: projectId,
+    workspace_id: workspace.id,
+    key: 'ENG',
+    name: 'Engineering',
+    created_at: NOW.toISOString(),
+    updated_at: NOW.toISOString(),
+  });
   let number = 0;
   /** Writes a task row directly, with exactly the fields a test controls. */
   const addTask = async (
@@ -56,6 +54,7 @@ async function workspaceWithProject(slug = 'acme') {
         number,
         title: `Task ${number}`,
         status: fields.status ?? 'todo',
+        state_id: states[fields.status ?? 'todo'],
         priority: fields.priority ?? 2,
         assignee_id: fields.assigneeId ?? null,
         due_at: fields.dueAt ?? null,

@@ -153,6 +153,7 @@ describe('tasks.list filters and sorts', () => {
     const { owner, acme, ada, web, tasks } = await world();
     const { items } = await owner.api.tasks.list({ workspaceId: acme.id, limit: 100 });
     const first = items.find((item) => item.id === tasks[0]?.id);
+    const [backlog] = await owner.api.projects.states.list({ projectId: web });
     expect(first).toEqual({
       id: tasks[0]?.id,
       workspaceId: acme.id,
@@ -160,6 +161,7 @@ describe('tasks.list filters and sorts', () => {
       key: 'WEB-1',
       title: 'Polish page #0',
       status: 'backlog',
+      stateId: backlog?.id,
       priority: 0,
       assigneeId: ada,
       labels: ['bug', 'ui'],

@@ -1,38 +1,25 @@
 import { createHash } from 'node:crypto';
-import { type Database, type Kysely, TASK_STATUSES } from '@trellis/db';
+import type { Database, Kysely } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor, zPageDirection } from '../cursor.js';
-import { taskPageOutput } from '../outputs.js';
+import { taskListOutput, type taskPageOutput } from '../outputs.js';
 import { getProject } from '../queries/projects.js';
 import { loadTaskViews } from '../queries/tasks.js';
-import {
-  type TaskListPosition as Position,
-  TASK_SORTS,
-  taskListRows,
-} from '../queries/tasks-list.js';
-import { LABEL_MAX_LENGTH, printable, zId, zPrintableText } from '../schemas.js';
+import { type TaskListPosition as Position, taskListRows } from '../queries/tasks-list.js';
+import { printable, zId } from '../schemas.js';
+import { filterProblems, taskListFilters, taskListSort } from '../task-filters.js';
 import { workspaceInput, workspaceProcedure } from '../trpc.js';
+import { listTrashPage, trashListProblem } from './tasks-trash.js';
+
+export { filterProblems, type TaskListFilters, taskListFilters } from '../task-filters.js';
 
 const taskListFields = workspaceInput
+  .extend(taskListFilters.shape)
   .extend({
-    projectId: zId.optional(),
-    status: z
-      .array(z.enum(TASK_STATUSES))
-      .min(1)
-      .max(TASK_STATUSES.length)
-      .refine((statuses) => new Set(statuses).size === statuses.length, 'Statuses must differ')
-      .optional(),
-    assigneeId: zId.nullable().optional(),
-    /** Sub-tasks of this task; null: top-level tasks only. */
-    parentId: zId.nullable().optional(),
-    /** true: tasks some open task blocks; false: tasks no open task blocks. */
-    blocked: z.boolean().optional(),
-    // Trimmed like the labels tasks.create stores.
-    label: zPrintableText(LABEL_MAX_LENGTH).optional(),
-    q: z.string().trim().min(1).max(200).optional(),
-    sort: z.enum(TASK_SORTS).default('created'),
-    order: z.enum(['asc', 'desc']).default('desc'),
+    ...taskListSort,
+    /** true: the trash instead of live tasks (./tasks-trash.ts). */
+    trashed: z.boolean().optional(),
     cursor: z.string().min(1).max(512).optional(),
     direction: zPageDirection,
     limit: z.number().int().min(1).max(100).default(50),
@@ -54,22 +41,31 @@ const cursorPayload = z
 // Binds a cursor to the query that produced it (workspace, filters, sort, order; not the
 // limit, which may change between pages), so a cursor pasted into another query is refused
 // instead of silently skipping or repeating tasks.
-function fingerprint(input: TaskListFields): string {
-  const { workspaceId, projectId, status, assigneeId, parentId, label, q, sort, order } = input;
-  const { blocked } = input;
+// Every field but the page's own goes in, so a filter added later is covered without
+// naming it here; the first keys keep their order so that older cursors stay valid.
+function fingerprint(input: TaskListFields & { after?: unknown }): string {
+  const { workspaceId, projectId, status, assigneeId, parentId, blocked, label, q } = input;
+  const { sort, order, cursor: _c, direction: _d, limit: _l, after: _a, ...newer } = input;
+  const older = { workspaceId, projectId, status, assigneeId, parentId, blocked, label, q };
   const shape = {
-    workspaceId,
-    projectId,
-    status: status && [...status].sort(),
-    assigneeId,
-    parentId,
-    blocked,
-    label,
-    q,
+    ...Object.fromEntries(Object.entries(older).map(([key, value]) => [key, unordered(value)])),
     sort,
     order,
+    ...Object.fromEntries(
+      Object.entries(newer)
+        .filter(([key]) => !(key in older))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([key, value]) => [key, unordered(value)]),
+    ),
   };
   return createHash('sha256').update(JSON.stringify(shape)).digest('base64url').slice(0, 22);
+}
+
+/** An array in a set's order (null first), anything else as it is. */
+function unordered(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  const text = (item: unknown) => (item === null ? '' : `.${String(item)}`);
+  return [...value].sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
 }
 
 function cursorAt(input: TaskListFields, at: Position): string {
@@ -92,13 +88,23 @@ function positionOf(input: TaskListFields, cursor: string): Position | { problem
 }
 
 /**
- * What tasks.list accepts. `assigneeId: null` lists unassigned tasks. `priority` sorts by
+ * What tasks.list accepts: the filters of ../task-filters.ts (`assigneeId: null` lists
+ * unassigned tasks; lists mean any of them), a sort and a page. `priority` sorts by
  * the number alone: 4 is the most urgent and 0 (the default) the least, so `desc` puts the
  * most urgent first. Under `due`, tasks without a due date come last in both directions.
  * The cursor is decoded into `after` while validating, so a bad one is a BAD_REQUEST field
  * error like any other.
  */
 export const taskListInput = taskListFields.transform((input, ctx) => {
+  const trashProblem = input.trashed ? trashListProblem(input) : null;
+  if (trashProblem) {
+    const { field, message } = trashProblem;
+    ctx.addIssue({ code: 'custom', path: [field], message, input });
+    return z.NEVER;
+  }
+  for (const { path, message } of filterProblems(input)) {
+    ctx.addIssue({ code: 'custom', path: [path], message, input });
+  }
   if (input.cursor === undefined) return { ...input, after: null };
   const after = positionOf(input, input.cursor);
   if ('problem' in after) {
@@ -139,5 +145,9 @@ export async function listTaskPage(
 /** tasks.list (viewer+, tokens too): a filtered, sorted page of tasks and the next cursor. */
 export const listTasks = workspaceProcedure('viewer')
   .input(taskListInput)
-  .output(taskPageOutput)
-  .query(({ ctx, input }) => listTaskPage(ctx.db, ctx.workspace.id, input));
+  .output(taskListOutput)
+  .query(({ ctx, input }) =>
+    input.trashed
+      ? listTrashPage(ctx.db, ctx.workspace.id, input, (at) => cursorAt(input, at))
+      : listTaskPage(ctx.db, ctx.workspace.id, input),
+  );

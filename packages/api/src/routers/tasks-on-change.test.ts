@@ -14,6 +14,7 @@ import {
   testConfig,
   testRequest,
 } from '../test/harness.js';
+import { insertProjectRow } from '../test/project-rows.js';
 import { STREAM_START_HEADER, type TaskChangeEvent } from './tasks-on-change.js';
 
 let harness: Harness;
@@ -35,18 +36,15 @@ async function workspaceWithProject(slug = 'acme') {
   const workspace = await owner.api.workspaces.create({ name: 'Acme', slug });
   const projectId = newId();
   const now = new Date().toISOString();
-  await harness.db
-    .insertInto('projects')
-    .values({
-      id: projectId,
-      workspace_id: workspace.id,
-      key: 'ENG',
-      name: 'Engineering',
-      archived_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  await insertProjectRow(harness.db, {
+    id: projectId,
+    workspace_id: workspace.id,
+    key: 'ENG',
+    name: 'Engineering',
+    archived_at: null,
+    created_at: now,
+    updated_at: now,
+  });
   const createTask = (title: string) => owner.api.tasks.create({ projectId, title });
   return { owner, workspaceId: workspace.id, projectId, createTask };
 }

@@ -25,6 +25,8 @@ const EVENT_TYPES = {
   'task.created': 'created',
   'task.updated': 'updated',
   'task.deleted': 'deleted',
+  // Back from the trash: to a live list, a task that appears.
+  'task.restored': 'created',
 } as const satisfies Record<string, TaskChangeEvent['type']>;
 const TASK_ACTIVITY = Object.keys(EVENT_TYPES) as (keyof typeof EVENT_TYPES)[];
 

@@ -18,6 +18,9 @@ describe('tasks.create', () => {
     const { member, workspaceId, projectId } = await team();
 
     const task = await member.api.tasks.create({ projectId, title: '  Fix the login page ' });
+    const todo = (await member.api.projects.states.list({ projectId })).find(
+      (s) => s.name === 'Todo',
+    );
 
     expect(task).toEqual({
       id: expect.any(String),
@@ -28,6 +31,7 @@ describe('tasks.create', () => {
       title: 'Fix the login page',
       description: '',
       status: 'todo',
+      stateId: todo?.id,
       priority: 0,
       assigneeId: null,
       labels: [],

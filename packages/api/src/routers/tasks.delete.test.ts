@@ -14,7 +14,7 @@ harnessForEachTest(START, (fresh, freshClock) => {
 const { team, apiToken, activityOf, storedTask, breakActivity } = taskFixtures(() => harness);
 
 describe('tasks.delete', () => {
-  it('deletes the task with its labels and comments, logging it as it was', async () => {
+  it('moves the task with its labels and comments to the trash, logging it as it was', async () => {
     const { member, workspaceId, projectId } = await team();
     const task = await member.api.tasks.create({ projectId, title: 'Doomed', labels: ['x'] });
     await harness.db
@@ -37,6 +37,9 @@ describe('tasks.delete', () => {
     expect(await storedTask(task.id)).toBeUndefined();
     expect(await harness.db.selectFrom('task_labels').select('label').execute()).toEqual([]);
     expect(await harness.db.selectFrom('comments').select('id').execute()).toEqual([]);
+    // They live on in the trash (tasks.trash.test.ts restores them).
+    const trashed = await harness.db.selectFrom('trashed_tasks').select('task_id').execute();
+    expect(trashed).toEqual([{ task_id: task.id }]);
     expect((await rejection(member.api.tasks.get({ taskId: task.id }))).code).toBe('NOT_FOUND');
     expect((await activityOf(workspaceId)).at(-1)).toEqual({
       type: 'task.deleted',

@@ -86,7 +86,9 @@ describe('sub-tasks', () => {
     );
     // Another workspace's task reads like one that does not exist.
     expect(error.message).not.toContain('THEM');
-    expect(fieldErrorsOf(error.cause)).toEqual({ parentId: ['Must be a task of this workspace'] });
+    expect(fieldErrorsOf(error.cause)).toEqual({
+      parentId: ['Must be a live task of this workspace (not one in the trash)'],
+    });
   });
 
   it('refuses cycles: a task under itself or under one of its own sub-tasks', async () => {

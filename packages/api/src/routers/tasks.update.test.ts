@@ -40,10 +40,13 @@ describe('tasks.update', () => {
       },
     });
 
+    const states = await member.api.projects.states.list({ projectId });
+    const started = states.find((s) => s.category === 'started');
     expect(updated).toEqual({
       ...task,
       title: 'Final',
       status: 'in_progress',
+      stateId: started?.id,
       priority: 2,
       assigneeId: viewer.user.id,
       labels: ['bug', 'ui'],
@@ -62,6 +65,7 @@ describe('tasks.update', () => {
         changes: {
           title: { from: 'Draft', to: 'Final' },
           status: { from: 'todo', to: 'in_progress' },
+          stateId: { from: task.stateId, to: started?.id },
           priority: { from: 0, to: 2 },
           assigneeId: { from: null, to: viewer.user.id },
           labels: { from: ['bug'], to: ['bug', 'ui'] },

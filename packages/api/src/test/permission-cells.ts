@@ -6,11 +6,14 @@ import { isoNow, newId } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll } from 'vitest';
 import { recordActivity } from '../activity.js';
+import { loadTaskViews } from '../queries/tasks.js';
+import { trashTasks } from '../queries/trash.js';
 import { insertDelivery, insertWebhook } from '../queries/webhooks.js';
 import { appRouter } from '../root.js';
 import { newWebhookSecret } from '../webhooks/signing.js';
 import { createHarness, type Harness } from './harness.js';
 import type { Caller, Fixture, Outcome } from './permission-table.js';
+import { insertProjectRow } from './project-rows.js';
 import { CLOSED_URL } from './webhook-settings.js';
 
 export type Api = ReturnType<Harness['as']>;
@@ -180,7 +183,8 @@ export function matrixCells() {
         })),
       )
       .execute();
-    const { projectId, taskId, otherTaskId, commentId } = await createWork(workspaceId, now);
+    const { projectId, taskId, otherTaskId, trashedTaskId, commentId, stateId, stateIds } =
+      await createWork(workspaceId, now);
     const invite = await people.owner.api.members.invite({
       workspaceId,
       email: `invitee-${fixtureCount}@example.com`,
@@ -203,6 +207,7 @@ export function matrixCells() {
     const spareSession = await createSession(harness.db, people.owner.user.id);
     lastSpareSessionId = spareSession.session.id;
     const hook = await createWebhookWithDelivery(workspaceId, projectId, now);
+    const viewId = await createSharedView(workspaceId, now);
     return {
       workspaceId,
       victimId: people.victim.user.id,
@@ -214,11 +219,36 @@ export function matrixCells() {
       freshEmail: `fresh-${fixtureCount}@example.com`,
       tokens: { read: read.token, write: write.token },
       projectId,
+      stateId,
+      stateIds,
       taskId,
       otherTaskId,
+      trashedTaskId,
       commentId,
+      viewId,
       ...hook,
     };
+  }
+
+  /** A shared view saved by the member (not the owner). */
+  async function createSharedView(workspaceId: string, now: string): Promise<string> {
+    const id = newId();
+    await harness.db
+      .insertInto('views')
+      .values({
+        id,
+        workspace_id: workspaceId,
+        owner_id: people.member.user.id,
+        name: 'Open bugs',
+        shared: 1,
+        filters: JSON.stringify({ label: 'bug' }),
+        sort: 'created',
+        sort_order: 'desc',
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return id;
   }
 
   /** An endpoint (to a closed port) with one failed delivery of the workspace's one entry. */
@@ -280,20 +310,17 @@ export function matrixCells() {
     const taskId = newId();
     const otherTaskId = newId();
     const commentId = newId();
-    await harness.db
-      .insertInto('projects')
-      .values({
-        id: projectId,
-        workspace_id: workspaceId,
-        key: 'MTX',
-        name: 'Matrix',
-        archived_at: null,
-        // MTX-1 and MTX-2 below are taken.
-        next_task_number: 3,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    const states = await insertProjectRow(harness.db, {
+      id: projectId,
+      workspace_id: workspaceId,
+      key: 'MTX',
+      name: 'Matrix',
+      archived_at: null,
+      // MTX-1 and MTX-2 below are taken, and MTX-3 (in the trash).
+      next_task_number: 4,
+      created_at: now,
+      updated_at: now,
+    });
     const task = (id: string, number: number) => ({
       id,
       workspace_id: workspaceId,
@@ -301,6 +328,7 @@ export function matrixCells() {
       number,
       title: 'Matrix task',
       status: 'todo' as const,
+      state_id: states.todo,
       priority: 0,
       assignee_id: null,
       due_at: null,
@@ -309,10 +337,19 @@ export function matrixCells() {
       updated_at: now,
       completed_at: null,
     });
+    const trashedTaskId = newId();
     await harness.db
       .insertInto('tasks')
-      .values([task(taskId, 1), task(otherTaskId, 2)])
+      .values([task(taskId, 1), task(otherTaskId, 2), task(trashedTaskId, 3)])
       .execute();
+    // MTX-3 goes to the trash the way tasks.delete puts it there.
+    await trashTasks(harness.db, {
+      workspaceId,
+      rootTaskId: trashedTaskId,
+      views: await loadTaskViews(harness.db, workspaceId, [trashedTaskId]),
+      deletedBy: people.owner.user.id,
+      deletedAt: now,
+    });
     await harness.db
       .insertInto('task_relations')
       .values({
@@ -336,7 +373,15 @@ export function matrixCells() {
         updated_at: now,
       })
       .execute();
-    return { projectId, taskId, otherTaskId, commentId };
+    return {
+      projectId,
+      taskId,
+      otherTaskId,
+      trashedTaskId,
+      commentId,
+      stateId: states.backlog,
+      stateIds: Object.values(states).reverse(),
+    };
   }
 
   function apiFor(caller: Caller, fixture: Fixture): Api {

@@ -42,17 +42,28 @@ export interface Fixture {
   freshSlug: string;
   freshEmail: string;
   tokens: { read: string; write: string };
-  /** A live project (key MTX) holding the tasks; its next task number is 3. */
+  /** A live project (key MTX) holding the tasks; its next task number is 4. */
   projectId: string;
+  /** The project's Backlog state: no task is in it. */
+  stateId: string;
+  /** Every state of the project, in a new order (reversed). */
+  stateIds: string[];
   /** Task MTX-1, at version 1, created by the owner. */
   taskId: string;
   /** Task MTX-2; MTX-1 `relates` to it (and nothing else links them). */
   otherTaskId: string;
+  /** Task MTX-3, in the trash (deleted by the owner). */
+  trashedTaskId: string;
   /**
    * A comment on the task by the member (not the owner): editing it is the author's alone,
    * so the owner and admins are refused; deleting it is open to the author and admins.
    */
   commentId: string;
+  /**
+   * A shared view saved by the member: the owner and admins may change or delete it, the
+   * member as its owner; viewers and a write token (acting for the owner, as a member) not.
+   */
+  viewId: string;
   /** A webhook endpoint (to a closed port), with one failed delivery of `eventId`. */
   webhookId: string;
   deliveryId: string;
@@ -119,6 +130,7 @@ export const inProject = (f: Fixture) => ({ projectId: f.projectId });
 export const onTask = (f: Fixture) => ({ taskId: f.taskId });
 export const onComment = (f: Fixture) => ({ commentId: f.commentId });
 export const onWebhook = (f: Fixture) => ({ webhookId: f.webhookId });
+export const onView = (f: Fixture) => ({ viewId: f.viewId });
 export const noInput = () => undefined;
 
 /** Every procedure path of a router record, spelled 'members.invite'. */

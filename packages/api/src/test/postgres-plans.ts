@@ -1,5 +1,6 @@
-import { type Database, type Kysely, newId } from '@trellis/db';
+import { type Database, type Kysely, newId, TASK_STATUSES } from '@trellis/db';
 import { type CompiledQuery, sql } from 'kysely';
+import { insertProjectRow } from './project-rows.js';
 
 // PostgreSQL chooses plans from table statistics: with a handful of rows a sequential scan
 // is its right choice, so plan tests there need a realistically filled table. These
@@ -54,24 +55,24 @@ export async function fillNeighbourWorkspace(
       updated_at: at,
     })
     .execute();
-  await db
-    .insertInto('projects')
-    .values({
-      id: projectId,
-      workspace_id: workspaceId,
-      key: 'BIG',
-      name: 'Big',
-      archived_at: null,
-      created_at: at,
-      updated_at: at,
-    })
-    .execute();
+  const states = await insertProjectRow(db, {
+    id: projectId,
+    workspace_id: workspaceId,
+    key: 'BIG',
+    name: 'Big',
+    archived_at: null,
+    created_at: at,
+    updated_at: at,
+  });
   const minute = (i: string) =>
     sql`to_char(timestamp '2030-01-01' + ${sql.raw(i)} * interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const stateIds = TASK_STATUSES.map((status) => states[status]);
   await sql`insert into tasks (id, workspace_id, project_id, number, title, description,
-      status, priority, assignee_id, due_at, created_by, created_at, updated_at, completed_at)
+      status, state_id, priority, assignee_id, due_at, created_by, created_at, updated_at,
+      completed_at)
     select ${workspaceId} || '-' || i, ${workspaceId}, ${projectId}, i, 'Crash report ' || i,
       'bug crash', (array['backlog', 'todo', 'in_progress', 'done', 'canceled'])[1 + i % 5],
+      (array[${sql.join(stateIds)}])[1 + i % 5],
       i % 5, ${createdBy}, ${minute('i')}, ${createdBy}, ${minute('i')}, ${minute('i')},
       case when i % 5 = 3 then ${minute('i')} end
     from generate_series(1, ${count}) as i`.execute(db);

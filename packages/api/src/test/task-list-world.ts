@@ -1,6 +1,7 @@
 import { newId, TASK_STATUSES, type TaskStatus } from '@trellis/db';
 import { TASK_SORTS } from '../queries/tasks-list.js';
 import type { Harness } from './harness.js';
+import { insertProjectRow, type StateIds } from './project-rows.js';
 
 // The task-list tests' world, shared by the procedure's tests (routers/tasks-list.test.ts)
 // and its query plans' (queries/tasks-list.test.ts). Fixture rows are written directly
@@ -18,8 +19,11 @@ type Api = Awaited<ReturnType<Harness['signUpUser']>>['api'];
 export type ListInput = Parameters<Api['tasks']['list']>[0];
 export type Order = 'asc' | 'desc';
 export type Sort = (typeof TASK_SORTS)[number];
-/** The filters of a list input. */
-export type Filters = Pick<ListInput, 'projectId' | 'status' | 'assigneeId' | 'label' | 'q'>;
+/** The filters of a list input that the fixture's combinations use (one assignee, one label). */
+export type Filters = Pick<ListInput, 'projectId' | 'status' | 'q'> & {
+  assigneeId?: string | null;
+  label?: string;
+};
 
 /** Both list orders. */
 export const orders: Order[] = ['asc', 'desc'];
@@ -50,6 +54,8 @@ export type TaskSpec = Omit<Row, 'id' | 'mentionsCrash'> & {
 };
 
 let taskNumber = 0;
+/** Each fixture project's default states, by status. */
+const statesOfProject = new Map<string, StateIds>();
 
 /** Writes a task (with its labels, and a comment when the spec has one) as the fixture wants it. */
 export async function insertTask(
@@ -69,6 +75,7 @@ export async function insertTask(
       title: spec.title,
       description: spec.description ?? '',
       status: spec.status,
+      state_id: stateOf(spec.projectId, spec.status),
       priority: spec.priority,
       assignee_id: spec.assigneeId,
       due_at: spec.dueAt,
@@ -123,20 +130,24 @@ async function insertUser(harness: Harness, name: string): Promise<string> {
 async function insertProject(harness: Harness, workspaceId: string, key: string): Promise<string> {
   const id = newId();
   const at = START.toISOString();
-  await harness.db
-    .insertInto('projects')
-    .values({
-      id,
-      workspace_id: workspaceId,
-      key,
-      name: key,
-      archived_at: null,
-      // Past the fixture's numbers, so that tasks.create never collides with them.
-      next_task_number: 10_000,
-      created_at: at,
-      updated_at: at,
-    })
-    .execute();
+  const states = await insertProjectRow(harness.db, {
+    id,
+    workspace_id: workspaceId,
+    key,
+    name: key,
+    archived_at: null,
+    // Past the fixture's numbers, so that tasks.create never collides with them.
+    next_task_number: 10_000,
+    created_at: at,
+    updated_at: at,
+  });
+  statesOfProject.set(id, states);
+  return id;
+}
+
+function stateOf(projectId: string, status: TaskStatus): string {
+  const id = statesOfProject.get(projectId)?.[status];
+  if (!id) throw new Error(`No states for fixture project ${projectId}`);
   return id;
 }
 

@@ -11,6 +11,10 @@ import * as m0009 from './0009_webhooks.js';
 import * as m0010 from './0010_stream_leases.js';
 import * as m0011 from './0011_subtasks.js';
 import * as m0012 from './0012_task_relations.js';
+import * as m0013 from './0013_workflow_states.js';
+import * as m0014 from './0014_trash.js';
+import * as m0015 from './0015_views.js';
+import * as m0016 from './0016_import_jobs.js';
 
 /**
  * Every migration in order. Listed by hand rather than read from disk so that the same
@@ -29,4 +33,8 @@ export const migrations: Record<string, Migration> = {
   '0010_stream_leases': m0010,
   '0011_subtasks': m0011,
   '0012_task_relations': m0012,
+  '0013_workflow_states': m0013,
+  '0014_trash': m0014,
+  '0015_views': m0015,
+  '0016_import_jobs': m0016,
 };
