@@ -64,7 +64,10 @@ export function CreateTaskForm({ defaultProjectId }: { defaultProjectId: string 
       projectId: chosenProject,
       title: draft.title,
       description: draft.description,
-      status: draft.status,
+      // Todo is where the server puts a new task anyway (the project's first unstarted
+      // state): sent only when another status is chosen, so that a project with several
+      // unstarted states takes the default instead of refusing an ambiguous status.
+      ...(draft.status === 'todo' ? {} : { status: draft.status }),
       priority: draft.priority,
       assigneeId: draft.assigneeId || null,
       labels: parseLabels(labels),
