@@ -45,6 +45,16 @@ export function importPathItems(
   toSchema: (schema: z.ZodType, io: 'input' | 'output') => JsonSchema,
 ): Record<string, OpenApiPathItem> {
   const job = toSchema(outputs.importJobOutput, 'output');
+  // An upload's answers: 202 with the job, or one of these refusals.
+  const jobAnswers = (refusals: readonly (400 | 401 | 403 | 404 | 409 | 413 | 415)[]) => ({
+    202: {
+      description: 'The import job, queued. `Location` is its URL.',
+      headers: { Location: { schema: { type: 'string' } } },
+      content: { 'application/json': { schema: job } },
+    },
+    ...Object.fromEntries(refusals.map((status) => [status, responseRef(status)])),
+    default: { $ref: '#/components/responses/Unexpected' },
+  });
   return {
     '/workspaces/{workspaceId}/export': {
       get: {
@@ -104,20 +114,7 @@ export function importPathItems(
           required: true,
           content: { 'application/json': { schema: EXPORT_DOCUMENT } },
         },
-        responses: {
-          202: {
-            description: 'The import job, queued. `Location` is its URL.',
-            headers: { Location: { schema: { type: 'string' } } },
-            content: { 'application/json': { schema: job } },
-          },
-          400: responseRef(400),
-          401: responseRef(401),
-          403: responseRef(403),
-          409: responseRef(409),
-          413: responseRef(413),
-          415: responseRef(415),
-          default: { $ref: '#/components/responses/Unexpected' },
-        },
+        responses: jobAnswers([400, 401, 403, 409, 413, 415]),
       },
     },
     '/workspaces/{workspaceId}/import/tasks.csv': {
@@ -152,21 +149,7 @@ export function importPathItems(
           required: true,
           content: { 'text/csv': { schema: { type: 'string' } } },
         },
-        responses: {
-          202: {
-            description: 'The import job, queued. `Location` is its URL.',
-            headers: { Location: { schema: { type: 'string' } } },
-            content: { 'application/json': { schema: job } },
-          },
-          400: responseRef(400),
-          401: responseRef(401),
-          403: responseRef(403),
-          404: responseRef(404),
-          409: responseRef(409),
-          413: responseRef(413),
-          415: responseRef(415),
-          default: { $ref: '#/components/responses/Unexpected' },
-        },
+        responses: jobAnswers([400, 401, 403, 404, 409, 413, 415]),
       },
     },
   };
