@@ -17,7 +17,7 @@ import {
   uploadImport,
   waitForJob,
 } from './support/imports.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { startTestServer, type TestServer, verifyEmailByMail } from './support/server.js';
 import { dataOf, PASSWORD, type Project, type Task } from './support/wire.js';
 
 let source: TestServer;
@@ -387,6 +387,60 @@ describe('import jobs', () => {
       expect(done.error, body).toMatch(message);
     }
     expect(readdirSync(importDirs.target)).toEqual([]);
+  });
+
+  it('brings in no existing account the importer shares no workspace with', async () => {
+    // Someone with an account here, a stranger to the importer: importing a document that
+    // names them would add them to a workspace they never joined and show the importer
+    // their name. A colleague (a member of a workspace the importer is in) is brought in.
+    const stranger = await accountsOn(b).signUp('not-a-colleague');
+    const colleague = await accountsOn(b).signUp('colleague');
+    const shared = dataOf<{ id: string }>(
+      await b.mutate(
+        'workspaces.create',
+        { name: 'Shared', slug: `shared-${process.pid}` },
+        { token },
+      ),
+    );
+    const invite = dataOf<{ inviteToken: string }>(
+      await b.mutate(
+        'members.invite',
+        { workspaceId: shared.id, email: colleague.email, role: 'member' },
+        { token },
+      ),
+    );
+    await verifyEmailByMail(target, colleague.email);
+    dataOf(
+      await b.mutate(
+        'members.acceptInvite',
+        { inviteToken: invite.inviteToken },
+        {
+          token: colleague.token,
+        },
+      ),
+    );
+
+    const refusedSlug = `stranger-${process.pid}`;
+    const refused = syntheticDocument(email, 2, refusedSlug);
+    refused.users.push({ id: 'u2', email: stranger.email, name: 'Whoever' });
+    const failed = await waitForJob(
+      b,
+      token,
+      acceptedJob(await uploadImport(b, token, JSON.stringify(refused))).id,
+    );
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/^\$\.users\[1\]\.email: an account you share no workspace with/);
+    expect(await slugCount(refusedSlug)).toBe(0);
+
+    const welcomeSlug = `colleague-${process.pid}`;
+    const welcome = syntheticDocument(email, 2, welcomeSlug);
+    welcome.users.push({ id: 'u2', email: colleague.email, name: 'Whoever' });
+    const done = await waitForJob(
+      b,
+      token,
+      acceptedJob(await uploadImport(b, token, JSON.stringify(welcome))).id,
+    );
+    expect(done.status, done.error ?? '').toBe('succeeded');
   });
 
   it('answers 409 at once for a taken ?slug=, and a job to nobody but its owner', async () => {

@@ -283,6 +283,15 @@ class WorkspaceImporter {
       const users = rows.map(({ index, value }) => ({ ...parseRow('users', index, value), index }));
       for (const user of users) user.email = normalizeEmail(user.email);
       const existing = await q.usersByEmail(this.db, [...new Set(users.map((u) => u.email))]);
+      const allowed = await q.colleaguesOf(this.db, this.request.userId, [...existing.values()]);
+      for (const user of users) {
+        const id = existing.get(user.email);
+        if (id === undefined || allowed.has(id)) continue;
+        throw new ImportDocumentError(
+          `${rowPath('users', user.index, 'email')}: an account you share no workspace with; ` +
+            'an import brings in only you, the people you already work with, and new addresses',
+        );
+      }
       const fresh: { id: string; email: string; name: string }[] = [];
       for (const user of users) {
         let id = existing.get(user.email);

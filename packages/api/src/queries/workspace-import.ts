@@ -85,6 +85,28 @@ export async function usersByEmail(db: Db, emails: readonly string[]) {
   return new Map(rows.map((row) => [row.email, row.id]));
 }
 
+/**
+ * Which of `userIds` the importer may bring into a workspace: themself, and the people they
+ * already share a workspace with (who see each other in members.list already). Anyone else
+ * would be added to a workspace they never agreed to join, and their name shown to the
+ * importer.
+ */
+export async function colleaguesOf(db: Db, importerId: string, userIds: readonly string[]) {
+  const known = new Set<string>([importerId]);
+  const others = userIds.filter((id) => id !== importerId);
+  if (others.length === 0) return known;
+  const rows = await db
+    .selectFrom('memberships as mine')
+    .innerJoin('memberships as theirs', 'theirs.workspace_id', 'mine.workspace_id')
+    .select('theirs.user_id')
+    .distinct()
+    .where('mine.user_id', '=', importerId)
+    .where('theirs.user_id', 'in', others)
+    .execute();
+  for (const row of rows) known.add(row.user_id);
+  return known;
+}
+
 /** New accounts without a password and with the email unverified. */
 export async function insertAccounts(
   db: Db,
