@@ -76,3 +76,12 @@ export const zSlug = z
 
 /** A member's role in a workspace. */
 export const zRole = z.enum(ROLES);
+
+/**
+ * An instant as ISO 8601 with an offset, stored and compared in UTC (`toISOString`), so that
+ * due dates and filters on them sort as text like every timestamp.
+ */
+export const zInstant = z.iso
+  .datetime({ offset: true })
+  .transform((text) => new Date(text).toISOString())
+  .refine((iso) => /^\d{4}-/.test(iso), 'Must fall in the years 0000–9999');

@@ -23,7 +23,7 @@ import {
   updateTask,
 } from './queries/tasks.js';
 import { trashTasks } from './queries/trash.js';
-import { LABEL_MAX_LENGTH, zId, zLine, zVerbatimText } from './schemas.js';
+import { LABEL_MAX_LENGTH, zId, zInstant, zLine, zVerbatimText } from './schemas.js';
 import { checkParent, descendantIds } from './task-tree.js';
 
 // Titles and labels are single lines; descriptions are stored exactly as sent.
@@ -35,10 +35,7 @@ export const zLabels = z
   .max(MAX_LABELS)
   .transform((labels) => [...new Set(labels)]);
 // Stored as UTC (`toISOString`) so that due dates sort as text like every timestamp.
-export const zDueAt = z.iso
-  .datetime({ offset: true })
-  .transform((text) => new Date(text).toISOString())
-  .refine((iso) => /^\d{4}-/.test(iso), 'Must fall in the years 0000–9999');
+export const zDueAt = zInstant;
 export const zPriority = z.number().int().min(0).max(4);
 export const zStatus = z.enum(TASK_STATUSES);
 

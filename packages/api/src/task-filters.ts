@@ -1,7 +1,7 @@
 import { TASK_STATUSES } from '@trellis/db';
 import { z } from 'zod';
 import { TASK_SORTS } from './queries/tasks-list.js';
-import { LABEL_MAX_LENGTH, zId, zPrintableText } from './schemas.js';
+import { LABEL_MAX_LENGTH, zId, zInstant, zPrintableText } from './schemas.js';
 
 // tasks.list's filters, on their own: saved views (routers/views.ts) store exactly these,
 // and outputs.ts describes a view with them, so they live apart from the procedure.
@@ -9,11 +9,7 @@ import { LABEL_MAX_LENGTH, zId, zPrintableText } from './schemas.js';
 /** The most assignees or labels one list asks for. */
 export const TASK_LIST_MAX_CHOICES = 20;
 
-// An instant as tasks.create takes `dueAt`: ISO 8601 with an offset, compared in UTC.
-const zInstant = z.iso
-  .datetime({ offset: true })
-  .transform((text) => new Date(text).toISOString())
-  .refine((iso) => /^\d{4}-/.test(iso), 'Must fall in the years 0000–9999');
+// Instants (`zInstant`) as tasks.create takes `dueAt`: ISO 8601 with an offset, compared in UTC.
 
 /** 1–20 different values. */
 function zChoices<T extends z.ZodType>(item: T, what: string) {

@@ -23,12 +23,11 @@ import {
   trashPage,
 } from '../queries/trash.js';
 import { zId } from '../schemas.js';
+import { taskNotFound } from '../task-edit.js';
 import { workspaceProcedure } from '../trpc.js';
 
 // The trash's procedures: tasks.restore here, and the trash list that tasks.list answers
 // with `trashed: true` (./tasks-list.ts hands it over). tasks.delete moves tasks in.
-
-const taskNotFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'Task not found' });
 
 /**
  * Trashed tasks in the order they go back: each after its parent (a parent restored in the
