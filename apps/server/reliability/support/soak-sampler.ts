@@ -94,14 +94,16 @@ export function walState(walPath: string): Pick<Sample, 'walBytes' | 'walCheckpo
 export function startSampler(pid: number, walPath: string, intervalMs = 1000) {
   const started = Date.now();
   const samples: Sample[] = [];
-  const take = () =>
+  const take = (atMs = Date.now() - started) =>
     samples.push({
-      atMs: Date.now() - started,
+      atMs,
       rssBytes: serverRssOf(pid),
       cpuMs: serverCpuOf(pid),
       ...walState(walPath),
     });
-  take();
+  // The first sample is the series' time 0 by definition: read a millisecond late (a busy
+  // machine, the clock ticking), it left the first window without a reading at its start.
+  take(0);
   const timer = setInterval(take, intervalMs);
   return {
     stop(): Sample[] {
