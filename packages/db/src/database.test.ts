@@ -119,6 +119,7 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
       '0014_trash',
       '0015_views',
       '0016_import_jobs',
+      '0017_people',
     ];
     expect(await pendingMigrations(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual(all);
@@ -137,6 +138,11 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
         'activity',
         'api_tokens',
         'comments',
+        'comment_mentions',
+        'inboxes',
+        'notifications',
+        'task_mentions',
+        'task_watchers',
         'email_tokens',
         'idempotency_keys',
         'import_jobs',
@@ -165,6 +171,9 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
     expect(await dueIndexes()).toEqual(['tasks_ws_due_asc_idx', 'tasks_ws_due_desc_idx']);
     const statusIndexes = () => indexNames(db, 'tasks_ws_status_');
     expect(await statusIndexes()).toHaveLength(4);
+    expect(await migrateDown(db)).toEqual(['0017_people']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('notifications');
+    expect(await indexNames(db, 'tasks_due_soon')).toEqual([]);
     expect(await migrateDown(db)).toEqual(['0016_import_jobs']);
     expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('import_jobs');
     expect(await indexNames(db, 'tasks_ws_creator')).toEqual(['tasks_ws_creator_idx']);

@@ -18,6 +18,9 @@ export interface UsersTable {
   id: string;
   email: string;
   name: string;
+  /** How people mention this account (`@jane-doe`): unique, lower case letters, digits,
+   * `_` and `-`, 2–32 characters. */
+  handle: string;
   /** argon2id PHC string; null for accounts that only sign in through OAuth. */
   password_hash: string | null;
   /** When the account proved it owns `email`; null while unverified. */
@@ -90,6 +93,10 @@ export interface TasksTable {
   parent_id: Generated<string | null>;
   /** Its project's workflow state; `status` is that state's category in the old words. */
   state_id: string;
+  /** The `due_at` a "due soon" reminder was sent for (pending while it differs). */
+  due_soon_sent_for: Generated<string | null>;
+  /** The `due_at` an "overdue" reminder was sent for (pending while it differs). */
+  overdue_sent_for: Generated<string | null>;
 }
 
 /** The five categories every workflow state is in; they keep the old statuses' meaning. */
@@ -176,6 +183,58 @@ export interface ViewsTable {
   sort_order: string;
   created_at: string;
   updated_at: string;
+}
+
+/** A person watching a task: told of its comments and status changes, and its reminders. */
+export interface TaskWatchersTable {
+  task_id: string;
+  user_id: string;
+  workspace_id: string;
+  created_at: string;
+}
+
+/** A member named in a comment, with the text that named them (`@jane`, `jane@x.org`). */
+export interface CommentMentionsTable {
+  comment_id: string;
+  user_id: string;
+  workspace_id: string;
+  text: string;
+}
+
+/** A member named in a task's description, with the text that named them. */
+export interface TaskMentionsTable {
+  task_id: string;
+  user_id: string;
+  workspace_id: string;
+  text: string;
+}
+
+/** One person's inbox: the last notification number taken, preferences, last digest. */
+export interface InboxesTable {
+  user_id: string;
+  /** The newest notification's `seq` (numbers are taken under this row's lock). */
+  seq: Generated<number>;
+  /** JSON of the person's notification preferences; null: the defaults. */
+  preferences: string | null;
+  /** When the last email digest went out, or null. */
+  last_digest_at: string | null;
+}
+
+/** Something a person is told about; numbered per person (`seq`). */
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  seq: number;
+  workspace_id: string;
+  kind: string;
+  task_id: string | null;
+  comment_id: string | null;
+  actor_id: string | null;
+  /** JSON: what the inbox shows (the task as it was, an excerpt, a change). */
+  data: string;
+  created_at: string;
+  read_at: string | null;
+  emailed_at: string | null;
 }
 
 /**
@@ -468,6 +527,11 @@ export interface Database {
   task_relations: TaskRelationsTable;
   trashed_tasks: TrashedTasksTable;
   views: ViewsTable;
+  task_watchers: TaskWatchersTable;
+  comment_mentions: CommentMentionsTable;
+  task_mentions: TaskMentionsTable;
+  inboxes: InboxesTable;
+  notifications: NotificationsTable;
   import_jobs: ImportJobsTable;
 }
 

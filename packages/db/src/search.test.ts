@@ -48,6 +48,7 @@ describe('searchTaskMatches', () => {
         id: userId,
         email: 'a@example.com',
         name: 'A',
+        handle: 'a',
         password_hash: null,
         created_at: at,
         updated_at: at,
