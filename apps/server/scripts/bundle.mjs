@@ -45,7 +45,8 @@ export async function bundle() {
     // Workspace packages from their TypeScript sources, as in development.
     conditions: ['@trellis/source'],
     // pg-native is pg's optional libpq binding, required only if asked for (we never do).
-    external: ['better-sqlite3', '@node-rs/argon2', 'pg-native'],
+    // sharp loads its libvips binary at run time (attachment previews).
+    external: ['better-sqlite3', '@node-rs/argon2', 'pg-native', 'sharp'],
     // CommonJS dependencies (Fastify, pino) call require() for Node's built-ins.
     banner: {
       js: "import { createRequire as __trellisRequire } from 'node:module'; const require = __trellisRequire(import.meta.url);",

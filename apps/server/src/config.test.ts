@@ -20,6 +20,14 @@ describe('loadConfig', () => {
       maxBatchSize: 50,
       importDir: join(tmpdir(), 'trellis-imports'),
       importMaxBytes: 1024 * 1024 * 1024,
+      // Beside the default SQLite file.
+      attachments: {
+        dir: resolve('data', 'attachments'),
+        incomingDir: resolve('data', 'attachments', '.incoming'),
+        s3: null,
+        maxBytes: 25 * 1024 * 1024,
+        quotaBytes: 1024 * 1024 * 1024,
+      },
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
       maxStreamsPerUser: 16,
@@ -30,6 +38,7 @@ describe('loadConfig', () => {
       metricsToken: null,
       trpcHandler: 'lean',
       sessionSweepIntervalMs: 60 * 60 * 1000,
+      reminderIntervalMs: 30_000,
       trashRetentionDays: 30,
       trustProxy: false,
       publicUrl: 'http://localhost:3000',

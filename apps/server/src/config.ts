@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_RATE_LIMITS } from '@trellis/auth';
 import { parseDatabaseUrl } from '@trellis/db';
 import { z } from 'zod';
+import { attachmentEnv, attachmentSettings } from './attachments/settings.js';
 import { DURATION_HINT, parseDuration } from './webhooks/duration.js';
 
 const booleanFlag = z
@@ -174,6 +175,7 @@ const envSchema = z
       .int()
       .min(1024)
       .default(1024 * 1024 * 1024),
+    ...attachmentEnv,
     /**
      * How long a client may take to send a request's headers: slow-header (slowloris)
      * connections are cut off after it with 408.
@@ -227,6 +229,16 @@ const envSchema = z
       .min(10)
       .max(24 * 60 * 60 * 1000) // setInterval cannot wait longer than ~24.8 days
       .default(60 * 60 * 1000),
+    /**
+     * How often each process looks for due-date reminders and email digests to send (a
+     * reminder is sent at most this late; the processes share the work).
+     */
+    REMINDER_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(60 * 60 * 1000)
+      .default(30_000),
     /** How long deleted tasks stay in the trash before the sweep purges them for good. */
     TRASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     TRUST_PROXY: trustProxy,
@@ -325,6 +337,7 @@ const envSchema = z
     maxBatchSize: e.MAX_BATCH_SIZE,
     importDir: resolve(e.IMPORT_DIR),
     importMaxBytes: e.IMPORT_MAX_BYTES,
+    attachments: attachmentSettings(e),
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     maxStreamsPerUser: e.MAX_STREAMS_PER_USER,
@@ -335,6 +348,7 @@ const envSchema = z
     metricsToken: e.METRICS_TOKEN ?? null,
     trpcHandler: e.TRPC_HANDLER,
     sessionSweepIntervalMs: e.SESSION_SWEEP_INTERVAL_MS,
+    reminderIntervalMs: e.REMINDER_INTERVAL_MS,
     trashRetentionDays: e.TRASH_RETENTION_DAYS,
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,

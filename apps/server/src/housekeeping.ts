@@ -1,4 +1,9 @@
-import { deleteExpiredIdempotencyKeys, purgeTrash, startActivityFanOut } from '@trellis/api';
+import {
+  deleteExpiredIdempotencyKeys,
+  purgeTrash,
+  startActivityFanOut,
+  startNotificationFanOut,
+} from '@trellis/api';
 import {
   deleteExpiredEmailTokens,
   deleteExpiredRateLimits,
@@ -83,12 +88,17 @@ export function housekeeping(
   const activityFanOut = startActivityFanOut(db, databaseUrl, (error) =>
     app.log.warn({ err: error }, 'activity listener lost its connection; reconnecting'),
   );
+  // The same for notifications: another process's write wakes this one's inbox feeds.
+  const notificationFanOut = startNotificationFanOut(db, databaseUrl, (error) =>
+    app.log.warn({ err: error }, 'notification listener lost its connection; reconnecting'),
+  );
   // One hook, in this order: nothing may still use the database when it is closed.
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     // Mails already queued get their chance to go out; no more retries are waited for.
     await mailer?.close();
     await activityFanOut.close();
+    await notificationFanOut.close();
     database.open = false;
     await db.destroy();
   });

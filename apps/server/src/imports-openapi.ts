@@ -1,5 +1,6 @@
 import { outputs } from '@trellis/api';
 import type { z } from 'zod';
+import { ATTACHMENT_OPERATION_IDS } from './attachments/openapi.js';
 import type { OpenApiPathItem } from './rest/openapi.js';
 import type { JsonSchema } from './rest/procedures.js';
 import { responseRef } from './rest/responses.js';
@@ -38,6 +39,7 @@ export const UPLOAD_OPERATION_IDS: readonly string[] = [
   'workspaces.export',
   'workspaces.import',
   'tasks.importCsv',
+  ...ATTACHMENT_OPERATION_IDS,
 ];
 
 /** The upload routes' path items, keyed by path below `/api/v1`. */

@@ -1,6 +1,7 @@
 import { appRouter, oldestUndelivered, procedureSchemas, StatsCache } from '@trellis/api';
 import type { Database, Kysely } from '@trellis/db';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { attachmentRoutes } from './attachments/routes.js';
 import type { ServerConfig } from './config.js';
 import { dashboardSite } from './dashboard.js';
 import { errorAnswers, frameworkErrorOptions } from './errors.js';
@@ -8,6 +9,7 @@ import { DatabaseState, housekeeping } from './housekeeping.js';
 import { importRoutes } from './imports.js';
 import { csvImportRoutes } from './imports-csv.js';
 import { configuredMailer } from './mail/index.js';
+import { notificationScheduler } from './notification-scheduler.js';
 import { configuredProviders, oauthRoutes } from './oauth.js';
 import type { ClusterMetrics } from './ops/cluster-metrics.js';
 import { healthRoutes } from './ops/health.js';
@@ -107,6 +109,14 @@ export function buildServer(
     timeoutMs: config.webhooks.timeoutMs,
     concurrency: config.webhooks.concurrency,
   });
+  // Due-date reminders and email digests; stops before the mailer and database close.
+  app.register(notificationScheduler, {
+    db,
+    now,
+    mailer,
+    publicUrl: config.publicUrl,
+    intervalMs: config.reminderIntervalMs,
+  });
   app.register(errorAnswers);
   // Requests no route matched: the dashboard's files and pages, or a JSON 404.
   app.register(dashboardSite, {
@@ -151,6 +161,16 @@ export function buildServer(
     databaseUrl: config.databaseUrl,
     dir: config.importDir,
     maxBytes: config.importMaxBytes,
+  });
+  // Attachments: streamed uploads, downloads with ranges, previews, and removing the files
+  // of deleted rows (attachments/).
+  app.register(attachmentRoutes, {
+    prefix: '/api/v1',
+    db,
+    contexts,
+    now,
+    settings: config.attachments,
+    sweepIntervalMs: config.sessionSweepIntervalMs,
   });
   // POST …/import/tasks.csv: the CSV task import, a job in the same queue (imports-csv.ts).
   app.register(csvImportRoutes, {

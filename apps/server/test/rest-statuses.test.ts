@@ -5,6 +5,7 @@
 // status here; serveThisFile then checks that /api/openapi.json lists every one of them
 // for the route that answered it (support/documented-statuses.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTACHMENT_PATH_METHODS } from '../src/attachments/openapi.js';
 import { loadConfig } from '../src/config.js';
 import { REST_ROUTES, type RestRoute } from '../src/rest/routes.js';
 import { accountsOn, type Team } from './support/accounts.js';
@@ -99,6 +100,26 @@ beforeAll(async () => {
       { token: team.owner.token },
     ),
   );
+  // An attachment's row (uploads are multipart: test/attachments*.test.ts); no route here
+  // reads its file.
+  const attachmentId = `att-${team.workspaceId}`;
+  await wire.server.db
+    .insertInto('attachments')
+    .values({
+      id: attachmentId,
+      workspace_id: team.workspaceId,
+      task_id: task.id,
+      comment_id: null,
+      filename: 'notes.txt',
+      content_type: 'text/plain',
+      size: 5,
+      sha256: '0'.repeat(64),
+      storage_key: `key-${team.workspaceId}`,
+      preview_key: null,
+      uploaded_by: team.member.user.id,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
   const [backlog] = dataOf<{ id: string }[]>(
     await query('projects.states.list', { projectId: project.id }, { token: team.member.token }),
   );
@@ -118,6 +139,7 @@ beforeAll(async () => {
     type: 'relates',
     otherTaskId: otherTask.id,
     commentId: comment.id,
+    attachmentId,
     sessionId: sessions[0]?.id ?? '',
   };
 });
@@ -248,6 +270,10 @@ describe('REST answers what its kind implies, for every route', () => {
       methods.add(route.method);
       if (route.method === 'GET') methods.add('HEAD');
       byPath.set(route.path, methods);
+    }
+    // Paths shared with the streaming attachment routes serve their methods too.
+    for (const [path, served] of Object.entries(ATTACHMENT_PATH_METHODS)) {
+      for (const method of served) byPath.get(path)?.add(method);
     }
     for (const [path, methods] of byPath) {
       const route = REST_ROUTES.find((r) => r.path === path) as RestRoute;

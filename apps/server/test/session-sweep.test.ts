@@ -22,6 +22,7 @@ describe('session sweep', () => {
         id: 'u1',
         email: 'u1@example.com',
         name: 'U',
+        handle: 'u1',
         password_hash: null,
         created_at: now,
         updated_at: now,

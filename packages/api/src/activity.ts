@@ -3,7 +3,9 @@ import { type Database, dialectOf, isoNow, type Kysely, newId } from '@trellis/d
 import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import type { Actor } from './access.js';
+import { deriveNotifications } from './notifications/derive.js';
 import { lockWorkspace, newestEntryTime } from './queries/activity.js';
+import { withQueuedNotifications } from './queries/notifications.js';
 
 // The append-only activity log. Every change writes its entry in the SAME transaction as
 // the change itself, so the log never misses a change and never tells of one that was
@@ -30,12 +32,16 @@ export type ActivityType =
   | 'task.restored'
   | 'task.relation_added'
   | 'task.relation_removed'
+  | 'task.due_soon'
+  | 'task.overdue'
   | 'view.created'
   | 'view.updated'
   | 'view.deleted'
   | 'comment.created'
   | 'comment.updated'
   | 'comment.deleted'
+  | 'attachment.created'
+  | 'attachment.deleted'
   | 'member.joined'
   | 'member.role_changed'
   | 'member.removed'
@@ -57,6 +63,11 @@ export interface ActivityEntry {
   projectId?: string | null;
   taskId?: string | null;
   data: Record<string, unknown>;
+  /**
+   * Comment entries: the members this change mentions that the comment did not mention
+   * before (the writer knows, the entry does not say). Not stored; see notifications/derive.ts.
+   */
+  mentioned?: readonly string[];
 }
 
 const workspaceNotFound = () =>
@@ -132,7 +143,7 @@ export function writeInWorkspace<T>(
 ): Promise<T> {
   return db.transaction().execute(async (trx) => {
     const at = await lockWorkspaceForWrite(trx, workspaceId, clock);
-    return write(trx, at);
+    return withQueuedNotifications(trx, () => write(trx, at));
   });
 }
 
@@ -170,6 +181,9 @@ export async function recordActivity(
     })
     .returning('seq')
     .executeTakeFirstOrThrow();
+  // Watchers and notifications the entry implies, committed with it (imports, through
+  // recordActivities, notify nobody).
+  await deriveNotifications(db, entry, now);
   activityBus.notify(entry.workspaceId);
   return { id, seq, workspaceSeq };
 }

@@ -19,10 +19,11 @@ type Changes = Record<string, { from: unknown; to: unknown }>;
 
 /**
  * A comment event's comment. Entries recorded before events existed held only the comment's
- * id and the first 200 characters of its body: those stand in for the rest.
+ * id and the first 200 characters of its body: those stand in for the rest. Entries
+ * recorded before mentions existed show none.
  */
 function commentOf(row: EventRow, data: Stored) {
-  if (data.comment) return data.comment;
+  if (data.comment) return { mentions: [], ...(data.comment as Stored) };
   return {
     id: String(data.commentId ?? ''),
     taskId: String(data.taskId ?? ''),
@@ -32,20 +33,23 @@ function commentOf(row: EventRow, data: Stored) {
     createdAt: row.createdAt,
     updatedAt: row.createdAt,
     edited: row.type === 'comment.updated',
+    mentions: [],
   };
 }
 
 /**
  * A member event's member. Entries recorded before events existed held the user's id, name
- * and role only: their email is empty and `joinedAt` is the entry's time.
+ * and role only: their email is empty and `joinedAt` is the entry's time. Entries recorded
+ * before handles existed have an empty handle.
  */
 function memberOf(row: EventRow, data: Stored) {
-  if (data.member) return data.member;
+  if (data.member) return { handle: '', ...(data.member as Stored) };
   const changes = data.changes as Changes | undefined;
   return {
     userId: String(data.userId ?? ''),
     name: String(data.name ?? ''),
     email: '',
+    handle: '',
     role: changes?.role?.to ?? data.role,
     joinedAt: row.createdAt,
   };
@@ -66,6 +70,8 @@ function dataOf(row: EventRow, data: Stored): unknown {
       return commentOf(row, data);
     case 'member':
       return memberOf(row, data);
+    case 'attachment':
+      return data.attachment;
     default: {
       // api_token.revoked: the entry's data is the event's.
       const { changes: _changes, ...rest } = data;

@@ -3,6 +3,8 @@
 // procedures' schemas for REST and OpenAPI). The queries the benchmark's baseline runs are
 // on the internal entry point, `@trellis/api/internal`.
 export { type ActivityFanOut, startActivityFanOut } from './activity-listener.js';
+/** Attachments: the streaming routes' guards, recording uploads, the file-removal queue. */
+export * as attachments from './attachments/index.js';
 export type {
   ApiConfig,
   Context,
@@ -22,6 +24,9 @@ export { deleteExpiredIdempotencyKeys } from './idempotency.js';
 /** Workspace export and import, and import jobs (the server's streaming routes). */
 export * as imports from './imports/index.js';
 export type { Mailer, MailMessage } from './mail/mailer.js';
+export { type DigestOptions, runDigests } from './notifications/digest.js';
+export { type NotificationFanOut, startNotificationFanOut } from './notifications/fan-out.js';
+export { type ReminderPass, runReminders } from './notifications/reminders.js';
 /** Output schemas of every query and mutation (the OpenAPI document publishes them). */
 export * as outputs from './outputs.js';
 export { type ProcedureSchemas, procedureSchemas } from './procedure-schemas.js';

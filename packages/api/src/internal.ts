@@ -5,6 +5,7 @@
 export type { Actor } from './access.js';
 export { recordActivity } from './activity.js';
 export { locate } from './locate.js';
+export { insertNotifications, type NewNotification } from './queries/notifications.js';
 export { allocateTaskNumber } from './queries/projects.js';
 export { defaultStateOf, insertDefaultStates, stateForStatus } from './queries/states.js';
 export { statsOverview } from './queries/stats.js';

@@ -1,6 +1,7 @@
 import type { Database, Kysely } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { workspaceIdOfAttachment } from './queries/attachments.js';
 import { workspaceIdOfTrashed } from './queries/trash.js';
 import { workspaceIdOfView } from './queries/views.js';
 import { workspaceIdOf, workspaceIdOfDelivery } from './queries/workspaces.js';
@@ -47,4 +48,5 @@ export const locate = {
   webhook: locator('Webhook', 'webhookId', (db, id) => workspaceIdOf(db, 'webhooks', id)),
   delivery: locator('Delivery', 'deliveryId', workspaceIdOfDelivery),
   view: locator('View', 'viewId', workspaceIdOfView),
+  attachment: locator('Attachment', 'attachmentId', workspaceIdOfAttachment),
 } satisfies Record<string, WorkspaceLocator>;

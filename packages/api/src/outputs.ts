@@ -1,5 +1,6 @@
 import { API_TOKEN_SCOPES, STATE_CATEGORIES, TASK_STATUSES } from '@trellis/db';
 import { z } from 'zod';
+import { NOTIFICATION_KINDS, type NotificationKind } from './notifications/kinds.js';
 import { TASK_SORTS } from './queries/tasks-list.js';
 import { zRole } from './schemas.js';
 import { taskListFiltersOutput } from './task-filters.js';
@@ -18,8 +19,13 @@ export const zTimestamp = z.string();
 /** `{ ok: true }`: what mutations that return nothing else answer. */
 export const okOutput = z.object({ ok: z.literal(true) });
 
-/** A user as they see themselves: never a password hash. */
-export const userOutput = z.object({ id: z.string(), email: z.string(), name: z.string() });
+/** A user as they see themselves: never a password hash. `handle` is how others mention them. */
+export const userOutput = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  handle: z.string(),
+});
 
 /** A new session: its bearer token (the cookie carries the same) and when it expires. */
 export const signedInOutput = z.object({
@@ -48,6 +54,9 @@ export const meOutput = z.object({
 /** auth.verifyEmail: the address that is now the account's, verified. */
 export const emailVerifiedOutput = z.object({ ok: z.literal(true), email: z.string() });
 
+/** notifications.unsubscribe: email digests are now off for the link's person. */
+export const unsubscribedOutput = z.object({ ok: z.literal(true), email: z.literal(false) });
+
 /** One of the caller's sessions; `current` marks the one making the request. */
 export const sessionOutput = z.object({
   id: z.string(),
@@ -72,11 +81,15 @@ export const workspaceOutput = z.object({
   updatedAt: zTimestamp,
 });
 
-/** A workspace member. */
+/**
+ * A workspace member. `handle` is how others mention them (`@handle`); in events of entries
+ * written before handles existed it is empty.
+ */
 export const memberOutput = z.object({
   userId: z.string(),
   name: z.string(),
   email: z.string(),
+  handle: z.string(),
   role: zRole,
   joinedAt: zTimestamp,
 });
@@ -198,13 +211,31 @@ export const taskRelationsOutput = z.object({
   duplicatedBy: z.array(taskRefOutput),
 });
 
+/**
+ * A member named with `@` in a comment or a description: `text` is what was written
+ * (`@jane`, `@jane@example.com`), `name` and `handle` are the member's now.
+ */
+export const mentionOutput = z.object({
+  userId: z.string(),
+  text: z.string(),
+  name: z.string(),
+  handle: z.string(),
+});
+
 /** A task as tasks.get answers it: with its parent, how many sub-tasks it has (and done), and
  * its relations. */
 export const taskDetailOutput = taskOutput.extend({
   parent: z.object({ id: z.string(), key: z.string(), title: z.string() }).nullable(),
   children: z.object({ total: z.int(), done: z.int() }),
   relations: taskRelationsOutput,
+  /** The members its description mentions. */
+  mentions: z.array(mentionOutput),
+  /** The members watching it (tasks.watch), oldest first. */
+  watcherIds: z.array(z.string()),
 });
+
+/** tasks.watch / tasks.unwatch: whether the caller now watches the task. */
+export const watchingOutput = z.object({ watching: z.boolean() });
 
 /** One page of a list and the cursor of the next (null on the last page). */
 function page<T extends z.ZodType>(item: T) {
@@ -235,7 +266,10 @@ export const taskListOutput = page(
   }),
 );
 
-/** A comment; the body is exactly what its author sent. */
+/**
+ * A comment; the body is exactly what its author sent. `mentions`: the members it names
+ * (members only; in events of entries written before mentions existed, empty).
+ */
 export const commentOutput = z.object({
   id: z.string(),
   taskId: z.string(),
@@ -247,10 +281,35 @@ export const commentOutput = z.object({
   updatedAt: zTimestamp,
   /** True once the body has been changed after it was posted. */
   edited: z.boolean(),
+  mentions: z.array(mentionOutput),
 });
 
 /** A page of a task's comments, oldest first. */
 export const commentPageOutput = page(commentOutput);
+
+/**
+ * A file attached to a task (or one of its comments). `contentType` is the type downloads
+ * are served as (an allowed type, else application/octet-stream); `downloadUrl` and
+ * `previewUrl` are paths below the server's origin.
+ */
+export const attachmentOutput = z.object({
+  id: z.string(),
+  workspaceId: z.string(),
+  taskId: z.string(),
+  commentId: z.string().nullable(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+  /** Hex SHA-256 of the bytes (also the download's ETag). */
+  sha256: z.string(),
+  /** Null once the uploader's account is deleted. */
+  uploadedBy: z.string().nullable(),
+  createdAt: zTimestamp,
+  hasPreview: z.boolean(),
+  downloadUrl: z.string(),
+  /** A small WebP preview (images), or null. */
+  previewUrl: z.string().nullable(),
+});
 
 /** One entry of the activity log; `data` depends on `type`. */
 export const activityOutput = z.object({
@@ -394,12 +453,16 @@ export const logEventOutputs = [
   eventOf('task.restored', taskOutput),
   eventOf('task.relation_added', taskRelationOutput),
   eventOf('task.relation_removed', taskRelationOutput),
+  eventOf('task.due_soon', taskOutput),
+  eventOf('task.overdue', taskOutput),
   eventOf('view.created', viewOutput),
   changeEventOf('view.updated', viewOutput),
   eventOf('view.deleted', viewOutput),
   eventOf('comment.created', commentOutput),
   eventOf('comment.updated', commentOutput),
   eventOf('comment.deleted', commentOutput),
+  eventOf('attachment.created', attachmentOutput),
+  eventOf('attachment.deleted', attachmentOutput),
   eventOf('member.joined', memberOutput),
   changeEventOf('member.role_changed', memberOutput),
   eventOf('member.removed', memberOutput),
@@ -497,4 +560,56 @@ export const importJobOutput = z.object({
   createdAt: zTimestamp,
   updatedAt: zTimestamp,
   finishedAt: zTimestamp.nullable(),
+});
+
+/**
+ * One notification of the caller's inbox. `task` is the task as it was when the
+ * notification was written (it may since have been renamed or deleted); `actor` is who
+ * did it, with their current name (null for reminders, and once their account is gone).
+ * `excerpt` (commented, mentioned in a comment: the start of the comment), `change`
+ * (status_changed: the state's name before and after) and `dueAt` (due_soon, overdue) are
+ * present only on the kinds that have them. `readAt` is null while unread.
+ */
+export const notificationOutput = z.object({
+  id: z.string(),
+  kind: z.enum(NOTIFICATION_KINDS),
+  workspaceId: z.string(),
+  task: z.object({ id: z.string(), key: z.string(), title: z.string() }),
+  commentId: z.string().nullable(),
+  actor: z.object({ id: z.string(), name: z.string() }).nullable(),
+  excerpt: z.string().optional(),
+  change: z.object({ from: z.string(), to: z.string() }).optional(),
+  dueAt: zTimestamp.optional(),
+  createdAt: zTimestamp,
+  readAt: zTimestamp.nullable(),
+});
+
+/** A page of the inbox, newest first (notifications.list). */
+export const notificationPageOutput = page(notificationOutput);
+
+/** How many of the caller's notifications are unread (notifications.unreadCount). */
+export const unreadCountOutput = z.object({ count: z.int() });
+
+/** notifications.markRead: how many notifications this call marked read. */
+export const markedReadOutput = z.object({ marked: z.int() });
+
+/**
+ * One event of notifications.onNew: a new notification and the caller's unread count as of
+ * it, so a badge fed by the stream agrees with unreadCount.
+ */
+export const notificationEventOutput = z.object({
+  notification: notificationOutput,
+  unreadCount: z.int(),
+});
+
+/** A person's notification preferences (notifications.preferences.get / update). */
+export const notificationPreferencesOutput = z.object({
+  kinds: z.object(
+    Object.fromEntries(NOTIFICATION_KINDS.map((kind) => [kind, z.boolean()])) as Record<
+      NotificationKind,
+      z.ZodBoolean
+    >,
+  ),
+  email: z.boolean(),
+  emailIntervalMinutes: z.int(),
 });

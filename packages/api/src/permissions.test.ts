@@ -8,6 +8,7 @@ import {
   inProject,
   inWorkspace,
   noInput,
+  onAttachment,
   onComment,
   onTask,
   onView,
@@ -46,6 +47,7 @@ const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
   'auth.verifyEmail': publicRow('mutation'),
   'auth.requestPasswordReset': publicRow('mutation'),
   'auth.resetPassword': publicRow('mutation'),
+  'notifications.unsubscribe': publicRow('mutation'),
 
   //                                         anon  read  write foreign
   'auth.signOut':           account('mutation', [401, 403, 403, 403], () => ({})),
@@ -56,6 +58,7 @@ const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
   'auth.sessions.revoke':   account('mutation', [401, 403, 403, 403],
     (f) => ({ sessionId: f.spareSessionId })),
   'auth.resendVerification': account('mutation', [401, 403, 403, 403], () => ({})),
+  'auth.updateProfile':   account('mutation', [401, 403, 403, 403], () => ({ name: 'Renamed Person' })),
   'auth.changePassword':    account('mutation', [401, 403, 403, 403],
     () => ({ currentPassword: 'correct horse battery staple', newPassword: 'another good password' })),
   'auth.changeEmail':       account('mutation', [401, 403, 403, 403],
@@ -65,6 +68,13 @@ const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
   'workspaces.list':        account('query',    [401, 403, 403, 403], noInput),
   'members.acceptInvite':   account('mutation', [401, 403, 403, 403],
     (f) => ({ inviteToken: f.inviteToken })),
+  'notifications.list':     account('query',    [401, 403, 403, 403], () => ({})),
+  'notifications.unreadCount': account('query', [401, 403, 403, 403], noInput),
+  'notifications.markRead': account('mutation', [401, 403, 403, 403], () => ({ all: true as const })),
+  'notifications.onNew':    account('subscription', [401, 403, 403, 403], () => ({})),
+  'notifications.preferences.get': account('query', [401, 403, 403, 403], noInput),
+  'notifications.preferences.update': account('mutation', [401, 403, 403, 403],
+    () => ({ kinds: { commented: false } })),
 
   //                                                 anon outsider viewer member admin owner read write foreign
   'workspaces.get':       workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
@@ -125,6 +135,8 @@ const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
     (f) => ({ taskId: f.taskId, type: 'blocks', otherTaskId: f.otherTaskId })),
   'tasks.relations.remove': workspace('mutation',   [401, 404, 403,  'ok', 'ok', 'ok', 403,  'ok', 404],
     (f) => ({ taskId: f.taskId, type: 'relates', otherTaskId: f.otherTaskId })),
+  'tasks.watch':          workspace('mutation',     [401, 404, 'ok', 'ok', 'ok', 'ok', 403,  403,  404], onTask),
+  'tasks.unwatch':        workspace('mutation',     [401, 404, 'ok', 'ok', 'ok', 'ok', 403,  403,  404], onTask),
   'tasks.onChange':       workspace('subscription', [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
 
   // Views: anyone in the workspace saves a personal view; the fixture's view is the
@@ -143,6 +155,12 @@ const TABLE: { [P in ProcedurePath]: Row<InputAt<ProcedureRecord, P>> } = {
   'comments.update':      workspace('mutation',     [401, 404, 403,  'ok', 403,  403,  403,  403,  404],
     (f) => ({ commentId: f.commentId, body: 'Edited.' })),
   'comments.delete':      workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  403,  404], onComment),
+
+  // Attachments: the fixture's is the member's; its uploader or an admin deletes it (a
+  // write token acts for the owner as a member: neither). Uploads and downloads are REST
+  // routes with the same guards (apps/server/test/attachments.test.ts).
+  'attachments.list':     workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], onTask),
+  'attachments.delete':   workspace('mutation',     [401, 404, 403,  'ok', 'ok', 'ok', 403,  403,  404], onAttachment),
 
   'activity.list':        workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404], inWorkspace),
   'search.tasks':         workspace('query',        [401, 404, 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 404],

@@ -2,11 +2,13 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { importsRouter } from './imports/router.js';
 import { activityRouter } from './routers/activity.js';
 import { apiTokensRouter } from './routers/apiTokens.js';
+import { attachmentsRouter } from './routers/attachments.js';
 import { authRouter } from './routers/auth.js';
 import { commentsRouter } from './routers/comments.js';
 import { eventsRouter } from './routers/events.js';
 import { invitesRouter } from './routers/invites.js';
 import { membersRouter } from './routers/members.js';
+import { notificationsRouter } from './routers/notifications.js';
 import { projectsRouter } from './routers/projects.js';
 import { searchRouter } from './routers/search.js';
 import { statsRouter } from './routers/stats.js';
@@ -27,12 +29,14 @@ export const appRouter = router({
   tasks: tasksRouter,
   views: viewsRouter,
   comments: commentsRouter,
+  attachments: attachmentsRouter,
   activity: activityRouter,
   events: eventsRouter,
   webhooks: webhooksRouter,
   search: searchRouter,
   stats: statsRouter,
   imports: importsRouter,
+  notifications: notificationsRouter,
 });
 
 /** The router's type: all a client needs to know about the API. */

@@ -1,4 +1,10 @@
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@trellis/auth';
+import {
+  HANDLE_MAX_LENGTH,
+  HANDLE_MIN_LENGTH,
+  HANDLE_PATTERN,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from '@trellis/auth';
 import { ROLES } from '@trellis/db';
 import { z } from 'zod';
 
@@ -66,6 +72,20 @@ export const zName = zPrintableText(100).refine(
   formatFree,
   'Must not contain invisible formatting characters (such as right-to-left overrides)',
 );
+
+/**
+ * A handle (how others mention a person, `@jane-doe`): letters, digits, `_` and `-`, 2–32
+ * characters, starting and ending with a letter or digit. Any case is accepted; it is
+ * stored (and compared) in lower case.
+ */
+export const zHandle = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(
+    HANDLE_PATTERN,
+    `Must be ${HANDLE_MIN_LENGTH}–${HANDLE_MAX_LENGTH} letters, digits, "_" or "-", starting and ending with a letter or digit`,
+  );
 
 /** A workspace slug: lowercase letters, digits and single hyphens, 2–48 characters. */
 export const zSlug = z

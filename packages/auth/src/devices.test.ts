@@ -39,6 +39,7 @@ async function givenUser(name: string): Promise<{ id: string; email: string }> {
     .insertInto('users')
     .values({
       ...user,
+      handle: name.toLowerCase(),
       password_hash: null,
       created_at: T0.toISOString(),
       updated_at: T0.toISOString(),

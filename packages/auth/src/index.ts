@@ -40,6 +40,16 @@ export {
   issueEmailToken,
   revokeEmailTokens,
 } from './email-tokens.js';
+export {
+  freeHandle,
+  HANDLE_MAX_LENGTH,
+  HANDLE_MIN_LENGTH,
+  HANDLE_PATTERN,
+  handleBase,
+  handleTaken,
+  insertWithFreeHandle,
+  normalizeHandle,
+} from './handles.js';
 export { signInWithOAuthIdentity } from './oauth/accounts.js';
 export type {
   OAuthAttempt,
@@ -100,10 +110,13 @@ export {
   emailTaken,
   findUserByEmail,
   findUserById,
+  type HandledUser,
+  insertUserRow,
   markEmailVerified,
   matchPassword,
   normalizeEmail,
   type PasswordMatch,
   passwordStillCurrent,
   setPasswordHash,
+  updateProfile,
 } from './users.js';

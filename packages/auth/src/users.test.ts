@@ -65,7 +65,12 @@ describe('createPasswordUser', () => {
       passwordHash: await hashPassword(PASSWORD),
     });
 
-    expect(user).toEqual({ id: user.id, email: 'ada@example.com', name: 'Ada Lovelace' });
+    expect(user).toEqual({
+      id: user.id,
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      handle: 'ada',
+    });
     expect(user.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 
@@ -232,6 +237,7 @@ describe('authenticateWithPassword', () => {
         id: newId(),
         email: 'oauth@example.com',
         name: 'OAuth Only',
+        handle: 'oauth',
         password_hash: null,
         created_at: '2025-03-01T12:00:00.000Z',
         updated_at: '2025-03-01T12:00:00.000Z',

@@ -1,6 +1,7 @@
-import type { Database } from '@trellis/db';
+import type { Database, NewUser } from '@trellis/db';
 import { dialectOf, isoNow, newId } from '@trellis/db';
 import type { Kysely } from 'kysely';
+import { insertWithFreeHandle } from './handles.js';
 import { verifyAgainstDummy, verifyPassword } from './passwords.js';
 import type { AuthUser } from './sessions.js';
 
@@ -9,28 +10,51 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** A user with the handle others mention them by. */
+export interface HandledUser extends AuthUser {
+  handle: string;
+}
+
 /**
  * Creates a user who signs in with a password, given its hash (`hashPassword`, done
- * before any transaction so the slow hash holds no lock). A taken email surfaces as the
- * database's unique violation (see `isUniqueViolation`), which also covers two sign-ups
- * racing.
+ * before any transaction so the slow hash holds no lock), with a free handle made from
+ * the email. A taken email surfaces as the database's unique violation (see
+ * `isUniqueViolation`), which also covers two sign-ups racing.
  */
 export async function createPasswordUser(
   db: Kysely<Database>,
   input: { email: string; name: string; passwordHash: string },
   now: Date = new Date(),
-): Promise<AuthUser> {
+): Promise<HandledUser> {
   const user = { id: newId(), email: normalizeEmail(input.email), name: input.name.trim() };
-  await db
-    .insertInto('users')
-    .values({
+  const handle = await insertWithFreeHandle(db, user.email, (candidate) =>
+    insertUserRow(db, {
       ...user,
+      handle: candidate,
       password_hash: input.passwordHash,
+      email_verified_at: null,
       created_at: isoNow(now),
       updated_at: isoNow(now),
-    })
-    .execute();
-  return user;
+    }),
+  );
+  return { ...user, handle };
+}
+
+/**
+ * Inserts a user row unless its handle is taken (answers false then); any other clash,
+ * a taken email above all, fails as the database's unique violation.
+ */
+export async function insertUserRow(
+  db: Kysely<Database>,
+  row: NewUser & { handle: string },
+): Promise<boolean> {
+  const written = await db
+    .insertInto('users')
+    .values(row)
+    .onConflict((oc) => oc.column('handle').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return written !== undefined;
 }
 
 /** True when an account already uses this email. */
@@ -45,7 +69,7 @@ export async function emailTaken(db: Kysely<Database>, email: string): Promise<b
 
 /** A password sign-in that passed: the user, and the hash the password matched. */
 export interface PasswordMatch {
-  user: AuthUser;
+  user: HandledUser;
   /** Re-checked with `passwordStillCurrent` when the session is written. */
   passwordHash: string;
 }
@@ -62,13 +86,13 @@ export async function matchPassword(
 ): Promise<PasswordMatch | null> {
   const row = await db
     .selectFrom('users')
-    .select(['id', 'email', 'name', 'password_hash'])
+    .select(['id', 'email', 'name', 'handle', 'password_hash'])
     .where('email', '=', normalizeEmail(email))
     .executeTakeFirst();
   if (!row?.password_hash) return verifyAgainstDummy(password).then(() => null);
   if (!(await verifyPassword(row.password_hash, password))) return null;
   return {
-    user: { id: row.id, email: row.email, name: row.name },
+    user: { id: row.id, email: row.email, name: row.name, handle: row.handle },
     passwordHash: row.password_hash,
   };
 }
@@ -99,24 +123,29 @@ export async function passwordStillCurrent(
   return row !== undefined && row.password_hash === passwordHash;
 }
 
-/** What an account's owner sees about its sign-in: a verified email, a password. */
+/** What an account's owner sees about its sign-in: a verified email, a password; and its handle. */
 export interface AccountStatus {
   emailVerified: boolean;
   hasPassword: boolean;
+  handle: string;
 }
 
-/** Whether a user's email is verified and whether they have a password; null if no such user. */
+/** Whether a user's email is verified, whether they have a password, and their handle; null if no such user. */
 export async function accountStatus(
   db: Kysely<Database>,
   userId: string,
 ): Promise<AccountStatus | null> {
   const row = await db
     .selectFrom('users')
-    .select(['email_verified_at', 'password_hash'])
+    .select(['email_verified_at', 'password_hash', 'handle'])
     .where('id', '=', userId)
     .executeTakeFirst();
   if (!row) return null;
-  return { emailVerified: row.email_verified_at !== null, hasPassword: row.password_hash !== null };
+  return {
+    emailVerified: row.email_verified_at !== null,
+    hasPassword: row.password_hash !== null,
+    handle: row.handle,
+  };
 }
 
 /** The account with this email (compared case-insensitively), for mailing it; or undefined. */
@@ -126,7 +155,7 @@ export async function findUserByEmail(
 ): Promise<(AuthUser & AccountStatus) | undefined> {
   const row = await db
     .selectFrom('users')
-    .select(['id', 'email', 'name', 'email_verified_at', 'password_hash'])
+    .select(['id', 'email', 'name', 'handle', 'email_verified_at', 'password_hash'])
     .where('email', '=', normalizeEmail(email))
     .executeTakeFirst();
   return row && toAccount(row);
@@ -139,7 +168,7 @@ export async function findUserById(
 ): Promise<(AuthUser & AccountStatus) | undefined> {
   const row = await db
     .selectFrom('users')
-    .select(['id', 'email', 'name', 'email_verified_at', 'password_hash'])
+    .select(['id', 'email', 'name', 'handle', 'email_verified_at', 'password_hash'])
     .where('id', '=', userId)
     .executeTakeFirst();
   return row && toAccount(row);
@@ -149,6 +178,7 @@ function toAccount(row: {
   id: string;
   email: string;
   name: string;
+  handle: string;
   email_verified_at: string | null;
   password_hash: string | null;
 }): AuthUser & AccountStatus {
@@ -156,6 +186,7 @@ function toAccount(row: {
     id: row.id,
     email: row.email,
     name: row.name,
+    handle: row.handle,
     emailVerified: row.email_verified_at !== null,
     hasPassword: row.password_hash !== null,
   };
@@ -200,6 +231,29 @@ export async function markEmailVerified(
     .where('email', '=', normalizeEmail(email))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Changes a user's name and/or handle (already checked against the rules); answers the
+ * account as it now is, or undefined when it is gone. A handle another account holds
+ * surfaces as the database's unique violation (`isUniqueViolation`).
+ */
+export async function updateProfile(
+  db: Kysely<Database>,
+  userId: string,
+  change: { name?: string | undefined; handle?: string | undefined },
+  now: Date = new Date(),
+): Promise<HandledUser | undefined> {
+  return db
+    .updateTable('users')
+    .set({
+      ...(change.name !== undefined && { name: change.name.trim() }),
+      ...(change.handle !== undefined && { handle: change.handle }),
+      updated_at: isoNow(now),
+    })
+    .where('id', '=', userId)
+    .returning(['id', 'email', 'name', 'handle'])
+    .executeTakeFirst();
 }
 
 /** Replaces a user's password hash (`hashPassword`, computed before the transaction). */

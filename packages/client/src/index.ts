@@ -34,6 +34,11 @@ export {
 export type TaskChange =
   RouterOutputs['tasks']['onChange'] extends AsyncIterable<infer Event> ? Event : never;
 
+/** What a `notifications.onNew` subscriber receives: the event `id` (to resume from) and, in
+ * `data`, the new `notification` with the `unreadCount` it makes. */
+export type NotificationEvent =
+  RouterOutputs['notifications']['onNew'] extends AsyncIterable<infer Event> ? Event : never;
+
 /** A typed Trellis client: every procedure with its input and output types. */
 export type TrellisClient = TRPCClient<AppRouter>;
 

@@ -120,6 +120,7 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
       '0015_views',
       '0016_import_jobs',
       '0017_people',
+      '0018_attachments',
     ];
     expect(await pendingMigrations(db)).toEqual(all);
     expect(await migrateToLatest(db)).toEqual(all);
@@ -137,6 +138,8 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
         ...searchTables,
         'activity',
         'api_tokens',
+        'attachment_deletions',
+        'attachments',
         'comments',
         'comment_mentions',
         'inboxes',
@@ -171,6 +174,8 @@ describe(`migrations on ${testDatabaseDialect()}`, () => {
     expect(await dueIndexes()).toEqual(['tasks_ws_due_asc_idx', 'tasks_ws_due_desc_idx']);
     const statusIndexes = () => indexNames(db, 'tasks_ws_status_');
     expect(await statusIndexes()).toHaveLength(4);
+    expect(await migrateDown(db)).toEqual(['0018_attachments']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('attachments');
     expect(await migrateDown(db)).toEqual(['0017_people']);
     expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('notifications');
     expect(await indexNames(db, 'tasks_due_soon')).toEqual([]);

@@ -476,6 +476,37 @@ export type ImportJobKind = 'workspace' | 'tasks.csv';
 /** Where an import job is. */
 export type ImportJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
+/**
+ * A file uploaded to a task (or one of its comments); its bytes are in the attachment store
+ * under `storage_key` (see migration 0018).
+ */
+export interface AttachmentsTable {
+  id: string;
+  workspace_id: string;
+  task_id: string;
+  comment_id: string | null;
+  /** The uploader's name for it, cleaned (never a path). */
+  filename: string;
+  /** The type it is served as: an allowed type, or application/octet-stream. */
+  content_type: string;
+  /** Bytes (at most ATTACHMENT_MAX_BYTES, itself below 2 GiB). */
+  size: number;
+  /** Hex SHA-256 of the bytes. */
+  sha256: string;
+  storage_key: string;
+  /** A small WebP preview's key (images), or null. */
+  preview_key: string | null;
+  uploaded_by: string | null;
+  created_at: string;
+}
+
+/** Storage keys whose files are still to be removed (their rows are gone). */
+export interface AttachmentDeletionsTable {
+  storage_key: string;
+  preview_key: string | null;
+  created_at: string;
+}
+
 /** A background import, polled by the user who started it (see packages/api imports/jobs.ts). */
 export interface ImportJobsTable {
   id: string;
@@ -533,6 +564,8 @@ export interface Database {
   inboxes: InboxesTable;
   notifications: NotificationsTable;
   import_jobs: ImportJobsTable;
+  attachments: AttachmentsTable;
+  attachment_deletions: AttachmentDeletionsTable;
 }
 
 export type User = Selectable<UsersTable>;

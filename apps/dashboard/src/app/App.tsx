@@ -5,6 +5,7 @@ import { ForgotPasswordPage } from '../auth/ForgotPasswordPage';
 import { ResetPasswordPage } from '../auth/ResetPasswordPage';
 import { SignInPage } from '../auth/SignInPage';
 import { SignUpPage } from '../auth/SignUpPage';
+import { UnsubscribePage } from '../auth/UnsubscribePage';
 import { VerifyEmailPage } from '../auth/VerifyEmailPage';
 import { ErrorMessage, Loading } from '../forms/Alert';
 import { AccountPage } from '../pages/AccountPage';
@@ -41,6 +42,8 @@ export function App() {
       return <ResetPasswordPage />;
     case 'verify-email':
       return <VerifyEmailPage />;
+    case 'unsubscribe':
+      return <UnsubscribePage />;
     default:
       return <SignedIn route={route} />;
   }

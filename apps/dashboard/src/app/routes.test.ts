@@ -9,6 +9,7 @@ describe('parseRoute', () => {
     ['/forgot-password', { page: 'forgot-password' }],
     ['/reset-password', { page: 'reset-password' }],
     ['/verify-email', { page: 'verify-email' }],
+    ['/unsubscribe', { page: 'unsubscribe' }],
     ['/account', { page: 'account' }],
     ['/w/acme', { page: 'overview', slug: 'acme' }],
     ['/w/acme/', { page: 'overview', slug: 'acme' }],

@@ -7,6 +7,7 @@ export type Route =
   | { page: 'forgot-password' }
   | { page: 'reset-password' }
   | { page: 'verify-email' }
+  | { page: 'unsubscribe' }
   | { page: 'account' }
   | { page: 'home' }
   | { page: 'overview'; slug: string }
@@ -28,6 +29,7 @@ const TOP_PAGES = [
   'forgot-password',
   'reset-password',
   'verify-email',
+  'unsubscribe',
   'account',
 ] as const;
 
@@ -41,6 +43,7 @@ export const PUBLIC_PAGES: readonly Route['page'][] = [
   'forgot-password',
   'reset-password',
   'verify-email',
+  'unsubscribe',
 ];
 
 function decode(segment: string): string | null {
@@ -76,6 +79,7 @@ export const paths = {
   forgotPassword: '/forgot-password',
   resetPassword: '/reset-password',
   verifyEmail: '/verify-email',
+  unsubscribe: '/unsubscribe',
   account: '/account',
   overview: (slug: string) => `/w/${encodeURIComponent(slug)}`,
   projects: (slug: string) => `/w/${encodeURIComponent(slug)}/projects`,

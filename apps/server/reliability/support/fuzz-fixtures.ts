@@ -45,6 +45,7 @@ async function call<T>(
 export interface Person {
   id: string;
   email: string;
+  handle: string;
   token: string;
   sessionId: string;
 }
@@ -57,11 +58,10 @@ async function signUp(
 ): Promise<Person> {
   counter += 1;
   const email = `${role}-${counter}-${process.pid}@example.com`;
-  const { user, session } = await call<{ user: { id: string }; session: { token: string } }>(
-    baseUrl,
-    'auth.signUp',
-    { email, password, name: `${role} ${counter}` },
-  );
+  const { user, session } = await call<{
+    user: { id: string; handle: string };
+    session: { token: string };
+  }>(baseUrl, 'auth.signUp', { email, password, name: `${role} ${counter}` });
   await verify(email);
   const sessions = await call<{ id: string }[]>(
     baseUrl,
@@ -70,7 +70,13 @@ async function signUp(
     session.token,
     'query',
   );
-  return { id: user.id, email, token: session.token, sessionId: sessions[0]?.id ?? '' };
+  return {
+    id: user.id,
+    email,
+    handle: user.handle,
+    token: session.token,
+    sessionId: sessions[0]?.id ?? '',
+  };
 }
 
 /** One workspace and the rows in it, as ids. */
@@ -86,11 +92,15 @@ export interface WorkspaceRows {
   commentIds: string[];
   /** A personal and a shared view of the owner's (views.*). */
   viewIds: string[];
+  /** A file the owner attached to task 0 (attachments.*). */
+  attachmentIds: string[];
   inviteIds: string[];
   /** Secrets of pending invites, addressed to emails the caller does not have. */
   inviteTokens: string[];
   apiTokenId: string;
   apiToken: string;
+  /** The member's notifications from this workspace (assigned task 0): another's inbox. */
+  notificationIds: string[];
 }
 
 /**
@@ -165,11 +175,28 @@ async function populate(baseUrl: string, owner: Person, member: Person): Promise
       ).id,
     );
   }
+  // Uploads are multipart REST, not a procedure.
+  const form = new FormData();
+  form.append('file', new Blob(['fuzz'], { type: 'text/plain' }), 'fuzz.txt');
+  const uploaded = await fetch(`${baseUrl}/api/v1/tasks/${taskIds[0]}/attachments`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${owner.token}` },
+    body: form,
+  });
+  if (uploaded.status !== 201) throw new Error(`attachment upload: ${uploaded.status}`);
+  const attachment = (await uploaded.json()) as { id: string };
   const apiToken = await as<{ id: string; token: string }>('apiTokens.create', {
     workspaceId,
     name: 'fuzz',
     scope: 'write',
   });
+  const inbox = await call<{ items: { id: string }[] }>(
+    baseUrl,
+    'notifications.list',
+    {},
+    member.token,
+    'query',
+  );
   return {
     owner,
     workspaceId,
@@ -179,10 +206,12 @@ async function populate(baseUrl: string, owner: Person, member: Person): Promise
     trashedTaskIds: [trashed.id],
     commentIds,
     viewIds,
+    attachmentIds: [attachment.id],
     inviteIds: invites.map((invite) => invite.id),
     inviteTokens: [pending.inviteToken],
     apiTokenId: apiToken.id,
     apiToken: apiToken.token,
+    notificationIds: inbox.items.map((item) => item.id),
   };
 }
 
@@ -223,6 +252,8 @@ export interface Caller {
   /** The bystander's workspace the caller is invited to (so acceptInvite can succeed). */
   invitedWorkspaceId: string;
   inviteTokenForCaller: string;
+  /** The caller's own notifications (the bystander assigned them a task). */
+  notificationIds: string[];
 }
 
 /**
@@ -256,12 +287,26 @@ export async function createCaller(
   const joined = await guest('member');
   await call(baseUrl, 'members.acceptInvite', { inviteToken: joined.inviteToken }, person.token);
   const invited = await guest('admin');
+  await call(
+    baseUrl,
+    'tasks.create',
+    { projectId: rows.projectIds[0], title: 'For the caller', assigneeId: person.id },
+    host,
+  );
+  const inbox = await call<{ items: { id: string }[] }>(
+    baseUrl,
+    'notifications.list',
+    {},
+    person.token,
+    'query',
+  );
   return {
     person,
     rows,
     joinedWorkspaceId: joined.id,
     invitedWorkspaceId: invited.id,
     inviteTokenForCaller: invited.inviteToken,
+    notificationIds: inbox.items.map((item) => item.id),
   };
 }
 
@@ -290,6 +335,7 @@ export function idPool(caller: Caller, victim: Victim, bystander: Bystander): Id
     stateIds: [mine.stateIds, [...mine.stateIds].reverse(), theirs.stateIds],
     commentId: [...mine.commentIds, ...theirs.commentIds],
     viewId: [...mine.viewIds, ...theirs.viewIds],
+    attachmentId: [...mine.attachmentIds, ...theirs.attachmentIds],
     inviteId: [...mine.inviteIds, ...theirs.inviteIds],
     inviteToken: [...mine.inviteTokens, caller.inviteTokenForCaller, ...theirs.inviteTokens],
     tokenId: [mine.apiTokenId, theirs.apiTokenId],
@@ -297,8 +343,22 @@ export function idPool(caller: Caller, victim: Victim, bystander: Bystander): Id
     userId: users,
     assigneeId: users,
     email: [caller.person.email, bystander.person.email, ...victim.members.map((m) => m.email)],
+    // auth.updateProfile: the caller's own handle, and others' (a CONFLICT each).
+    handle: [caller.person.handle, bystander.person.handle, ...victim.members.map((m) => m.handle)],
+    // Comments and descriptions mentioning members and non-members (the victims).
+    body: [caller, bystander, ...victim.members.map((person) => ({ person }))].map(
+      ({ person }) => `@${person.handle} and @${person.email}.`,
+    ),
     password: [PASSWORD],
     // Tasks start at version 1; a few edits later they are at 2 or 3.
     expectedVersion: [1, 2, 3],
+    // notifications.markRead: the caller's own, mixed with others', and others' alone (the
+    // victim member's, the bystander's): only the caller's may ever be marked.
+    ids: [
+      caller.notificationIds,
+      [...caller.notificationIds, ...theirs.notificationIds],
+      theirs.notificationIds,
+      mine.notificationIds,
+    ],
   };
 }

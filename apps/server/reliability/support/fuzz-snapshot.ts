@@ -20,6 +20,11 @@ const WORKSPACE_TABLES = [
   'task_search_docs',
   'trashed_tasks',
   'views',
+  'task_watchers',
+  'task_mentions',
+  'comment_mentions',
+  'notifications',
+  'attachments',
 ] as const;
 
 function digest(rows: readonly unknown[]): string {
@@ -48,6 +53,10 @@ export async function victimDigest(
   );
   result.sessions = digest(
     await db.selectFrom('sessions').selectAll().where('user_id', 'in', userIds).execute(),
+  );
+  // Their inboxes: preferences and notification numbers.
+  result.inboxes = digest(
+    await db.selectFrom('inboxes').selectAll().where('user_id', 'in', userIds).execute(),
   );
   result.oauth_accounts = digest(
     await db.selectFrom('oauth_accounts').selectAll().where('user_id', 'in', userIds).execute(),

@@ -63,6 +63,18 @@ export const REST_EXAMPLES: Readonly<Record<string, RestExample>> = {
         duplicates: [],
         duplicatedBy: [],
       },
+      mentions: [{ userId: 'Ua2sD4fG6hJ8kL0qW3eR5t', text: '@ada', name: 'Ada', handle: 'ada' }],
+      watcherIds: ['Ua2sD4fG6hJ8kL0qW3eR5t'],
+    },
+  },
+  'tasks.watch': { response: { watching: true } },
+  'auth.updateProfile': {
+    request: { handle: 'ada-l' },
+    response: {
+      id: 'Ua2sD4fG6hJ8kL0qW3eR5t',
+      email: 'ada@example.com',
+      name: 'Ada',
+      handle: 'ada-l',
     },
   },
   'tasks.list': { response: { items: [task], nextCursor: null } },
@@ -95,7 +107,12 @@ export const REST_EXAMPLES: Readonly<Record<string, RestExample>> = {
   'auth.signUp': {
     request: { email: 'ada@example.com', password: 'correct horse battery', name: 'Ada' },
     response: {
-      user: { id: 'Ua2sD4fG6hJ8kL0qW3eR5t', email: 'ada@example.com', name: 'Ada' },
+      user: {
+        id: 'Ua2sD4fG6hJ8kL0qW3eR5t',
+        email: 'ada@example.com',
+        name: 'Ada',
+        handle: 'ada',
+      },
       session: {
         token: 'Sx9cV2bN5mQ8wE1rT4yU7i.Hk3Lp9Qr2St6Uv8Wx1Yz4Ab7Cd0Ef5Gh',
         expiresAt: '2030-07-01T09:00:00.000Z',
@@ -115,6 +132,40 @@ export const REST_EXAMPLES: Readonly<Record<string, RestExample>> = {
     },
   },
   'workspaces.create': { request: { name: 'Acme', slug: 'acme' } },
+  'notifications.list': {
+    response: {
+      items: [
+        {
+          id: 'Nw4eR6tY8uI0oP2aS4dF6g',
+          kind: 'commented',
+          workspaceId: task.workspaceId,
+          task: { id: task.id, key: task.key, title: task.title },
+          commentId: 'Cm5nB7vC9xZ1aS3dF5gH7j',
+          actor: { id: 'Ua2sD4fG6hJ8kL0qW3eR5t', name: 'Ada Lovelace' },
+          excerpt: 'The OpenAPI document is generated from the routes table.',
+          createdAt: '2030-06-02T10:31:00.000Z',
+          readAt: null,
+        },
+      ],
+      nextCursor: null,
+    },
+  },
+  'notifications.markRead': { request: { all: true }, response: { marked: 3 } },
+  'notifications.preferences.update': {
+    request: { kinds: { commented: false }, emailIntervalMinutes: 60 },
+    response: {
+      kinds: {
+        assigned: true,
+        mentioned: true,
+        commented: false,
+        status_changed: true,
+        due_soon: true,
+        overdue: true,
+      },
+      email: true,
+      emailIntervalMinutes: 60,
+    },
+  },
 };
 
 /** Example bodies of webhook events, by event type; parsed by openapi.test.ts too. */

@@ -4,24 +4,16 @@ import { z } from 'zod';
 import type { OpenApiOperation, OpenApiPathItem } from './openapi.js';
 import type { JsonSchema } from './procedures.js';
 
-// The live feed in the OpenAPI document. Subscriptions have no REST route: they are served
+// The live feeds in the OpenAPI document. Subscriptions have no REST route: they are served
 // by the tRPC transport as server-sent events (`GET /trpc/<path>?input=<json>` with
 // `Accept: text/event-stream`), and documented as such, under a path whose `servers` is
-// `/trpc`. The input schema is the procedure's own; so is the event schema when the
-// procedure declares an output, otherwise it is built below from the task's output schema.
-
-/** Subscriptions in the document, with what the page says about each. */
-export const LIVE_FEEDS = [
-  {
-    procedure: 'tasks.onChange',
-    summary: "A workspace's task changes as they happen (server-sent events; viewer+)",
-  },
-] as const;
+// `/trpc`. The input schema is the procedure's own; the event schema is listed with each
+// feed (a subscription declares no output: its answer is a stream, not one value).
 
 /**
  * What a `tasks.onChange` change event carries in its `data:` line (tasks-on-change.ts
- * `TaskChangeEvent`); `id` is also the event's SSE `id:`. Used while the procedure declares
- * no output of its own; openapi.test.ts parses real events with it.
+ * `TaskChangeEvent`); `id` is also the event's SSE `id:`. openapi.test.ts parses real
+ * events with it.
  */
 export const taskChangeEvent = z.object({
   id: z.string(),
@@ -29,44 +21,73 @@ export const taskChangeEvent = z.object({
   task: outputs.taskOutput,
 });
 
-/** A subscription the document describes, with its schemas. */
-export interface ResolvedFeed {
+/** A subscription in the document: what the page says about it, and one event's `data`. */
+interface LiveFeed {
   procedure: string;
   summary: string;
-  input: z.ZodType;
-  /** One event's `data`. */
+  /** The JSON the `input` query parameter holds, as the description names it. */
+  inputText: string;
+  /** What one event is about, and the name of its schema under components.schemas. */
+  item: string;
+  component: string;
   event: z.ZodType;
+}
+
+/** Subscriptions in the document, with what the page says about each. */
+export const LIVE_FEEDS: readonly LiveFeed[] = [
+  {
+    procedure: 'tasks.onChange',
+    summary: "A workspace's task changes as they happen (server-sent events; viewer+)",
+    inputText: '{workspaceId, lastEventId?}',
+    item: 'change (`TaskChangeData`: `{id, type, task}`)',
+    component: 'TaskChangeData',
+    event: taskChangeEvent,
+  },
+  {
+    procedure: 'notifications.onNew',
+    summary:
+      "The caller's new notifications as they arrive, each with the unread count (server-sent events; people only)",
+    inputText: '{lastEventId?}',
+    item: 'notification (`NotificationEvent`: `{notification, unreadCount}`)',
+    component: 'NotificationEvent',
+    event: outputs.notificationEventOutput,
+  },
+];
+
+/** A subscription the document describes, with its schemas. */
+export interface ResolvedFeed extends LiveFeed {
+  input: z.ZodType;
 }
 
 /** Looks up every feed's procedure; fails at startup when one is missing or not a subscription. */
 export function resolveFeeds(router: AnyTRPCRouter): ResolvedFeed[] {
   const procedures = procedureSchemas(router);
-  return LIVE_FEEDS.map(({ procedure, summary }) => {
-    const def = procedures.get(procedure);
+  return LIVE_FEEDS.map((feed) => {
+    const def = procedures.get(feed.procedure);
     const [input, ...more] = def?.inputs ?? [];
     if (def?.type !== 'subscription' || input === undefined || more.length > 0) {
-      throw new Error(`Live feed ${procedure}: no subscription with one zod input schema`);
+      throw new Error(`Live feed ${feed.procedure}: no subscription with one zod input schema`);
     }
-    return { procedure, summary, input, event: def.output ?? taskChangeEvent };
+    return { ...feed, input };
   });
 }
 
-/** How a client follows the stream: the page and the document say the same. */
-const LIVE_FEED_DESCRIPTION = [
-  'Served by the tRPC transport, not under /api/v1: `GET /trpc/tasks.onChange?input=<JSON>` ',
-  'with `Accept: text/event-stream` (`input` is the JSON of `{workspaceId, lastEventId?}`, ',
-  'URL-encoded). The answer is always an HTTP 200 event stream once the request is taken ',
-  '(a stream over `MAX_STREAMS_PER_USER` is refused with 429 first). Its events, in order: ',
-  '`connected` (data: the client settings, JSON; its SSE `id:`, when present, is where the ',
-  'stream starts, so a reconnect before the first change resumes there); then one unnamed ',
-  'event per change, whose SSE `id:` is the event id and whose `data:` is the change as ',
-  'JSON (`TaskChangeData`: `{id, type, task}`); ',
-  '`ping` every 10 s (empty data); and at the end either `return` (the stream is over: the ',
-  "caller lost access) or `serialized-error` (data: tRPC's error shape with `data.code` and ",
-  '`data.httpStatus`, e.g. 401, 404, or 400 for an unknown `lastEventId`). To resume, send ',
-  'the last event id back as the `Last-Event-ID` header or `input.lastEventId`: every change ',
-  'after it is replayed, in order. Without one the stream starts from now.',
-].join('');
+/** How a client follows a feed's stream: the page and the document say the same. */
+const liveFeedDescription = (feed: LiveFeed) =>
+  [
+    `Served by the tRPC transport, not under /api/v1: \`GET /trpc/${feed.procedure}?input=<JSON>\` `,
+    `with \`Accept: text/event-stream\` (\`input\` is the JSON of \`${feed.inputText}\`, `,
+    'URL-encoded). The answer is always an HTTP 200 event stream once the request is taken ',
+    '(a stream over `MAX_STREAMS_PER_USER` is refused with 429 first). Its events, in order: ',
+    '`connected` (data: the client settings, JSON; its SSE `id:`, when present, is where the ',
+    'stream starts, so a reconnect before the first event resumes there); then one unnamed ',
+    `event per ${feed.item}, whose SSE \`id:\` is the event id and whose \`data:\` is it as JSON; `,
+    '`ping` every 10 s (empty data); and at the end either `return` (the stream is over: the ',
+    "caller lost access) or `serialized-error` (data: tRPC's error shape with `data.code` and ",
+    '`data.httpStatus`, e.g. 401, 404, or 400 for an unknown `lastEventId`). To resume, send ',
+    'the last event id back as the `Last-Event-ID` header or `input.lastEventId`: every event ',
+    'after it is replayed, in order. Without one the stream starts from now.',
+  ].join('');
 
 /** One server-sent event of a feed's stream, as JSON Schema: its `event`, `id` and `data`. */
 function sseEvent(title: string, fields: Record<string, JsonSchema>, required: string[]) {
@@ -99,7 +120,7 @@ export function feedPathItem(
             description: 'No `event:` line is written: an event without one is a `message`.',
           },
           id: { type: 'string', description: 'The event id: send it back to resume after it.' },
-          data: jsonData('The change.', event),
+          data: jsonData('The event (a change, a notification).', event),
         },
         ['event', 'id', 'data'],
       ),
@@ -133,7 +154,7 @@ export function feedPathItem(
   const operation: OpenApiOperation = {
     operationId: feed.procedure,
     summary: feed.summary,
-    description: LIVE_FEED_DESCRIPTION,
+    description: liveFeedDescription(feed),
     tags: ['live'],
     parameters: [
       {
@@ -148,7 +169,7 @@ export function feedPathItem(
         in: 'header',
         required: false,
         description:
-          'The id of the last event received: the stream replays every change after it ' +
+          'The id of the last event received: the stream replays every event after it ' +
           '(the same as `input.lastEventId`).',
         schema: { type: 'string' },
       },

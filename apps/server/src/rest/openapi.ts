@@ -1,6 +1,7 @@
 import { isRateLimited, outputs } from '@trellis/api';
 import { SESSION_COOKIE } from '@trellis/auth';
 import { z } from 'zod';
+import { attachmentPathItems } from '../attachments/openapi.js';
 import { importPathItems } from '../imports-openapi.js';
 import {
   ERROR_CODE_DESCRIPTION,
@@ -134,7 +135,7 @@ function componentRegistry(feeds: readonly ResolvedFeed[]) {
     [restErrorSchema, 'Error'],
     [trpcErrorSchema, 'TrpcError'],
     [trpcErrorShapeSchema, 'TrpcErrorShape'],
-    ...feeds.map((feed): [z.ZodType, string] => [feed.event, 'TaskChangeData']),
+    ...feeds.map((feed): [z.ZodType, string] => [feed.event, feed.component]),
   ];
   for (const [schema, id] of named) registry.add(schema, { id });
   registry.add(zErrorCode, { id: 'ErrorCode', description: ERROR_CODE_DESCRIPTION });
@@ -329,6 +330,10 @@ export function buildOpenApiDocument(
   }
   // The upload routes beside the procedures (workspace export and imports, CSV import).
   Object.assign(paths, importPathItems(toSchema));
+  // Attachment uploads and downloads share paths with attachments.list / .delete: merged.
+  for (const [path, item] of Object.entries(attachmentPathItems(toSchema))) {
+    paths[path] = { ...paths[path], ...item };
+  }
   const webhooks = webhookPathItems((schema) => toSchema(schema, 'output'));
   addEventDiscriminators(schemas);
 
@@ -343,8 +348,8 @@ export function buildOpenApiDocument(
         "procedure's input. Errors answer `{error: {code, message, fieldErrors?}}` with " +
         "tRPC's HTTP status. Mutations accept an `Idempotency-Key` header. A known path " +
         'asked with a method it does not serve answers 405 with `Allow`; an unknown path, ' +
-        '404. The live feed (`tasks.onChange`) is served as server-sent events by the tRPC ' +
-        'transport, at `/trpc`. `webhooks` lists every event Trellis POSTs to webhook ' +
+        '404. The live feeds (`tasks.onChange`, `notifications.onNew`) are served as ' +
+        'server-sent events by the tRPC transport, at `/trpc`. `webhooks` lists every event Trellis POSTs to webhook ' +
         'endpoints, signed per Standard Webhooks; `events.list` serves the same events.',
     },
     servers: [{ url: '/api/v1' }],

@@ -48,6 +48,8 @@ export const REST_TAGS = {
   tasks: 'Tasks: create, list with filters and cursors, update with optimistic versions.',
   views: 'Saved views: named tasks.list filters and sort, personal or shared.',
   comments: 'Comments on tasks, stored and returned verbatim.',
+  attachments:
+    'Files attached to tasks and comments: uploaded and downloaded as streams, listed and deleted here.',
   activity: 'The append-only log of who did what when.',
   imports: 'Import jobs: the progress and result of workspace and CSV imports.',
   events: 'The events webhooks deliver, typed, in log order: for programs that pull instead.',
@@ -55,6 +57,8 @@ export const REST_TAGS = {
     'Webhook endpoints (admins): signed per Standard Webhooks, retried, replayable from the log.',
   search: 'Full-text search over tasks and their comments.',
   stats: 'Dashboard numbers.',
+  notifications:
+    "The caller's inbox across their workspaces: assigned, mentioned, watched tasks' comments and status changes, due dates (people only).",
 } as const;
 
 /** The name of a group of routes. */
@@ -103,6 +107,13 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'End every session of this account',
     ],
     ['GET', '/me', 'auth.me', 'Who is signed in, and their workspaces'],
+    [
+      'PATCH',
+      '/me/profile',
+      'auth.updateProfile',
+      'Change my name and/or handle (how others mention me); a taken handle is a 409',
+      conflicts,
+    ],
     ['GET', '/me/sessions', 'auth.sessions.list', 'List my sessions'],
     ['DELETE', '/me/sessions/{sessionId}', 'auth.sessions.revoke', 'End one of my sessions'],
     [
@@ -343,6 +354,13 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'tasks.relations.remove',
       'Remove a relation between two tasks',
     ],
+    [
+      'POST',
+      '/tasks/{taskId}/watch',
+      'tasks.watch',
+      'Watch a task: hear of its comments and state changes (people only, viewer and up)',
+    ],
+    ['DELETE', '/tasks/{taskId}/watch', 'tasks.unwatch', 'Stop watching a task'],
   ]),
   ...tag('views', 'workspace', [
     [
@@ -377,6 +395,20 @@ export const REST_ROUTES: readonly RestRoute[] = [
       '/comments/{commentId}',
       'comments.delete',
       'Delete a comment (its author or an admin)',
+    ],
+  ]),
+  ...tag('attachments', 'workspace', [
+    [
+      'GET',
+      '/tasks/{taskId}/attachments',
+      'attachments.list',
+      "List a task's attachments, oldest first",
+    ],
+    [
+      'DELETE',
+      '/tasks/{taskId}/attachments/{attachmentId}',
+      'attachments.delete',
+      'Delete an attachment (its uploader or an admin)',
     ],
   ]),
   ...tag('activity', 'workspace', [
@@ -465,6 +497,41 @@ export const REST_ROUTES: readonly RestRoute[] = [
       '/workspaces/{workspaceId}/stats',
       'stats.overview',
       'Counts by status, priority, assignee and day',
+    ],
+  ]),
+  ...tag('notifications', 'signedIn', [
+    [
+      'GET',
+      '/notifications',
+      'notifications.list',
+      'My notifications, newest first (cursor; unreadOnly=true for the unread ones)',
+    ],
+    [
+      'POST',
+      '/notifications/read',
+      'notifications.markRead',
+      'Mark notifications read: `ids`, or `all: true` (ids not mine are skipped)',
+    ],
+    ['GET', '/notifications/unread-count', 'notifications.unreadCount', 'How many are unread'],
+    [
+      'GET',
+      '/notifications/preferences',
+      'notifications.preferences.get',
+      'My notification preferences (the defaults until changed)',
+    ],
+    [
+      'PATCH',
+      '/notifications/preferences',
+      'notifications.preferences.update',
+      'Change some of my notification preferences',
+    ],
+    [
+      'POST',
+      '/notifications/unsubscribe',
+      'notifications.unsubscribe',
+      "Turn email digests off with a digest's unsubscribe token (no sign-in)",
+      // 400: a token that names no digest of the last 60 days.
+      { ...open, answers: [400] },
     ],
   ]),
 ];

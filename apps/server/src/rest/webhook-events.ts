@@ -35,6 +35,10 @@ const EVENT_SUMMARIES: Record<WebhookEventType, string> = {
   'task.relation_added':
     'A relation between two tasks was added (`data`: `taskId` blocks, relates to or duplicates `otherTaskId`)',
   'task.relation_removed': 'A relation between two tasks was removed (`data`: the relation)',
+  'task.due_soon':
+    'An open task is due within 24 hours: its reminder, once per due date (`data`: the task)',
+  'task.overdue':
+    'An open task passed its due date: its reminder, once per due date (`data`: the task)',
   'view.created':
     'A view was shared: saved as shared, or a personal view made shared (`data`: the view)',
   'view.updated': 'A shared view was changed (`changes` lists each field, from and to)',
@@ -43,6 +47,9 @@ const EVENT_SUMMARIES: Record<WebhookEventType, string> = {
   'comment.created': 'A comment was posted',
   'comment.updated': 'A comment was edited',
   'comment.deleted': 'A comment was deleted (`data`: the comment as it was)',
+  'attachment.created':
+    'A file was attached to a task or one of its comments (`data`: the attachment, never its bytes)',
+  'attachment.deleted': 'An attachment was deleted (`data`: the attachment as it was)',
   'member.joined': 'Someone joined the workspace',
   'member.role_changed': "A member's role changed (`changes.role`)",
   'member.removed': 'An admin removed a member',

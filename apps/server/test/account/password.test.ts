@@ -203,6 +203,7 @@ describe('password change', () => {
         id,
         email,
         name: 'Olive',
+        handle: `olive-${id.toLowerCase()}`,
         password_hash: null,
         email_verified_at: isoNow(),
         created_at: isoNow(),

@@ -53,6 +53,7 @@ describe('comments', () => {
       createdAt: expect.stringMatching(ISO_INSTANT),
       updatedAt: created.createdAt,
       edited: false,
+      mentions: [],
     });
     const listed = await query(
       'comments.list',

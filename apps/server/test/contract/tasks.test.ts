@@ -26,6 +26,9 @@ const asDetail = <T extends object>(task: T) => ({
   parent: null,
   children: { total: 0, done: 0 },
   relations: { blocks: [], blockedBy: [], relates: [], duplicates: [], duplicatedBy: [] },
+  mentions: [],
+  // Who watches: test/contract/mentions.test.ts.
+  watcherIds: expect.any(Array),
 });
 
 describe('tasks', () => {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '@trellis/auth';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import type { FastifyInstance } from 'fastify';
@@ -50,8 +53,16 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const database = await createTestDatabase();
   const mailbox = await startMailbox();
+  // Each server's attachment files in a directory of its own, removed with it.
+  const attachmentsDir = await mkdtemp(join(tmpdir(), 'trellis-test-attachments-'));
+  const defaults = loadConfig({});
   const config: ServerConfig = {
-    ...loadConfig({}),
+    ...defaults,
+    attachments: {
+      ...defaults.attachments,
+      dir: attachmentsDir,
+      incomingDir: join(attachmentsDir, '.incoming'),
+    },
     databaseUrl: database.url,
     host: '127.0.0.1',
     port: 0,
@@ -77,7 +88,11 @@ export async function startTestServer(
     // destroy() then only removes the files.
     close: async () => {
       await app.close();
-      await Promise.all([database.destroy(), mailbox.close()]);
+      await Promise.all([
+        database.destroy(),
+        mailbox.close(),
+        rm(attachmentsDir, { recursive: true, force: true }),
+      ]);
     },
   };
 }

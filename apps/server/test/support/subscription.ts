@@ -13,12 +13,32 @@ export function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** A subscription whose events are read one at a time, in order. */
-export function subscribe(
-  client: TrellisClient,
-  input: { workspaceId: string; lastEventId?: string },
+/** The handlers a tRPC client's `subscribe` takes. */
+export interface SubscriptionHandlers<Event> {
+  onStarted(): void;
+  onData(event: Event): void;
+  onError(error: unknown): void;
+  onComplete(): void;
+}
+
+/** How long a test waits for a stream to connect and for each event (liveness bounds). */
+export interface SubscriptionWaits {
+  startMs?: number;
+  nextMs?: number;
+  /** What `next()` says it was waiting for when nothing came. */
+  what?: string;
+}
+
+/**
+ * A subscription whose events are read one at a time, in order: `start` subscribes with
+ * the handlers given (e.g. `(h) => client.tasks.onChange.subscribe(input, h)`).
+ */
+export function subscribeTo<Event>(
+  start: (handlers: SubscriptionHandlers<Event>) => { unsubscribe(): void },
+  waits: SubscriptionWaits = {},
 ) {
-  const received: TaskChange[] = [];
+  const { startMs = 5000, nextMs = 10_000, what = 'the next event' } = waits;
+  const received: Event[] = [];
   let waiting: (() => void) | null = null;
   let resolveStarted: () => void = () => {};
   let resolveEnded: (how: { completed: true } | { error: unknown }) => void = () => {};
@@ -28,7 +48,7 @@ export function subscribe(
   const ended = new Promise<{ completed: true } | { error: unknown }>((resolve) => {
     resolveEnded = resolve;
   });
-  const subscription = client.tasks.onChange.subscribe(input, {
+  const subscription = start({
     onStarted: () => resolveStarted(),
     onData: (event) => {
       received.push(event);
@@ -39,28 +59,36 @@ export function subscribe(
   });
   return {
     /** Resolves once the server is listening: changes made after it are delivered. */
-    started: within(started, 'connected'),
+    started: within(started, 'connected', startMs),
     /** How the subscription ended, when it does. */
     ended,
     /** The next event (waits for it). */
-    async next(): Promise<TaskChange> {
+    async next(): Promise<Event> {
       while (received.length === 0) {
         await within(
           new Promise<void>((resolve) => {
             waiting = resolve;
           }),
-          'the next event',
-          10_000,
+          what,
+          nextMs,
         );
       }
       const event = received.shift();
-      if (!event) throw new Error('unreachable');
+      if (event === undefined) throw new Error('unreachable');
       return event;
     },
     /** How many events arrived that `next()` has not returned yet. */
     pending: () => received.length,
     unsubscribe: () => subscription.unsubscribe(),
   };
+}
+
+/** tasks.onChange, read one event at a time, in order. */
+export function subscribe(
+  client: TrellisClient,
+  input: { workspaceId: string; lastEventId?: string },
+) {
+  return subscribeTo<TaskChange>((handlers) => client.tasks.onChange.subscribe(input, handlers));
 }
 
 /**

@@ -181,7 +181,7 @@ async function writeRows(
     createdBy: job.actor.userId,
     at,
   }));
-  await insertTasks(trx, rows);
+  await insertTasks(trx, rows, { remindedAt: at });
   const views = await loadTaskViews(
     trx,
     job.workspaceId,

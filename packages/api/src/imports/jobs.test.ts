@@ -27,6 +27,7 @@ beforeEach(async () => {
       id: userId,
       email: `${userId}@example.com`,
       name: 'U',
+      handle: 'u',
       created_at: isoNow(NOW),
       updated_at: isoNow(NOW),
     })

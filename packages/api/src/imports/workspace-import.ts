@@ -4,6 +4,7 @@ import { JSONParser } from '@streamparser/json';
 import { normalizeEmail } from '@trellis/auth';
 import { type Database, isoNow, type Kysely, type Role } from '@trellis/db';
 import type { z } from 'zod';
+import { importedReminderMarkers } from '../queries/reminders.js';
 import * as q from '../queries/workspace-import.js';
 import {
   countsRow,
@@ -373,6 +374,7 @@ class WorkspaceImporter {
         index,
         task: parseRow('tasks', index, value),
       }));
+      const importedAt = isoNow(this.request.now());
       const values = tasks.map(({ index, task: t }) => {
         const path = (field: string) => rowPath('tasks', index, field);
         const projectId = this.known(this.projectIds, t.projectId, path('projectId'), 'project');
@@ -401,6 +403,7 @@ class WorkspaceImporter {
               ? null
               : this.known(this.userIds, t.assigneeId, path('assigneeId'), 'user'),
           due_at: t.dueAt,
+          ...importedReminderMarkers(t.dueAt, importedAt),
           version: t.version,
           created_by: this.known(this.userIds, t.createdBy, path('createdBy'), 'user'),
           created_at: t.createdAt,

@@ -132,3 +132,45 @@ export function emailChangeNoticeMail(options: {
     { label: 'Open Trellis', link: new URL('/', options.publicUrl).toString() },
   ]);
 }
+
+/** One line of a notification digest: where, what, and what happened. */
+export interface DigestLine {
+  workspaceName: string;
+  taskKey: string;
+  taskTitle: string;
+  /** What happened, in words ("Jane assigned it to you"). */
+  what: string;
+}
+
+/**
+ * The email digest of a person's unread notifications (`lines`, oldest first; `more` not
+ * listed), with a link to the dashboard and one that turns these mails off. Sent only to
+ * a verified address, so it greets by name.
+ */
+export function notificationDigestMail(options: {
+  publicUrl: string;
+  to: string;
+  name: string;
+  lines: readonly DigestLine[];
+  more: number;
+  unsubscribeToken: string;
+}): MailMessage {
+  const count = options.lines.length + options.more;
+  const subject =
+    count === 1 ? '1 new notification in Trellis' : `${count} new notifications in Trellis`;
+  return compose(options.to, subject, [
+    greeting(options.name),
+    count === 1 ? 'this happened while you were away:' : 'these happened while you were away:',
+    ...options.lines.map(
+      (line) => `${line.workspaceName} · ${line.taskKey} ${line.taskTitle}: ${line.what}`,
+    ),
+    ...(options.more > 0 ? [`…and ${options.more} more.`] : []),
+    { label: 'Open your inbox', link: new URL('/', options.publicUrl).toString() },
+    'You get these mails because email digests are on in your notification preferences. ' +
+      'To stop them, open this link (no sign-in needed):',
+    {
+      label: 'Unsubscribe from these emails',
+      link: mailLink(options.publicUrl, '/unsubscribe', options.unsubscribeToken),
+    },
+  ]);
+}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { encodeCursor, zCursor } from '../cursor.js';
 import type { commentOutput, commentPageOutput } from '../outputs.js';
 import { zId } from '../schemas.js';
+import { inWrittenOrder, mentionsOfComments } from './mentions.js';
 
 /** A comment as clients see it. The body is exactly what its author sent. */
 export type CommentView = z.output<typeof commentOutput>;
@@ -39,14 +40,21 @@ function selectComments(db: Kysely<Database>, workspaceId: string) {
     .where('comments.workspace_id', '=', workspaceId);
 }
 
-type CommentRow = Omit<CommentView, 'edited'>;
+type CommentRow = Omit<CommentView, 'edited' | 'mentions'>;
 
 // Edits always move updated_at past created_at (see the update procedure), so this is
 // the whole of "was it edited".
-const toView = (row: CommentRow): CommentView => ({
-  ...row,
-  edited: row.updatedAt !== row.createdAt,
-});
+async function toViews(db: Kysely<Database>, rows: readonly CommentRow[]): Promise<CommentView[]> {
+  const mentions = await mentionsOfComments(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({
+    ...row,
+    edited: row.updatedAt !== row.createdAt,
+    mentions: inWrittenOrder(mentions.get(row.id) ?? [], row.body),
+  }));
+}
 
 /** One comment of a workspace, or undefined. */
 export async function getComment(
@@ -57,7 +65,7 @@ export async function getComment(
   const row = await selectComments(db, workspaceId)
     .where('comments.id', '=', commentId)
     .executeTakeFirst();
-  return row && toView(row);
+  return row && (await toViews(db, [row]))[0];
 }
 
 /**
@@ -86,7 +94,7 @@ export async function listComments(
     .orderBy('comments.id')
     .limit(limit + 1)
     .execute();
-  const items = rows.slice(0, limit).map(toView);
+  const items = await toViews(db, rows.slice(0, limit));
   const last = items.at(-1);
   const nextCursor = rows.length > limit && last ? encodeCursor([last.createdAt, last.id]) : null;
   return { items, nextCursor };

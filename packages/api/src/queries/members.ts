@@ -13,6 +13,7 @@ function members(db: Kysely<Database>, workspaceId: string) {
       'users.id as userId',
       'users.name',
       'users.email',
+      'users.handle',
       'memberships.role',
       'memberships.created_at as joinedAt',
     ])

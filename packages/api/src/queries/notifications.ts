@@ -113,3 +113,52 @@ export async function insertNotifications(
   }
   return written;
 }
+
+/** Notifications a transaction has queued, written together before it commits. */
+interface Batch {
+  list: NewNotification[];
+  at: Date;
+}
+const batches = new WeakMap<Kysely<Database>, Batch>();
+
+/**
+ * Runs `write` in `trx` with the notifications it queues (queueNotifications) written in
+ * one insertNotifications call at its end. One call locks the transaction's recipients'
+ * inbox rows once, in id order; several calls (a bulk update of 500 tasks, one entry
+ * each) would lock them in no one order across transactions, and two such writers
+ * sharing recipients could deadlock on PostgreSQL. writeInWorkspace runs every write in
+ * here.
+ */
+export async function withQueuedNotifications<T>(
+  trx: Kysely<Database>,
+  write: () => Promise<T>,
+): Promise<T> {
+  if (batches.has(trx)) return write();
+  const batch: Batch = { list: [], at: new Date(0) };
+  batches.set(trx, batch);
+  try {
+    const result = await write();
+    if (batch.list.length > 0) await insertNotifications(trx, batch.list, batch.at);
+    return result;
+  } finally {
+    batches.delete(trx);
+  }
+}
+
+/**
+ * Queues notifications for the end of the transaction's withQueuedNotifications (stamped
+ * with the latest change's time), or writes them at once in a transaction without one.
+ */
+export async function queueNotifications(
+  trx: Kysely<Database>,
+  notifications: readonly NewNotification[],
+  at: Date,
+): Promise<void> {
+  const batch = batches.get(trx);
+  if (!batch) {
+    await insertNotifications(trx, notifications, at);
+    return;
+  }
+  batch.list.push(...notifications);
+  if (at.getTime() > batch.at.getTime()) batch.at = at;
+}

@@ -7,6 +7,7 @@ import {
 } from '@trellis/db';
 import type { z } from 'zod';
 import type { taskOutput } from '../outputs.js';
+import { importedReminderMarkers } from './reminders.js';
 
 /** A task as clients see it. `key` is the project key and number, e.g. `ENG-12`. */
 export type TaskView = z.output<typeof taskOutput>;
@@ -120,10 +121,15 @@ export function insertTask(db: Kysely<Database>, task: NewTaskRow): Promise<void
   return insertTasks(db, [task]);
 }
 
-/** Inserts tasks and their labels, two statements for all of them (imports). */
+/**
+ * Inserts tasks and their labels, two statements for all of them (imports). With
+ * `remindedAt` (imports), a due date already past then counts as reminded: no flood of
+ * overdue reminders for imported history.
+ */
 export async function insertTasks(
   db: Kysely<Database>,
   tasks: readonly NewTaskRow[],
+  { remindedAt }: { remindedAt?: string } = {},
 ): Promise<void> {
   if (tasks.length === 0) return;
   await db
@@ -146,6 +152,7 @@ export async function insertTasks(
         updated_at: task.at,
         completed_at: task.status === 'done' ? task.at : null,
         parent_id: task.parentId,
+        ...(remindedAt !== undefined && importedReminderMarkers(task.dueAt, remindedAt)),
       })),
     )
     .execute();

@@ -17,6 +17,11 @@ export interface TrashedRows {
   comments: Row<'comments'>[];
   /** Its relations from either side (a relation between two trashed tasks is in both). */
   relations: Row<'task_relations'>[];
+  /** Who watched it, and whom its description and comments mention (absent in rows
+   * trashed before these existed). */
+  watchers?: Row<'task_watchers'>[];
+  taskMentions?: Row<'task_mentions'>[];
+  commentMentions?: Row<'comment_mentions'>[];
 }
 
 /** A task in the trash, with what restores it. */
@@ -98,6 +103,7 @@ export async function trashTasks(
       .where('workspace_id', '=', workspaceId)
       .where((eb) => eb.or([eb('task_id', 'in', ids), eb('other_task_id', 'in', ids)]))
       .execute();
+    const people = await peopleRows(db, ids);
     const taskById = new Map(tasks.map((row) => [row.id, row]));
     const labelsOf = groupBy(labels, (row) => [row.task_id]);
     const commentsOf = groupBy(comments, (row) => [row.task_id]);
@@ -110,6 +116,9 @@ export async function trashTasks(
         labels: labelsOf.get(view.id) ?? [],
         comments: commentsOf.get(view.id) ?? [],
         relations: relationsOf.get(view.id) ?? [],
+        watchers: people.watchers.get(view.id) ?? [],
+        taskMentions: people.taskMentions.get(view.id) ?? [],
+        commentMentions: people.commentMentions.get(view.id) ?? [],
       };
       return [
         {
@@ -127,6 +136,80 @@ export async function trashTasks(
     if (values.length > 0) await db.insertInto('trashed_tasks').values(values).execute();
   }
   await deleteTask(db, workspaceId, rootTaskId);
+}
+
+/** The watchers and mentions of these tasks (and of their comments), by task id. */
+async function peopleRows(db: Kysely<Database>, taskIds: readonly string[]) {
+  const watchers = await db
+    .selectFrom('task_watchers')
+    .selectAll()
+    .where('task_id', 'in', taskIds)
+    .execute();
+  const taskMentions = await db
+    .selectFrom('task_mentions')
+    .selectAll()
+    .where('task_id', 'in', taskIds)
+    .execute();
+  const commentMentions = await db
+    .selectFrom('comment_mentions')
+    .innerJoin('comments', 'comments.id', 'comment_mentions.comment_id')
+    .selectAll('comment_mentions')
+    .select('comments.task_id as taskId')
+    .where('comments.task_id', 'in', taskIds)
+    .execute();
+  return {
+    watchers: groupBy(watchers, (row) => [row.task_id]),
+    taskMentions: groupBy(taskMentions, (row) => [row.task_id]),
+    commentMentions: groupBy(
+      commentMentions.map(({ taskId, ...row }) => ({ ...row, task_id: taskId })),
+      (row) => [row.task_id],
+    ),
+  };
+}
+
+/**
+ * Puts a restored task's watchers and mentions back, from its trash row, leaving out
+ * people whose account was deleted meanwhile (the rows would name no user).
+ */
+async function restorePeopleRows(
+  db: Kysely<Database>,
+  workspaceId: string,
+  taskId: string,
+): Promise<void> {
+  const record = await db
+    .selectFrom('trashed_tasks')
+    .select('rows')
+    .where('workspace_id', '=', workspaceId)
+    .where('task_id', '=', taskId)
+    .executeTakeFirst();
+  if (!record) return;
+  const rows = JSON.parse(record.rows) as TrashedRows;
+  const named = [
+    ...(rows.watchers ?? []),
+    ...(rows.taskMentions ?? []),
+    ...(rows.commentMentions ?? []),
+  ].map((row) => row.user_id);
+  if (named.length === 0) return;
+  const existing = await db
+    .selectFrom('users')
+    .select('id')
+    .where('id', 'in', [...new Set(named)])
+    .execute();
+  const alive = new Set(existing.map((row) => row.id));
+  const kept = <T extends { user_id: string }>(list: T[] | undefined) =>
+    (list ?? []).filter((row) => alive.has(row.user_id));
+  const watchers = kept(rows.watchers);
+  const taskMentions = kept(rows.taskMentions);
+  const commentMentions = kept(rows.commentMentions).map(
+    ({ task_id: _, ...row }: Row<'comment_mentions'> & { task_id?: string }) => row,
+  );
+  for (const part of chunks(watchers)) await db.insertInto('task_watchers').values(part).execute();
+  for (const part of chunks(taskMentions)) {
+    await db.insertInto('task_mentions').values(part).execute();
+  }
+  for (const part of chunks(commentMentions)) {
+    await db.insertInto('comment_mentions').values(part).execute();
+  }
 }
 
 type TrashRecord = Pick<Row<'trashed_tasks'>, 'task_id' | 'root_task_id' | 'task' | 'rows'>;
@@ -231,6 +314,7 @@ export async function restoreTaskRows(
   for (const part of chunks(rows.comments)) {
     await db.insertInto('comments').values(part).execute();
   }
+  await restorePeopleRows(db, workspaceId, task.id);
   await db
     .deleteFrom('trashed_tasks')
     .where('workspace_id', '=', workspaceId)

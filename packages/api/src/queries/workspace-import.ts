@@ -1,3 +1,4 @@
+import { insertUserRow, insertWithFreeHandle } from '@trellis/auth';
 import {
   type ActivityTable,
   type CommentsTable,
@@ -107,28 +108,30 @@ export async function colleaguesOf(db: Db, importerId: string, userIds: readonly
   return known;
 }
 
-/** New accounts without a password and with the email unverified. */
+/**
+ * New accounts without a password and with the email unverified, each with a free handle
+ * made from its email as sign-up makes it (one row at a time: each sees the handles given
+ * before it).
+ */
 export async function insertAccounts(
   db: Db,
   users: readonly { id: string; email: string; name: string }[],
   at: string,
 ): Promise<void> {
-  await insertInChunks(users, (chunk) =>
-    db
-      .insertInto('users')
-      .values(
-        chunk.map((u) => ({
-          id: u.id,
-          email: u.email,
-          name: u.name,
-          password_hash: null,
-          email_verified_at: null,
-          created_at: at,
-          updated_at: at,
-        })),
-      )
-      .execute(),
-  );
+  for (const u of users) {
+    await insertWithFreeHandle(db, u.email, (handle) =>
+      insertUserRow(db, {
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        handle,
+        password_hash: null,
+        email_verified_at: null,
+        created_at: at,
+        updated_at: at,
+      }),
+    );
+  }
 }
 
 export const insertProjects = (db: Db, rows: Insertable<ProjectsTable>[]) =>

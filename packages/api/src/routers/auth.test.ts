@@ -69,6 +69,7 @@ describe('auth.signUp', () => {
       id: expect.any(String),
       email: 'grace.hopper@example.com',
       name: 'Grace Hopper',
+      handle: 'grace-hopper',
     });
     expect(result.session.token).toMatch(/^[a-z2-9]{24}\.[a-z2-9]{32}$/);
     // A fresh session lives for the inactivity window (10 days), which slides on use up

@@ -43,6 +43,7 @@ import { enforceRateLimits, forgetRateLimit } from '../rate-limits.js';
 import { zEmail, zId, zName, zNewPassword } from '../schemas.js';
 import { protectedProcedure, publicProcedure } from '../trpc.js';
 import { accountProcedures, emailTakenError, prepareVerificationMail } from './account.js';
+import { profileProcedures } from './profile.js';
 
 /**
  * Starts a session for `userId` (inside the caller's transaction when `db` is one); the
@@ -86,6 +87,7 @@ function sessionView(session: SessionInfo, currentId: string) {
 
 export const authRouter = {
   ...accountProcedures,
+  ...profileProcedures,
 
   signUp: publicProcedure
     .input(z.object({ email: zEmail, password: zNewPassword, name: zName }).strict())
@@ -208,7 +210,8 @@ export const authRouter = {
       listUserWorkspaces(ctx.db, ctx.user.id),
     ]);
     return {
-      user: { ...ctx.user, emailVerified: false, hasPassword: false, ...status },
+      // No status: the account was deleted meanwhile (its session with it).
+      user: { ...ctx.user, emailVerified: false, hasPassword: false, handle: '', ...status },
       workspaces: workspaces.map(({ id, name, slug, role }) => ({ id, name, slug, role })),
     };
   }),

@@ -97,6 +97,7 @@ describe('comments.create', () => {
       authorId: member.user.id,
       authorName: 'Mia Member',
       body: 'Looks good to me',
+      mentions: [],
       createdAt: START.toISOString(),
       updatedAt: START.toISOString(),
       edited: false,

@@ -5,6 +5,7 @@ import type { Actor } from '../access.js';
 import { type ActivityType, recordActivity, writeInWorkspace } from '../activity.js';
 import { zPageDirection } from '../cursor.js';
 import { locate } from '../locate.js';
+import { parseMentions } from '../notifications/mentions.js';
 import { commentOutput, commentPageOutput, okOutput } from '../outputs.js';
 import {
   deleteComment,
@@ -14,6 +15,7 @@ import {
   updateCommentBody,
   zCommentCursor,
 } from '../queries/comments.js';
+import { replaceCommentMentions, resolveMentions } from '../queries/mentions.js';
 import { findTaskProject } from '../queries/tasks.js';
 import { roleAtLeast } from '../roles.js';
 import { zId, zVerbatimText } from '../schemas.js';
@@ -52,10 +54,12 @@ function recordCommentEvent(
     type: Extract<ActivityType, `comment.${string}`>;
     task: { id: string; projectId: string };
     data: { commentId: string } & Record<string, unknown>;
+    /** Members the change newly mentions (notified; see notifications/derive.ts). */
+    mentioned?: readonly string[];
   },
   now: Date,
 ) {
-  const { workspaceId, actor, type, task, data } = event;
+  const { workspaceId, actor, type, task, data, mentioned } = event;
   return recordActivity(
     trx,
     {
@@ -65,9 +69,21 @@ function recordCommentEvent(
       projectId: task.projectId,
       taskId: task.id,
       data: { ...data, taskId: task.id },
+      ...(mentioned !== undefined && { mentioned }),
     },
     now,
   );
+}
+
+/** Stores the members a body mentions; answers those it did not mention before. */
+async function storeMentions(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  commentId: string,
+  body: string,
+): Promise<string[]> {
+  const mentions = await resolveMentions(trx, workspaceId, parseMentions(body));
+  return replaceCommentMentions(trx, workspaceId, commentId, mentions);
 }
 
 async function reload(trx: Kysely<Database>, workspaceId: string, id: string) {
@@ -93,6 +109,7 @@ export const commentsRouter = {
           body: input.body,
           at: isoNow(now),
         });
+        const mentioned = await storeMentions(trx, workspaceId, id, input.body);
         const comment = await reload(trx, workspaceId, id);
         await recordCommentEvent(
           trx,
@@ -102,6 +119,7 @@ export const commentsRouter = {
             type: 'comment.created',
             task,
             data: { commentId: id, excerpt: excerpt(input.body), comment },
+            mentioned,
           },
           now,
         );
@@ -143,6 +161,7 @@ export const commentsRouter = {
         const editedAt = new Date(Math.max(now.getTime(), Date.parse(comment.createdAt) + 1));
         const updatedAt = isoNow(editedAt);
         await updateCommentBody(trx, workspaceId, comment.id, input.body, updatedAt);
+        const mentioned = await storeMentions(trx, workspaceId, comment.id, input.body);
         const task = await taskOf(trx, workspaceId, comment.taskId);
         const edited = await reload(trx, workspaceId, comment.id);
         await recordCommentEvent(
@@ -153,6 +172,7 @@ export const commentsRouter = {
             type: 'comment.updated',
             task,
             data: { commentId: comment.id, excerpt: excerpt(input.body), comment: edited },
+            mentioned,
           },
           editedAt,
         );

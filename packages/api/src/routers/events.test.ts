@@ -1,5 +1,8 @@
+import { newId } from '@trellis/db';
 import { describe, expect, it } from 'vitest';
+import { recordAttachment } from '../attachments/record.js';
 import { fieldErrorsOf } from '../errors.js';
+import { runReminders } from '../notifications/reminders.js';
 import { LOG_EVENT_TYPES, logEventOutput } from '../outputs.js';
 import { type Harness, harnessForEachTest, rejection, type TestClock } from '../test/harness.js';
 import type { SignedUp } from '../test/teams.js';
@@ -219,6 +222,43 @@ describe('events.list', () => {
     });
     expected.push({ type: 'task.relation_removed', data: relation });
     step();
+    // Reminders: the scheduler's passes (notifications/reminders.ts), 24 hours ahead, then late.
+    const dueAt = new Date(clock.now().getTime() + 60 * 60 * 1000).toISOString();
+    const due = await owner.api.tasks.create({ projectId: project.id, title: 'Renew', dueAt });
+    expected.push({ type: 'task.created', data: due });
+    step();
+    await runReminders(harness.db, clock.now(), { limit: 10 });
+    expected.push({ type: 'task.due_soon', data: due });
+    clock.advance(2 * 60 * 60 * 1000);
+    await runReminders(harness.db, clock.now(), { limit: 10 });
+    expected.push({ type: 'task.overdue', data: due });
+    step();
+    // Attachments: recorded by the server's upload route once the file is stored, listed
+    // and deleted as procedures.
+    const attachment = await recordAttachment(
+      harness.db,
+      () => clock.now(),
+      {
+        id: newId(),
+        workspaceId,
+        taskId: due.id,
+        commentId: null,
+        filename: 'notes.txt',
+        contentType: 'text/plain',
+        size: 5,
+        sha256: 'a'.repeat(64),
+        storageKey: newId(),
+        previewKey: null,
+        actor: { userId: owner.user.id, apiTokenId: null },
+      },
+      1_000_000,
+    );
+    expect(await owner.api.attachments.list({ taskId: due.id })).toEqual([attachment]);
+    expected.push({ type: 'attachment.created', data: attachment });
+    step();
+    await owner.api.attachments.delete({ attachmentId: attachment.id });
+    expected.push({ type: 'attachment.deleted', data: attachment });
+    step();
     // Views: a personal one is no event; a shared one is, through its life.
     await owner.api.views.create({ workspaceId, name: 'Mine', filters: {} });
     step();
@@ -252,7 +292,14 @@ describe('events.list', () => {
     const lastSeen = await owner.api.tasks.get({ taskId: task.id });
     await owner.api.tasks.delete({ taskId: task.id });
     // Events carry the task as every procedure but tasks.get answers it.
-    const { parent: _p, children: _c, relations: _r, ...deletedTask } = lastSeen;
+    const {
+      parent: _p,
+      children: _c,
+      relations: _r,
+      mentions: _m,
+      watcherIds: _w,
+      ...deletedTask
+    } = lastSeen;
     expected.push({ type: 'task.deleted', data: deletedTask });
     step();
     // Back from the trash, and deleted again (the log keeps both).

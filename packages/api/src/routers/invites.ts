@@ -163,6 +163,7 @@ export const invitesRouter = {
                 userId: ctx.user.id,
                 name: ctx.user.name,
                 email: ctx.user.email,
+                handle: (await getMember(trx, invite.workspace_id, ctx.user.id))?.handle ?? '',
                 role: invite.role,
                 joinedAt,
               },

@@ -6,6 +6,7 @@ import type { Context } from '../context.js';
 import { anyLogPosition, encodeCursor, unknownPosition, zCursor } from '../cursor.js';
 import { entriesAfter, latestPosition, legacyPosition } from '../queries/activity.js';
 import type { TaskView } from '../queries/tasks.js';
+import { streamWakeups } from '../stream-wakeups.js';
 import { workspaceInput, workspaceProcedure } from '../trpc.js';
 
 // Live task changes are read from the activity log, not from an in-memory feed: an event
@@ -32,10 +33,6 @@ const TASK_ACTIVITY = Object.keys(EVENT_TYPES) as (keyof typeof EVENT_TYPES)[];
 
 /** Log entries read per query, while replaying or catching up. */
 const BATCH_SIZE = 500;
-/** Re-read the log (and re-check access) at least this often: catches revoked
- * credentials, which nothing announces, and other processes' writes on SQLite (on
- * PostgreSQL their notifications ring the bus: activity-listener.ts). */
-const POLL_MS = 1000;
 
 // Event ids are log positions, opaque like every cursor (and free of the characters an
 // SSE `id:` line cannot carry). Ids from before migration 0008 held a global `seq`; they
@@ -92,43 +89,8 @@ async function stillAllowed(ctx: Subscriber): Promise<boolean> {
   return !('refused' in access);
 }
 
-/**
- * Wake-ups for one stream: the bus announcing a write to the workspace, the poll timer, or
- * the abort signal, whichever comes first. An announcement that arrives while the stream
- * is busy reading is remembered, so the next wait returns at once.
- */
-function wakeups(workspaceId: string, signal: AbortSignal | undefined) {
-  let pending = false;
-  let wake: (() => void) | null = null;
-  let timer: NodeJS.Timeout | undefined;
-  const fire = () => {
-    pending = true;
-    wake?.();
-  };
-  const unlisten = activityBus.listen(workspaceId, fire);
-  signal?.addEventListener('abort', fire);
-  return {
-    async next(): Promise<void> {
-      if (!pending) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          timer = setTimeout(resolve, POLL_MS).unref();
-        });
-        clearTimeout(timer);
-        wake = null;
-      }
-      pending = false;
-    },
-    close(): void {
-      clearTimeout(timer);
-      unlisten();
-      signal?.removeEventListener('abort', fire);
-    },
-  };
-}
-
 async function* taskChanges(ctx: Subscriber, start: number, signal: AbortSignal | undefined) {
-  const wake = wakeups(ctx.workspace.id, signal);
+  const wake = streamWakeups((fire) => activityBus.listen(ctx.workspace.id, fire), signal);
   let position = start;
   try {
     while (!signal?.aborted) {

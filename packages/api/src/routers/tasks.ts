@@ -4,10 +4,12 @@ import { z } from 'zod';
 import { writeInWorkspace } from '../activity.js';
 import { locate } from '../locate.js';
 import { okOutput, taskDetailOutput, taskOutput } from '../outputs.js';
+import { inWrittenOrder, mentionsOfTask } from '../queries/mentions.js';
 import { allocateTaskNumber } from '../queries/projects.js';
 import { defaultStateOf } from '../queries/states.js';
 import { relationsOf } from '../queries/task-relations.js';
 import { insertTask, lockTask, type TaskView, taskFamily } from '../queries/tasks.js';
+import { watcherIds } from '../queries/watchers.js';
 import { zId } from '../schemas.js';
 import {
   type By,
@@ -29,6 +31,7 @@ import {
 import { checkParent } from '../task-tree.js';
 import { workspaceProcedure } from '../trpc.js';
 import { taskRelationsRouter } from './task-relations.js';
+import { taskWatchersRouter } from './task-watchers.js';
 import { bulkDelete, bulkUpdate } from './tasks-bulk.js';
 import { listTasks } from './tasks-list.js';
 import { onTaskChange } from './tasks-on-change.js';
@@ -52,6 +55,8 @@ export const tasksRouter = {
   restore: restoreTask,
   bulkUpdate,
   bulkDelete,
+  // watch, unwatch: ./task-watchers.ts
+  ...taskWatchersRouter,
 
   create: workspaceProcedure('member', locate.project)
     .input(
@@ -116,7 +121,17 @@ export const tasksRouter = {
     .query(async ({ ctx, input }) => {
       const task = await loadTask(ctx.db, ctx.workspace.id, input.taskId);
       const relations = await relationsOf(ctx.db, ctx.workspace.id, task.id);
-      return { ...task, ...(await taskFamily(ctx.db, task)), relations };
+      const [mentions, watchers] = await Promise.all([
+        mentionsOfTask(ctx.db, task.id),
+        watcherIds(ctx.db, task.id),
+      ]);
+      return {
+        ...task,
+        ...(await taskFamily(ctx.db, task)),
+        relations,
+        mentions: inWrittenOrder(mentions, task.description),
+        watcherIds: watchers,
+      };
     }),
 
   update: workspaceProcedure('member', locate.task)

@@ -52,7 +52,7 @@ export interface Harness {
     name?: string,
     options?: { verified?: boolean },
   ): Promise<{
-    user: { id: string; email: string; name: string };
+    user: { id: string; email: string; name: string; handle: string };
     token: string;
     email: string;
     password: string;

@@ -208,6 +208,7 @@ export function matrixCells() {
     lastSpareSessionId = spareSession.session.id;
     const hook = await createWebhookWithDelivery(workspaceId, projectId, now);
     const viewId = await createSharedView(workspaceId, now);
+    const attachmentId = await createAttachment(workspaceId, taskId, now);
     return {
       workspaceId,
       victimId: people.victim.user.id,
@@ -226,8 +227,32 @@ export function matrixCells() {
       trashedTaskId,
       commentId,
       viewId,
+      attachmentId,
       ...hook,
     };
+  }
+
+  /** An attachment row of the member's on the task (the matrix never reads its file). */
+  async function createAttachment(workspaceId: string, taskId: string, now: string) {
+    const id = newId();
+    await harness.db
+      .insertInto('attachments')
+      .values({
+        id,
+        workspace_id: workspaceId,
+        task_id: taskId,
+        comment_id: null,
+        filename: 'notes.txt',
+        content_type: 'text/plain',
+        size: 5,
+        sha256: '0'.repeat(64),
+        storage_key: newId(),
+        preview_key: null,
+        uploaded_by: people.member.user.id,
+        created_at: now,
+      })
+      .execute();
+    return id;
   }
 
   /** A shared view saved by the member (not the owner). */
@@ -443,6 +468,12 @@ export function matrixCells() {
       comments: await db
         .selectFrom('comments')
         .select(['id', 'author_id', 'body'])
+        .where('workspace_id', '=', fixture.workspaceId)
+        .orderBy('id')
+        .execute(),
+      attachments: await db
+        .selectFrom('attachments')
+        .select('id')
         .where('workspace_id', '=', fixture.workspaceId)
         .orderBy('id')
         .execute(),

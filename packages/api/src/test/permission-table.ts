@@ -64,6 +64,11 @@ export interface Fixture {
    * member as its owner; viewers and a write token (acting for the owner, as a member) not.
    */
   viewId: string;
+  /**
+   * An attachment on the task uploaded by the member (a row only; no file): deleting it is
+   * open to its uploader and admins, not to a write token acting for the owner.
+   */
+  attachmentId: string;
   /** A webhook endpoint (to a closed port), with one failed delivery of `eventId`. */
   webhookId: string;
   deliveryId: string;
@@ -131,6 +136,7 @@ export const onTask = (f: Fixture) => ({ taskId: f.taskId });
 export const onComment = (f: Fixture) => ({ commentId: f.commentId });
 export const onWebhook = (f: Fixture) => ({ webhookId: f.webhookId });
 export const onView = (f: Fixture) => ({ viewId: f.viewId });
+export const onAttachment = (f: Fixture) => ({ attachmentId: f.attachmentId });
 export const noInput = () => undefined;
 
 /** Every procedure path of a router record, spelled 'members.invite'. */

@@ -1,6 +1,8 @@
 // What the tasks procedures' tests arrange and read back: a team with a project, API
 // tokens, and the rows as stored (tasks, labels, the activity log, the number counter).
+
 import { refuseInserts } from '@trellis/db/testing';
+import { expect } from 'vitest';
 import type { Harness } from './harness.js';
 import type { SignedUp } from './teams.js';
 
@@ -100,4 +102,7 @@ export const asDetail = <T extends object>(task: T) => ({
   parent: null,
   children: { total: 0, done: 0 },
   relations: { blocks: [], blockedBy: [], relates: [], duplicates: [], duplicatedBy: [] },
+  mentions: [],
+  // Who watches is tested where watching is (routers/task-watchers.test.ts).
+  watcherIds: expect.any(Array),
 });

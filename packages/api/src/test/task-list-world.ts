@@ -119,6 +119,7 @@ async function insertUser(harness: Harness, name: string): Promise<string> {
       id,
       email: `${name.toLowerCase()}-${id}@example.com`,
       name,
+      handle: `${name.toLowerCase()}-${id.toLowerCase()}`,
       password_hash: null,
       created_at: at,
       updated_at: at,

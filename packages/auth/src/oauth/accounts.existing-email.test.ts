@@ -88,11 +88,18 @@ describe('signInWithOAuthIdentity: an existing account with the same email', () 
     );
 
     // Ada takes the address over: the same account, under the issuer's name.
-    expect(user).toEqual({ id: mallory.id, email: 'ada@example.com', name: 'Ada Lovelace' });
+    // The handle stays: it names the account, and mentions written with it keep working.
+    expect(user).toEqual({
+      id: mallory.id,
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      handle: 'ada',
+    });
     expect((await users()).find((u) => u.id === mallory.id)).toEqual({
       id: mallory.id,
       email: 'ada@example.com',
       name: 'Ada Lovelace',
+      handle: 'ada',
       password_hash: null,
       email_verified_at: LATER.toISOString(),
       created_at: T0.toISOString(),

@@ -18,12 +18,18 @@ describe('signInWithOAuthIdentity: a new identity', () => {
   it('creates a password-less user and links the identity to it', async () => {
     const user = await signInWithOAuthIdentity(db, 'github', identity(), T0);
 
-    expect(user).toEqual({ id: user.id, email: 'ada@example.com', name: 'Ada Lovelace' });
+    expect(user).toEqual({
+      id: user.id,
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      handle: 'ada',
+    });
     expect(await users()).toEqual([
       {
         id: user.id,
         email: 'ada@example.com',
         name: 'Ada Lovelace',
+        handle: 'ada',
         password_hash: null,
         // The issuer vouched for the address.
         email_verified_at: T0.toISOString(),

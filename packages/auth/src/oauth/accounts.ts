@@ -1,8 +1,8 @@
 import type { Database, Kysely } from '@trellis/db';
 import { dialectOf, isoNow, isUniqueViolation, newId } from '@trellis/db';
-import type { AuthUser } from '../sessions.js';
+import { freeHandle, handleBase, insertWithFreeHandle } from '../handles.js';
 import { endUnprovenAccess } from '../unproven-account.js';
-import { normalizeEmail } from '../users.js';
+import { type HandledUser, insertUserRow, normalizeEmail } from '../users.js';
 import { OAuthError, type OAuthIdentity } from './providers.js';
 
 const NAME_MAX = 100;
@@ -23,7 +23,7 @@ export async function signInWithOAuthIdentity(
   provider: string,
   identity: OAuthIdentity,
   now: Date = new Date(),
-): Promise<AuthUser> {
+): Promise<HandledUser> {
   try {
     return await linkOrCreate(db, provider, identity, now);
   } catch (error) {
@@ -38,12 +38,12 @@ function linkOrCreate(
   provider: string,
   identity: OAuthIdentity,
   now: Date,
-): Promise<AuthUser> {
+): Promise<HandledUser> {
   return db.transaction().execute(async (trx) => {
     const linked = await trx
       .selectFrom('oauth_accounts')
       .innerJoin('users', 'users.id', 'oauth_accounts.user_id')
-      .select(['users.id', 'users.email', 'users.name'])
+      .select(['users.id', 'users.email', 'users.name', 'users.handle'])
       .where('oauth_accounts.provider', '=', provider)
       .where('oauth_accounts.subject', '=', identity.subject)
       .executeTakeFirst();
@@ -61,30 +61,41 @@ function linkOrCreate(
     // between this read and the takeover below.
     const lookup = trx
       .selectFrom('users')
-      .select(['id', 'email', 'name', 'email_verified_at'])
+      .select(['id', 'email', 'name', 'handle', 'email_verified_at'])
       .where('email', '=', email);
     const existing = await (dialectOf(trx) === 'postgres'
       ? lookup.forUpdate()
       : lookup
     ).executeTakeFirst();
-    let user: AuthUser;
+    let user: HandledUser;
     if (!existing) {
-      user = { id: newId(), email, name: displayName(identity, email) };
-      await trx
-        .insertInto('users')
-        .values({
-          ...user,
+      const fresh = { id: newId(), email, name: displayName(identity, email) };
+      const handle = await insertWithFreeHandle(trx, email, (candidate) =>
+        insertUserRow(trx, {
+          ...fresh,
+          handle: candidate,
           password_hash: null,
           // The issuer vouched for the address: the account starts verified.
           email_verified_at: isoNow(now),
           created_at: isoNow(now),
           updated_at: isoNow(now),
-        })
-        .execute();
+        }),
+      );
+      user = { ...fresh, handle };
     } else if (existing.email_verified_at === null) {
-      user = await takeOver(trx, existing.id, email, displayName(identity, email), now);
+      // Like the name, a handle other than the email's own may be a squatter's choice.
+      const base = handleBase(email);
+      const handle = new RegExp(`^${base}\\d*$`).test(existing.handle)
+        ? existing.handle
+        : await freeHandle(trx, base);
+      user = await takeOver(trx, existing.id, { email, handle }, displayName(identity, email), now);
     } else {
-      user = { id: existing.id, email: existing.email, name: existing.name };
+      user = {
+        id: existing.id,
+        email: existing.email,
+        name: existing.name,
+        handle: existing.handle,
+      };
     }
     await trx
       .insertInto('oauth_accounts')
@@ -109,25 +120,32 @@ function linkOrCreate(
  * own workspaces as this account), the invites they sent that are still pending (they
  * carry this account's authority), and any other provider link. The account keeps its id,
  * workspaces and work; its name becomes the one the issuer gives (the old one was chosen
- * by whoever made the account), and its email counts as verified from now on.
+ * by whoever made the account), its handle one made from the email unless it already is,
+ * and its email counts as verified from now on.
  */
 async function takeOver(
   trx: Kysely<Database>,
   userId: string,
-  email: string,
+  { email, handle }: { email: string; handle: string },
   name: string,
   now: Date,
-): Promise<AuthUser> {
+): Promise<HandledUser> {
   await trx
     .updateTable('users')
-    .set({ password_hash: null, email_verified_at: isoNow(now), name, updated_at: isoNow(now) })
+    .set({
+      password_hash: null,
+      email_verified_at: isoNow(now),
+      name,
+      handle,
+      updated_at: isoNow(now),
+    })
     .where('id', '=', userId)
     .execute();
   await endUnprovenAccess(trx, userId, now);
   // Every link verifies the account, so an unverified one has none; dropping any that a
   // hand-edited or older database holds keeps "nobody else gets back in" true regardless.
   await trx.deleteFrom('oauth_accounts').where('user_id', '=', userId).execute();
-  return { id: userId, email, name };
+  return { id: userId, email, name, handle };
 }
 
 function displayName(identity: OAuthIdentity, email: string): string {

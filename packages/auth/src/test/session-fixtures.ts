@@ -44,7 +44,13 @@ export function sessionFixtures(use: (fresh: TestDatabase) => void) {
     const user = { id: newId(), email: `${name.toLowerCase()}@example.com`, name };
     await db()
       .insertInto('users')
-      .values({ ...user, password_hash: null, created_at: iso(0), updated_at: iso(0) })
+      .values({
+        ...user,
+        handle: name.toLowerCase(),
+        password_hash: null,
+        created_at: iso(0),
+        updated_at: iso(0),
+      })
       .execute();
     return user;
   }

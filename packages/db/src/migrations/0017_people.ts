@@ -65,7 +65,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('task_watchers_pk', ['task_id', 'user_id'])
     .execute();
-  await db.schema.createIndex('task_watchers_user_idx').on('task_watchers').column('user_id').execute();
+  await db.schema
+    .createIndex('task_watchers_user_idx')
+    .on('task_watchers')
+    .column('user_id')
+    .execute();
 
   await db.schema
     .createTable('comment_mentions')
@@ -90,13 +94,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('text', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('task_mentions_pk', ['task_id', 'user_id', 'text'])
     .execute();
-  await db.schema.createIndex('task_mentions_user_idx').on('task_mentions').column('user_id').execute();
+  await db.schema
+    .createIndex('task_mentions_user_idx')
+    .on('task_mentions')
+    .column('user_id')
+    .execute();
 
   await db.schema
     .createTable('inboxes')
-    .addColumn('user_id', 'text', (c) =>
-      c.primaryKey().references('users.id').onDelete('cascade'),
-    )
+    .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
     .addColumn('seq', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('preferences', 'text')
     .addColumn('last_digest_at', 'text')

@@ -16,6 +16,7 @@ import * as m0014 from './0014_trash.js';
 import * as m0015 from './0015_views.js';
 import * as m0016 from './0016_import_jobs.js';
 import * as m0017 from './0017_people.js';
+import * as m0018 from './0018_attachments.js';
 
 /**
  * Every migration in order. Listed by hand rather than read from disk so that the same
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '0015_views': m0015,
   '0016_import_jobs': m0016,
   '0017_people': m0017,
+  '0018_attachments': m0018,
 };
