@@ -58,3 +58,42 @@ describe('tasks.bulkUpdate of the most tasks allowed', () => {
     expect(await notificationCount()).toBe(before + 2 * BULK_MAX_TASKS);
   }, 300_000);
 });
+
+describe('two bulk changes in two workspaces telling the same people', () => {
+  // Each writes its notifications once, locking the recipients' inbox rows in one order:
+  // written task by task, one would lock X then Y while the other locks Y then X, and
+  // PostgreSQL would fail one of them as a deadlock.
+  it('both commit, whatever order their tasks name the people in', async () => {
+    const { owner, member, viewer, workspaceId, projectId } = await team();
+    const other = await owner.api.workspaces.create({ name: 'Beta', slug: 'beta' });
+    await harness.addMember(other.id, member.user.id, 'member');
+    await harness.addMember(other.id, viewer.user.id, 'viewer');
+    const otherProject = await owner.api.projects.create({
+      workspaceId: other.id,
+      name: 'Ops',
+      key: 'OPS',
+    });
+    const make = async (project: string, people: string[]) => {
+      const ids: string[] = [];
+      for (const assigneeId of people) {
+        ids.push((await owner.api.tasks.create({ projectId: project, title: 'T', assigneeId })).id);
+      }
+      return ids;
+    };
+    const x = member.user.id;
+    const y = viewer.user.id;
+    const first = await make(projectId, [x, y, x, y]);
+    const second = await make(otherProject.id, [y, x, y, x]);
+    const before = await notificationCount();
+    const statuses = ['in_progress', 'todo'] as const;
+    for (let round = 0; round < 10; round += 1) {
+      const status = statuses[round % 2];
+      await Promise.all([
+        owner.api.tasks.bulkUpdate({ workspaceId, taskIds: first, patch: { status } }),
+        owner.api.tasks.bulkUpdate({ workspaceId: other.id, taskIds: second, patch: { status } }),
+      ]);
+    }
+    // Every state change told its assignee (the owner made them: owner is not told).
+    expect(await notificationCount()).toBe(before + 10 * 8);
+  }, 120_000);
+});
