@@ -5,10 +5,12 @@ import {
   defaultStateOf,
   getUserWorkspace,
   insertTask,
+  inWrittenOrder,
   isAssignable,
   listTaskPage,
   loadTaskViews,
   locate,
+  mentionsOfTask,
   recordActivity,
   relationsOf,
   roleAtLeast,
@@ -17,6 +19,7 @@ import {
   type TaskListInput,
   type TaskView,
   taskFamily,
+  watcherIds,
 } from '@trellis/api/internal';
 import { type AuthUser, validateSessionToken } from '@trellis/auth';
 import {
@@ -69,9 +72,13 @@ interface CreateTaskInput {
   dueAt: string | null;
 }
 
-/** tasks.get's answer: the task, its parent and sub-task summary, and its relations. */
+/** tasks.get's answer: the task, its parent and sub-task summary, relations, mentions and watchers. */
 type TaskDetail = TaskView &
-  Awaited<ReturnType<typeof taskFamily>> & { relations: Awaited<ReturnType<typeof relationsOf>> };
+  Awaited<ReturnType<typeof taskFamily>> & {
+    relations: Awaited<ReturnType<typeof relationsOf>>;
+    mentions: ReturnType<typeof inWrittenOrder>;
+    watcherIds: string[];
+  };
 
 // tRPC parses every input and answer with the procedure's own schemas; so does the baseline.
 const schemas = {
@@ -122,7 +129,17 @@ async function getTask(db: Kysely<Database>, user: AuthUser, rawInput: unknown) 
   const [task] = await loadTaskViews(db, workspace.id, [input.taskId]);
   if (!task) throw new HttpError(404, 'Task not found');
   const relations = await relationsOf(db, workspace.id, task.id);
-  return schemas.get.output.parse({ ...task, ...(await taskFamily(db, task)), relations });
+  const [mentions, watchers] = await Promise.all([
+    mentionsOfTask(db, task.id),
+    watcherIds(db, task.id),
+  ]);
+  return schemas.get.output.parse({
+    ...task,
+    ...(await taskFamily(db, task)),
+    relations,
+    mentions: inWrittenOrder(mentions, task.description),
+    watcherIds: watchers,
+  });
 }
 
 async function listTasks(db: Kysely<Database>, user: AuthUser, rawInput: unknown) {

@@ -5,6 +5,7 @@
 export type { Actor } from './access.js';
 export { recordActivity } from './activity.js';
 export { locate } from './locate.js';
+export { inWrittenOrder, mentionsOfTask } from './queries/mentions.js';
 export { insertNotifications, type NewNotification } from './queries/notifications.js';
 export { allocateTaskNumber } from './queries/projects.js';
 export { defaultStateOf, insertDefaultStates, stateForStatus } from './queries/states.js';
@@ -17,6 +18,7 @@ export {
   type TaskView,
   taskFamily,
 } from './queries/tasks.js';
+export { watcherIds } from './queries/watchers.js';
 export { getUserWorkspace } from './queries/workspaces.js';
 export { roleAtLeast } from './roles.js';
 export { listTaskPage, type TaskListInput } from './routers/tasks-list.js';

@@ -51,6 +51,8 @@ describe('answers through output schemas', () => {
       parent: null,
       children: { total: 0, done: 0 },
       relations: { blocks: [], blockedBy: [], relates: [], duplicates: [], duplicatedBy: [] },
+      mentions: [],
+      watcherIds: [created.createdBy],
     });
   });
 
