@@ -235,6 +235,8 @@ export interface NotificationsTable {
   created_at: string;
   read_at: string | null;
   emailed_at: string | null;
+  /** SHA-256 of the unsubscribe secret of the digest this was the newest line of. */
+  digest_secret_hash: Generated<string | null>;
 }
 
 /**

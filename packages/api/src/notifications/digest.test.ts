@@ -213,6 +213,39 @@ describe('notifications.unsubscribe', () => {
     expect((await getPreferences(harness.db, member.user.id)).email).toBe(true);
   });
 
+  it('needs the digest’s own secret: a mailed notification’s id alone, or with another digest’s secret, is refused', async () => {
+    const { owner, member, workspaceId } = await team();
+    const mailer = keepingMailer();
+    await write([note(member.user.id, workspaceId, owner.user.id)]);
+    await pass(mailer);
+    clock.advance(15 * MINUTE_MS);
+    await write([note(member.user.id, workspaceId, owner.user.id)]);
+    await pass(mailer);
+    const [first, second] = mailer.mails.map(tokenOf);
+    if (!first || !second) throw new Error('expected two digests');
+    expect(first).not.toBe(second);
+    const idOf = (token: string) => token.slice(4, 26);
+    const secretOf = (token: string) => token.slice(27);
+    // The ids a person sees in their inbox are not the link.
+    const mailedIds = await harness.db
+      .selectFrom('notifications')
+      .select('id')
+      .where('user_id', '=', member.user.id)
+      .execute();
+    for (const token of [
+      ...mailedIds.map(({ id }) => `tru_${id}`),
+      `tru_${idOf(first)}.${secretOf(second)}`,
+      `tru_${idOf(second)}.${secretOf(first)}`,
+    ]) {
+      await expect(unsubscribe(token), token).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    expect((await getPreferences(harness.db, member.user.id)).email).toBe(true);
+    // Each digest's own link works, the older one too.
+    expect(await unsubscribe(first)).toEqual({ ok: true, email: false });
+    await updatePreferences(harness.db, member.user.id, { email: true });
+    expect(await unsubscribe(second)).toEqual({ ok: true, email: false });
+  });
+
   it('refuses the id of a notification that was never mailed', async () => {
     const { owner, member, workspaceId } = await team();
     await updatePreferences(harness.db, member.user.id, { email: false });

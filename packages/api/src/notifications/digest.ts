@@ -6,12 +6,13 @@ import {
   type DigestCandidate,
   type DigestEntry,
   digestCandidates,
+  keepUnsubscribeSecret,
   markMailed,
   restoreLastDigest,
   unmailedEntries,
 } from '../queries/digests.js';
 import { preferencesOf } from './kinds.js';
-import { unsubscribeTokenFor } from './unsubscribe-token.js';
+import { issueUnsubscribeToken } from './unsubscribe-token.js';
 
 // Email digests: one mail listing a person's unread notifications that were not mailed
 // yet, at most every `emailIntervalMinutes` (their preferences), to a verified address
@@ -77,13 +78,15 @@ function claimAndCompose(
       await restoreLastDigest(trx, candidate.userId, candidate.lastDigestAt);
       return null;
     }
+    const unsubscribe = issueUnsubscribeToken(newest.id);
+    await keepUnsubscribeSecret(trx, newest.id, unsubscribe.secretHash);
     return notificationDigestMail({
       publicUrl,
       to: candidate.email,
       name: candidate.name,
       lines: entries.map(lineOf),
       more: total - entries.length,
-      unsubscribeToken: unsubscribeTokenFor(newest.id),
+      unsubscribeToken: unsubscribe.token,
     });
   });
 }

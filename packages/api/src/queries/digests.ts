@@ -153,21 +153,34 @@ export async function markMailed(trx: Kysely<Database>, userId: string, at: stri
     .execute();
 }
 
+/** Keeps the hash of a digest's unsubscribe secret on its newest notification. */
+export async function keepUnsubscribeSecret(
+  trx: Kysely<Database>,
+  notificationId: string,
+  secretHash: string,
+): Promise<void> {
+  await trx
+    .updateTable('notifications')
+    .set({ digest_secret_hash: secretHash })
+    .where('id', '=', notificationId)
+    .execute();
+}
+
 /**
- * The person an unsubscribe link names: the recipient of the mailed notification `id`,
- * if it was mailed at or after `since`.
+ * The notification an unsubscribe link names, if it was mailed at or after `since`: its
+ * recipient and the hash of its digest's secret (null if it was never a digest's newest).
  */
 export async function mailedNotificationOwner(
   db: Kysely<Database>,
   id: string,
   since: string,
-): Promise<string | null> {
+): Promise<{ userId: string; secretHash: string | null } | null> {
   const row = await db
     .selectFrom('notifications')
-    .select('user_id')
+    .select(['user_id', 'digest_secret_hash'])
     .where('id', '=', id)
     .where('emailed_at', 'is not', null)
     .where('emailed_at', '>=', since)
     .executeTakeFirst();
-  return row?.user_id ?? null;
+  return row ? { userId: row.user_id, secretHash: row.digest_secret_hash } : null;
 }

@@ -4,6 +4,7 @@ import { fieldError } from '../errors.js';
 import {
   parseUnsubscribeToken,
   UNSUBSCRIBE_LINK_TTL_MS,
+  unsubscribeSecretMatches,
 } from '../notifications/unsubscribe-token.js';
 import { unsubscribedOutput } from '../outputs.js';
 import { mailedNotificationOwner } from '../queries/digests.js';
@@ -30,12 +31,12 @@ export const unsubscribeProcedures = {
     .input(z.object({ token: z.string().trim().min(1).max(200) }).strict())
     .output(unsubscribedOutput)
     .mutation(async ({ ctx, input }) => {
-      const id = parseUnsubscribeToken(input.token);
-      if (id === null) throw refused();
+      const token = parseUnsubscribeToken(input.token);
+      if (token === null) throw refused();
       const since = new Date(ctx.now().getTime() - UNSUBSCRIBE_LINK_TTL_MS).toISOString();
-      const userId = await mailedNotificationOwner(ctx.db, id, since);
-      if (userId === null) throw refused();
-      await updatePreferences(ctx.db, userId, { email: false });
+      const mailed = await mailedNotificationOwner(ctx.db, token.id, since);
+      if (!mailed || !unsubscribeSecretMatches(token.secret, mailed.secretHash)) throw refused();
+      await updatePreferences(ctx.db, mailed.userId, { email: false });
       return { ok: true as const, email: false as const };
     }),
 } satisfies TRPCRouterRecord;

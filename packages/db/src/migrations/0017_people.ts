@@ -21,7 +21,8 @@ import { type Kysely, sql } from 'kysely';
 // recipient's `inboxes` row, locked until commit: a recipient's numbers commit in order, so
 // a live feed that has read 12 never looks back for 11). No foreign key to tasks: a
 // notification outlives its task's trip to the trash and shows the task as it was.
-// `inboxes` also holds the person's preferences (JSON; null = the defaults) and when their
+// `digest_secret_hash`: on the newest notification an email digest listed, the SHA-256 of
+// the secret in that digest's unsubscribe link. `inboxes` also holds the person's preferences (JSON; null = the defaults) and when their
 // last email digest went out.
 //
 // Reminders: `due_soon_sent_for` / `overdue_sent_for` on tasks hold the due date a reminder
@@ -124,6 +125,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('read_at', 'text')
     .addColumn('emailed_at', 'text')
+    .addColumn('digest_secret_hash', 'text')
     .execute();
   // The inbox newest first, and the live feed after a position.
   await db.schema
