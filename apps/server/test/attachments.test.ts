@@ -61,6 +61,10 @@ describe.each(ATTACHMENT_BACKENDS)('attachments on %s', (_name, makeBackend) => 
       expect(answer.body.length).toBe(20 * MB);
       expect(sha256(answer.body)).toBe(file.sha256);
       const after = await memoryOf(server.pid);
+      console.info(
+        `20 MB round trip: server peak RSS ${(after.peak / MB).toFixed(1)} MB, ` +
+          `${((after.peak - before.rss) / MB).toFixed(1)} MB above the ${(before.rss / MB).toFixed(1)} MB before`,
+      );
       expect(after.peak - before.rss).toBeLessThan(30 * MB);
     } finally {
       await rm(file.path, { force: true });

@@ -190,6 +190,13 @@ const FIRST_CALLS: Record<
       expected: { limit: '100', remaining: '99', reset: '3600' },
     };
   },
+  'auth.updateProfile': async () => {
+    const { token } = await signUp('first-profile');
+    return {
+      reply: await mutate('auth.updateProfile', { name: 'Renamed' }, { token }),
+      expected: { limit: '20', remaining: '19', reset: '3600' },
+    };
+  },
 };
 
 describe('every rate-limited procedure', () => {

@@ -67,8 +67,7 @@ describe('resolveWorkspaceAccess', () => {
   it('refuses tokens on people-only calls, then read tokens on mutations, then weak roles', async () => {
     const { workspaceId, read, write, viewer } = await world();
     const peopleOnly = { ...READ, peopleOnly: true, mutation: true };
-    const tokensRefused =
-      'FORBIDDEN: API tokens cannot manage accounts, members, tokens or the workspace itself';
+    const tokensRefused = 'FORBIDDEN: This is for people only: API tokens cannot call it';
     expect(await answer(read, workspaceId, peopleOnly)).toBe(tokensRefused);
     const mutation = { ...READ, mutation: true, minRole: 'admin' as const };
     expect(await answer(read, workspaceId, mutation)).toBe(

@@ -73,11 +73,14 @@ export interface WorkspaceAccess {
 /** The role an API token acts with: `read` tokens view, `write` tokens work like members. */
 const TOKEN_ROLES: Record<ApiTokenScope, Role> = { read: 'viewer', write: 'member' };
 
-/** Why a token may not make a people-only call (FORBIDDEN). */
+/**
+ * Why a token may not make a people-only call (FORBIDDEN). Worded for every such call, not
+ * only the managing ones: an inbox, watching a task and a profile are a person's too.
+ */
 export const tokensRefused = () =>
   new TRPCError({
     code: 'FORBIDDEN',
-    message: 'API tokens cannot manage accounts, members, tokens or the workspace itself',
+    message: 'This is for people only: API tokens cannot call it',
   });
 
 /**

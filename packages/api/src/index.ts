@@ -43,6 +43,8 @@ export { isRateLimited, RATE_LIMITED_PROCEDURES } from './rate-limits.js';
 export type { AppRouter, RouterInputs, RouterOutputs } from './root.js';
 export { appRouter, createCaller } from './root.js';
 export { STREAM_START_HEADER } from './routers/tasks-on-change.js';
+/** The invisible format characters display names refuse (filenames drop them). */
+export { FORMAT_CHARACTER } from './schemas.js';
 export {
   type CacheCounts,
   type CacheLimits,

@@ -1,6 +1,7 @@
 import {
   DEFAULT_RATE_LIMITS,
   hitRateLimit,
+  type RateLimitRule,
   type RateLimits,
   refundRateLimit,
   resetRateLimit,
@@ -24,6 +25,7 @@ export const RATE_LIMITED_PROCEDURES = [
   'auth.changePassword',
   'auth.changeEmail',
   'members.invite',
+  'auth.updateProfile',
 ] as const;
 
 const limited: ReadonlySet<string> = new Set(RATE_LIMITED_PROCEDURES);
@@ -33,9 +35,27 @@ export function isRateLimited(path: string): boolean {
   return limited.has(path);
 }
 
+/**
+ * Limits on what the procedures add beside credentials (@trellis/auth's `RateLimits` holds
+ * those), with their defaults; a deployment's `rateLimits` may carry them too.
+ */
+export interface ApiRateLimits {
+  /** Profile changes by one account: each may ask whether a handle is taken (a CONFLICT). */
+  profileChangesPerUser: RateLimitRule;
+}
+
+export const DEFAULT_API_RATE_LIMITS: ApiRateLimits = {
+  profileChangesPerUser: { limit: 20, windowMs: 60 * 60 * 1000 },
+};
+
+/** Every rule a procedure may count against. */
+export type RateLimitName = keyof RateLimits | keyof ApiRateLimits;
+
 /** The rule for `name` in this deployment. */
-export function rateLimitRule(ctx: Context, name: keyof RateLimits) {
-  return (ctx.config.rateLimits ?? DEFAULT_RATE_LIMITS)[name];
+export function rateLimitRule(ctx: Context, name: RateLimitName): RateLimitRule {
+  const configured: Partial<RateLimits & ApiRateLimits> =
+    ctx.config.rateLimits ?? DEFAULT_RATE_LIMITS;
+  return configured[name] ?? { ...DEFAULT_RATE_LIMITS, ...DEFAULT_API_RATE_LIMITS }[name];
 }
 
 /** The TOO_MANY_REQUESTS answer, with `Retry-After` set on the response. */
@@ -64,7 +84,7 @@ export interface CountedAttempt {
  */
 export async function enforceRateLimits(
   ctx: Context,
-  limits: ReadonlyArray<{ key: string; rule: keyof RateLimits }>,
+  limits: ReadonlyArray<{ key: string; rule: RateLimitName }>,
 ): Promise<CountedAttempt> {
   const quotas = await requestQuotas(ctx);
   const counted: string[] = [];

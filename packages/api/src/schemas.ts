@@ -62,7 +62,10 @@ export const zNewPassword = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX
  * `Adaexe.png`), no zero-width space, word joiner or byte-order mark. The zero-width
  * joiner and non-joiner stay allowed: Persian and Indic names and emoji sequences need them.
  */
-export const formatFree = (text: string): boolean => !/(?![\u200c\u200d])\p{Cf}/u.test(text);
+export const formatFree = (text: string): boolean => !FORMAT_CHARACTER.test(text);
+
+/** One invisible format character as `formatFree` means it (add `g` to find them all). */
+export const FORMAT_CHARACTER = /(?![\u200c\u200d])\p{Cf}/u;
 
 /**
  * A display name, shown to other people: no control characters, no broken UTF-16 (lone
@@ -74,18 +77,26 @@ export const zName = zPrintableText(100).refine(
 );
 
 /**
+ * HANDLE_PATTERN in any case: what a client may send. Widened to `A-Za-z` rather than given
+ * the `i` flag, which JSON Schema's `pattern` drops, so that the OpenAPI document accepts
+ * `Bob_B` as the server does.
+ */
+const HANDLE_INPUT_PATTERN = new RegExp(HANDLE_PATTERN.source.replaceAll('a-z', 'A-Za-z'));
+
+/**
  * A handle (how others mention a person, `@jane-doe`): letters, digits, `_` and `-`, 2–32
  * characters, starting and ending with a letter or digit. Any case is accepted; it is
- * stored (and compared) in lower case.
+ * stored (and compared) in lower case. Checked before lower-casing: lower-cased first, a
+ * non-ASCII letter such as the Kelvin sign (U+212A → `k`) would slip through.
  */
 export const zHandle = z
   .string()
   .trim()
-  .toLowerCase()
   .regex(
-    HANDLE_PATTERN,
+    HANDLE_INPUT_PATTERN,
     `Must be ${HANDLE_MIN_LENGTH}–${HANDLE_MAX_LENGTH} letters, digits, "_" or "-", starting and ending with a letter or digit`,
-  );
+  )
+  .toLowerCase();
 
 /** A workspace slug: lowercase letters, digits and single hyphens, 2–48 characters. */
 export const zSlug = z

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cleanFilename, contentDisposition, requestedRange, servedType } from './http.js';
+import {
+  cleanFilename,
+  contentDisposition,
+  notModified,
+  requestedRange,
+  servedType,
+} from './http.js';
 import { parseS3Url } from './settings.js';
 
 describe('requestedRange', () => {
@@ -25,6 +31,14 @@ describe('requestedRange', () => {
   });
 });
 
+describe('notModified', () => {
+  it('matches the tag among several, and nothing without the header', () => {
+    expect(notModified('"a", "b"', '"b"')).toBe(true);
+    expect(notModified('"a"', '"b"')).toBe(false);
+    expect(notModified(undefined, '"b"')).toBe(false);
+  });
+});
+
 describe('what a download says about its file', () => {
   it('serves allowed types as themselves, anything a browser would run as octet-stream', () => {
     expect(servedType('image/PNG; charset=x')).toBe('image/png');
@@ -38,6 +52,14 @@ describe('what a download says about its file', () => {
     expect(cleanFilename('a\u0000b\nc.txt')).toBe('abc.txt');
     expect(cleanFilename('   ')).toBe('file');
     expect(Array.from(cleanFilename('é'.repeat(300)))).toHaveLength(255);
+  });
+
+  it('drops invisible format characters (bidi overrides, zero-width space, BOM), not joiners', () => {
+    expect(cleanFilename('invoice\u202Egpj.exe')).toBe('invoicegpj.exe');
+    expect(cleanFilename('\uFEFFa\u200Bb\u2066c\u2069.txt')).toBe('abc.txt');
+    expect(cleanFilename('\u202E')).toBe('file');
+    // ZWNJ and ZWJ: Persian words and emoji sequences need them.
+    expect(cleanFilename('می\u200Cخواهم 👩\u200D💻.png')).toBe('می\u200Cخواهم 👩\u200D💻.png');
   });
 
   it('names the file twice: an ASCII fallback and the exact UTF-8 name', () => {

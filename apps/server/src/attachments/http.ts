@@ -1,3 +1,4 @@
+import { FORMAT_CHARACTER } from '@trellis/api';
 import type { ByteRange } from './store.js';
 
 // What a download's headers say: the type it is served as, its filename, and the range.
@@ -41,15 +42,25 @@ export function servedType(claimed: string | undefined): string {
 }
 
 /**
+ * Invisible format characters (\p{Cf}) but the zero-width joiner and non-joiner: the rule
+ * of display names (`formatFree` in @trellis/api's schemas.ts, which refuses them; a
+ * filename drops them instead, since an upload cannot be asked to retype its name).
+ * `invoice\u202Egpj.exe` would otherwise display as `invoiceexe.jpg`.
+ */
+const FORMAT_CHARACTERS = new RegExp(FORMAT_CHARACTER.source, 'gu');
+
+/**
  * The filename to keep, as the client sent it (`../../etc/passwd` stays that name: it is
  * only ever shown and sent back in Content-Disposition, never used as a path), without
- * control characters, at most 255 characters; `file` when nothing is left.
+ * control characters or invisible format characters, at most 255 characters; `file` when
+ * nothing is left.
  */
 export function cleanFilename(raw: string | undefined): string {
   const name = Array.from(
     (raw ?? '')
       .normalize('NFC')
       .replace(/\p{Cc}/gu, '')
+      .replace(FORMAT_CHARACTERS, '')
       .trim(),
   )
     .slice(0, 255)
@@ -78,6 +89,11 @@ export const DOWNLOAD_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
   'cache-control': 'private, no-cache',
 } as const;
+
+/** True when `If-None-Match` names `etag`: the client's copy is current (304). */
+export function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+  return ifNoneMatch?.split(',').some((tag) => tag.trim() === etag) ?? false;
+}
 
 /**
  * The byte range a `Range` header asks of `size` bytes: a range, 'unsatisfiable' (416), or

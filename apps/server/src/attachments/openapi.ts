@@ -50,8 +50,12 @@ export function attachmentPathItems(
         summary: 'Attach a file to a task or one of its comments (members; streamed)',
         description:
           'A `multipart/form-data` body with one file part (any field name), and optionally a ' +
-          '`commentId` field before it (or a `commentId` query parameter) to attach it to a ' +
-          'comment of the task. The file streams to storage while it is hashed (SHA-256); ' +
+          '`commentId` field (or a `commentId` query parameter) to attach it to a comment of ' +
+          'the task. At most 10 text fields (1024 bytes each); a second file part, ' +
+          'an 11th field or a body that is not well-formed multipart answers 400 (a second file: ' +
+          '`fieldErrors.file`) and nothing is kept. Invisible format characters (bidi ' +
+          'overrides, zero-width spaces; not ZWJ/ZWNJ) and control characters are removed from ' +
+          'the filename. The file streams to storage while it is hashed (SHA-256); ' +
           'over `ATTACHMENT_MAX_BYTES` (25 MiB by default) it is refused with 413 at once and ' +
           'nothing is kept. 409 when the workspace would pass ' +
           '`ATTACHMENTS_WORKSPACE_QUOTA_BYTES`. Images get a 320 px WebP preview. ' +
@@ -144,14 +148,24 @@ export function attachmentPathItems(
       get: {
         operationId: 'attachments.preview',
         summary: "An image attachment's preview (320 px WebP)",
-        description: '404 when the attachment has none (`hasPreview: false`).',
+        description:
+          'The same access as the download. Headers: `Content-Type: image/webp`, ' +
+          '`Content-Disposition: inline`, `Content-Length`, `ETag` (`"<sha256>.preview"`; ' +
+          "`If-None-Match` with it: 304) and the download's security headers. `Range` is " +
+          'ignored (the whole preview, 200). 404 when the attachment has none ' +
+          '(`hasPreview: false`).',
         tags: ['attachments'],
         parameters: pathParams(true),
         responses: {
           200: {
             description: 'The preview.',
+            headers: {
+              ETag: { schema: { type: 'string' } },
+              'Content-Length': { schema: { type: 'integer' } },
+            },
             content: { 'image/webp': { schema: BYTES } },
           },
+          304: responseRef(304),
           401: responseRef(401),
           403: responseRef(403),
           404: responseRef(404),

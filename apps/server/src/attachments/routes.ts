@@ -1,15 +1,17 @@
 import { rm } from 'node:fs/promises';
+import { buffer } from 'node:stream/consumers';
 import multipart from '@fastify/multipart';
 import { attachments } from '@trellis/api';
 import { type Database, type Kysely, newId } from '@trellis/db';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendRefusal } from '../imports.js';
 import type { RequestContexts } from '../request-context.js';
-import { sendRestError } from '../rest/errors.js';
+import { handleRestFrameworkError, sendRestError } from '../rest/errors.js';
 import {
   cleanFilename,
   contentDisposition,
   DOWNLOAD_HEADERS,
+  notModified,
   requestedRange,
   servedType,
 } from './http.js';
@@ -18,9 +20,10 @@ import { storePreview } from './preview.js';
 import {
   AttachmentTooLarge,
   MULTIPART_OVERHEAD,
-  NoFilePart,
   type ReceivedFile,
   receiveFile,
+  UploadAborted,
+  UploadRefused,
 } from './receive.js';
 import type { AttachmentSettings } from './settings.js';
 import { type AttachmentStore, LocalStore } from './store.js';
@@ -87,7 +90,10 @@ export async function attachmentRoutes(scope: FastifyInstance, options: Attachme
     await sweeper.close();
     store.close?.();
   });
-  await scope.register(multipart);
+  // These are REST routes: whatever escapes a handler answers in the REST error shape.
+  scope.setErrorHandler(handleRestFrameworkError);
+  // receive.ts counts the bytes itself and answers 413 in the REST shape.
+  await scope.register(multipart, { throwFileSizeLimit: false });
   // The REST table's 405 knows only its own methods on these shared paths: the others are
   // answered here, with every method the path serves.
   for (const [path, served] of Object.entries(ATTACHMENT_PATH_METHODS)) {
@@ -129,8 +135,18 @@ export async function attachmentRoutes(scope: FastifyInstance, options: Attachme
       });
     } catch (error) {
       if (error instanceof AttachmentTooLarge) return tooLarge(request, reply, settings.maxBytes);
-      if (error instanceof NoFilePart) {
-        return sendRestError(reply, 400, error.message, { file: ['Required'] });
+      if (error instanceof UploadRefused) {
+        // Unread bytes would reset the connection with the answer (see tooLarge).
+        request.raw.resume();
+        return sendRestError(reply, 400, error.message, error.fieldErrors);
+      }
+      if (error instanceof UploadAborted) {
+        // The client's own doing (a closed tab, a lost network), not the server's error.
+        request.log.info(
+          { taskId, reason: error.reason },
+          'attachment upload aborted by the client',
+        );
+        return sendRestError(reply, 400, error.message);
       }
       throw error;
     }
@@ -217,8 +233,7 @@ export async function attachmentRoutes(scope: FastifyInstance, options: Attachme
       .header('etag', etag)
       .header('accept-ranges', 'bytes')
       .header('content-disposition', contentDisposition(view.filename));
-    const ifNoneMatch = request.headers['if-none-match'];
-    if (ifNoneMatch?.split(',').some((tag) => tag.trim() === etag)) {
+    if (notModified(request.headers['if-none-match'], etag)) {
       return reply.status(304).send();
     }
     const ifRange = request.headers['if-range'];
@@ -246,11 +261,17 @@ export async function attachmentRoutes(scope: FastifyInstance, options: Attachme
     const found = await located(request, reply);
     if (!found) return reply;
     if (!found.previewKey) return sendRestError(reply, 404, 'This attachment has no preview');
-    const body = await store.read(found.previewKey);
-    return reply
+    // A preview's bytes never change once made, so the original's hash names them too.
+    const etag = `"${found.view.sha256}.preview"`;
+    reply
       .headers(DOWNLOAD_HEADERS)
-      .header('content-disposition', 'inline; filename="preview.webp"')
-      .type('image/webp')
-      .send(body);
+      .header('etag', etag)
+      .header('content-disposition', 'inline; filename="preview.webp"');
+    if (notModified(request.headers['if-none-match'], etag)) {
+      return reply.status(304).send();
+    }
+    // A few KiB (320 px WebP): read whole, so that Content-Length is known.
+    const body = await buffer(await store.read(found.previewKey));
+    return reply.type('image/webp').header('content-length', body.length).send(body);
   });
 }

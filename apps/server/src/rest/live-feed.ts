@@ -160,7 +160,8 @@ export function feedPathItem(
       {
         name: 'input',
         in: 'query',
-        required: true,
+        // An input whose schema has a default (notifications.onNew's `{}`) may be left out.
+        required: !('default' in input),
         description: "The subscription's input as JSON, URL-encoded.",
         content: { 'application/json': { schema: input } },
       },

@@ -193,6 +193,86 @@ export async function upload(
   });
 }
 
+/**
+ * POSTs `body` as it is, with `contentType` (no header when null) and a Content-Length
+ * matching it: for bodies `upload` would never make.
+ */
+export async function postRaw(
+  baseUrl: string,
+  path: string,
+  token: string,
+  contentType: string | null,
+  body: Buffer,
+): Promise<HttpAnswer> {
+  const response = await fetch(new URL(path, baseUrl), {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(contentType === null ? {} : { 'content-type': contentType }),
+    },
+    body,
+  });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: bytes,
+    json: parseJson(bytes.toString('utf8')),
+  };
+}
+
+/** A multipart body with `boundary`: each part's headers and content, then the close. */
+export function multipartBody(
+  boundary: string,
+  parts: { headers: string; content: string | Buffer }[],
+  { close = true } = {},
+): Buffer {
+  return Buffer.concat([
+    ...parts.flatMap((part) => [
+      Buffer.from(`--${boundary}\r\n${part.headers}\r\n\r\n`),
+      Buffer.from(part.content),
+      Buffer.from('\r\n'),
+    ]),
+    Buffer.from(close ? `--${boundary}--\r\n` : ''),
+  ]);
+}
+
+/**
+ * Starts an upload of `declared` bytes, sends `sent` of them (waiting until the server has
+ * taken them in: a socket holds far less than `sent`, so the handler is reading), then
+ * drops the connection. Resolves once the socket is closed.
+ */
+export async function abandonUpload(
+  baseUrl: string,
+  path: string,
+  token: string,
+  sizes: { declared: number; sent: number },
+): Promise<void> {
+  const head = Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="cut.bin"\r\n\r\n`,
+  );
+  const req = httpRequest(new URL(path, baseUrl), {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+      'content-length': head.length + sizes.declared,
+    },
+  });
+  // Not once(): it would reject on the 'error' that dropping the connection raises.
+  const closed = new Promise((resolve) => req.on('close', resolve));
+  req.on('error', () => {
+    // Ours: the connection is dropped on purpose.
+  });
+  req.write(head);
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  for (let sent = 0; sent < sizes.sent; sent += chunk.length) {
+    if (!req.write(chunk)) await once(req, 'drain');
+  }
+  req.destroy();
+  await closed;
+}
+
 /** A GET with the given headers, the body as bytes. */
 export async function download(
   baseUrl: string,
@@ -230,6 +310,8 @@ export interface AttachmentServer {
   pid: number;
   database: TestDatabase;
   backend: Backend;
+  /** Everything the server printed so far (its log). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -253,7 +335,7 @@ export async function startAttachmentServer(
   };
   try {
     const url = await main.listening;
-    return { url, pid: main.child.pid ?? 0, database, backend, stop };
+    return { url, pid: main.child.pid ?? 0, database, backend, output: main.output, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -78,7 +78,8 @@ async function* newNotifications(ctx: Subscriber, start: number, signal: AbortSi
  * is read); a signed-out session's stream ends.
  */
 export const onNewNotification = protectedProcedure
-  .input(z.object({ lastEventId: zEventId.optional() }).strict())
+  // No input at all is `{}` (start from now), as notifications.list reads it.
+  .input(z.object({ lastEventId: zEventId.optional() }).strict().prefault({}))
   // Returns the generator from an async function, as tasks.onChange does: the start is
   // fixed before the client hears "connected".
   .subscription(async ({ ctx, input, signal }) => {

@@ -50,7 +50,8 @@ const zKinds = z
 export const notificationsRouter = {
   /**
    * The caller's notifications, newest first, a page at a time (`nextCursor` is null on
-   * the last page); `unreadOnly` leaves out the read ones.
+   * the last page); `unreadOnly` leaves out the read ones. Every field is optional, so the
+   * input may be left out (`GET /trpc/notifications.list`): it is read as `{}`.
    */
   list: protectedProcedure
     .input(
@@ -61,7 +62,9 @@ export const notificationsRouter = {
           unreadOnly: z.boolean().default(false),
           limit: z.number().int().min(1).max(100).default(50),
         })
-        .strict(),
+        .strict()
+        // prefault, not default: `{}` is parsed, so the fields' defaults fill it in.
+        .prefault({}),
     )
     .output(notificationPageOutput)
     .query(async ({ ctx, input }) => {

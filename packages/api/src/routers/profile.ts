@@ -3,12 +3,16 @@ import { isUniqueViolation } from '@trellis/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { userOutput } from '../outputs.js';
+import { enforceRateLimits } from '../rate-limits.js';
 import { zHandle, zName } from '../schemas.js';
 import { protectedProcedure } from '../trpc.js';
 
 // auth.updateProfile: what others see of a person, their name and their handle (how they
 // are mentioned). Mentions already written keep pointing at the person (they are stored
-// by user id, with the text written), so a new handle breaks none of them.
+// by user id, with the text written), so a new handle breaks none of them. Every call
+// counts against the caller's profileChangesPerUser limit (rate-limits.ts) before anything
+// is looked up: a CONFLICT tells whether a handle is taken, so unlimited calls would let
+// anyone signed in list the handles in use.
 
 const handleTakenError = (handle: string) =>
   new TRPCError({ code: 'CONFLICT', message: `handle: @${handle} is already taken` });
@@ -25,6 +29,9 @@ export const profileProcedures = {
     )
     .output(userOutput)
     .mutation(async ({ ctx, input }) => {
+      await enforceRateLimits(ctx, [
+        { key: `profile:user:${ctx.user.id}`, rule: 'profileChangesPerUser' },
+      ]);
       const { handle } = input;
       // Checked first for a clear answer; the unique index still decides a race.
       if (handle !== undefined && (await handleTaken(ctx.db, handle, ctx.user.id))) {
