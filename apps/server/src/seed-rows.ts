@@ -1,3 +1,4 @@
+import { importedReminderMarkers } from '@trellis/api';
 import {
   type ActivityTable,
   type CommentsTable,
@@ -116,6 +117,9 @@ export function demoRows(
       created_at: view.createdAt,
       updated_at: view.updatedAt,
       completed_at: view.completedAt,
+      // Made in the past all at once: what fell due before now counts as reminded, or a
+      // server's first reminder pass would send tens of thousands of `overdue` at start.
+      ...importedReminderMarkers(view.dueAt, iso(nowMs)),
     });
     for (const label of view.labels) {
       labels.push({ task_id: view.id, workspace_id: workspaceId, label });

@@ -111,6 +111,27 @@ describe('pnpm seed --tasks 300 on a fresh database', () => {
     expect(labelled.count).toBeLessThan(300);
   });
 
+  it('counts what fell due before now as reminded: a first reminder pass sends none of it', async () => {
+    const database = openDatabase();
+    const now = new Date().toISOString();
+    const tasks = await database
+      .selectFrom('tasks')
+      .select(['due_at', 'due_soon_sent_for', 'overdue_sent_for'])
+      .where('due_at', 'is not', null)
+      .execute();
+    const past = tasks.filter((task) => (task.due_at ?? '') <= now);
+    const ahead = tasks.filter((task) => (task.due_at ?? '') > now);
+    expect(past.length).toBeGreaterThan(0);
+    for (const task of past) {
+      expect(task).toEqual({
+        due_at: task.due_at,
+        due_soon_sent_for: task.due_at,
+        overdue_sent_for: task.due_at,
+      });
+    }
+    for (const task of ahead) expect(task.overdue_sent_for).toBeNull();
+  });
+
   it('numbers each project’s tasks 1…n and leaves next_task_number at n + 1', async () => {
     const projects = await projectNumbers((await workspaceBySlug('demo')).id);
 

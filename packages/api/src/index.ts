@@ -30,6 +30,7 @@ export { type ReminderPass, runReminders } from './notifications/reminders.js';
 /** Output schemas of every query and mutation (the OpenAPI document publishes them). */
 export * as outputs from './outputs.js';
 export { type ProcedureSchemas, procedureSchemas } from './procedure-schemas.js';
+export { importedReminderMarkers } from './queries/reminders.js';
 export {
   acquireStreamLease,
   deleteExpiredStreamLeases,
