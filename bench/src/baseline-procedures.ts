@@ -130,8 +130,8 @@ async function getTask(db: Kysely<Database>, user: AuthUser, rawInput: unknown) 
   if (!task) throw new HttpError(404, 'Task not found');
   const relations = await relationsOf(db, workspace.id, task.id);
   const [mentions, watchers] = await Promise.all([
-    mentionsOfTask(db, task.id),
-    watcherIds(db, task.id),
+    mentionsOfTask(db, workspace.id, task.id),
+    watcherIds(db, workspace.id, task.id),
   ]);
   return schemas.get.output.parse({
     ...task,

@@ -113,7 +113,8 @@ describe('notifications.onNew through @trellis/client', () => {
     await mate.client.auth.signOut.mutate({});
     const how = await within(live.ended, 'the end of a signed-out feed', 30_000);
     // Ended by the server (the stream returns), or refused on the client's reconnect.
-    expect(how).toBeDefined();
+    if ('error' in how) expect(how.error).toMatchObject({ code: 'UNAUTHORIZED' });
+    else expect(how).toEqual({ completed: true });
   });
 });
 

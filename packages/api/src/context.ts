@@ -124,3 +124,12 @@ function readCredential(req: RequestInfo, secure: boolean): Credential {
   const cookie = readCookie(req.cookie, sessionCookieName({ secure }));
   return cookie ? { kind: 'cookie', token: cookie } : null;
 }
+
+/**
+ * The context a plain route's guard is called with (imports/guards.ts,
+ * attachments/guards.ts): `Idempotency-Key` removed, since a guard is not the mutation the
+ * key names, and its answer must not be replayed.
+ */
+export function guardContext(ctx: Context): Context {
+  return { ...ctx, req: { ...ctx.req, idempotencyKey: undefined } };
+}

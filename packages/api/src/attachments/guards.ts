@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Context } from '../context.js';
+import { type Context, guardContext } from '../context.js';
 import { locate } from '../locate.js';
 import { zId } from '../schemas.js';
 import { createCallerFactory, router, workspaceProcedure } from '../trpc.js';
@@ -24,10 +24,8 @@ const guards = router({
 
 const callGuards = createCallerFactory(guards);
 
-/** The guards ignore `Idempotency-Key` (a guard's answer must not be replayed). */
-function guardCaller(ctx: Context) {
-  return callGuards({ ...ctx, req: { ...ctx.req, idempotencyKey: undefined } });
-}
+/** The caller as the guards see it (without `Idempotency-Key`: see guardContext). */
+const guardCaller = (ctx: Context) => callGuards(guardContext(ctx));
 
 /** Who uploads to `taskId`, and as whom; throws the TRPCError the route answers with. */
 export function authorizeUpload(ctx: Context, taskId: string) {

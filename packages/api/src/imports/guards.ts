@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Context } from '../context.js';
+import { type Context, guardContext } from '../context.js';
 import { zName, zSlug } from '../schemas.js';
 import {
   createCallerFactory,
@@ -32,13 +32,8 @@ const guards = router({
 
 const callGuards = createCallerFactory(guards);
 
-/**
- * The caller as the guards see it: the upload routes ignore `Idempotency-Key` (a guard is
- * not the mutation the key would name, and its answer must not be replayed).
- */
-function guardCaller(ctx: Context) {
-  return callGuards({ ...ctx, req: { ...ctx.req, idempotencyKey: undefined } });
-}
+/** The caller as the guards see it (without `Idempotency-Key`: see guardContext). */
+const guardCaller = (ctx: Context) => callGuards(guardContext(ctx));
 
 /** Who may export `workspaceId`: throws the TRPCError the route answers with. */
 export function authorizeExport(ctx: Context, workspaceId: string) {

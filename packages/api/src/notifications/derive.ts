@@ -184,7 +184,7 @@ async function taskUpdated(
       from: names.get(from) ?? String(changes.status?.from ?? from),
       to: names.get(to) ?? String(changes.status?.to ?? to),
     };
-    for (const userId of await watcherIds(trx, taskId)) {
+    for (const userId of await watcherIds(trx, entry.workspaceId, taskId)) {
       derived.tell.push({ userId, kind: 'status_changed', data: { task, change } });
     }
   }
@@ -218,7 +218,7 @@ async function commentWritten(
     commentId: comment.id,
   };
   if (entry.type === 'comment.created') {
-    for (const userId of await watcherIds(trx, taskId)) {
+    for (const userId of await watcherIds(trx, entry.workspaceId, taskId)) {
       derived.tell.push({ userId, kind: 'commented', data });
     }
   }

@@ -115,9 +115,15 @@ describe.runIf(testDatabaseDialect() === 'postgres')(
 
       await fanOut.close();
       fanOut = undefined;
-      await notify(workspaceId, other);
-      // Nothing announces that nothing arrived: a closed listener is given a moment to be wrong.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // A witness still listening hears the next writes; the closed one must not. Nothing
+      // announces that nothing arrived, so the witness's hearing is the moment to look.
+      const witness = new NotificationBus();
+      const open = startNotificationFanOut(elsewhere, database.url, () => undefined, witness);
+      try {
+        await heardAfterWriting(witness, workspaceId, other);
+      } finally {
+        await open.close();
+      }
       expect(heard).toEqual([]);
       await elsewhere.destroy();
     });
@@ -126,8 +132,17 @@ describe.runIf(testDatabaseDialect() === 'postgres')(
 
 describe.runIf(testDatabaseDialect() === 'sqlite')('startNotificationFanOut on SQLite', () => {
   it('does nothing, and closes', async () => {
-    fanOut = startNotificationFanOut(database.db, database.url, () => undefined);
-    await fanOut.close();
+    const bus = new NotificationBus();
+    const heard: string[] = [];
+    const { workspaceId, userIds } = await workspaceWith(1);
+    const [userId] = userIds as [string];
+    bus.listen(userId, () => heard.push(userId));
+    fanOut = startNotificationFanOut(database.db, database.url, () => undefined, bus);
+    // SQLite has no LISTEN: a write rings only this process's own bus, never this one.
+    await notify(workspaceId, userId);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(heard).toEqual([]);
+    await expect(fanOut.close()).resolves.toBeUndefined();
     fanOut = undefined;
   });
 });

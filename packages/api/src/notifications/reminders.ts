@@ -1,7 +1,7 @@
 import type { Database, Kysely } from '@trellis/db';
 import { TRPCError } from '@trpc/server';
 import { recordActivity, writeInWorkspace } from '../activity.js';
-import { insertNotifications } from '../queries/notifications.js';
+import { queueNotifications } from '../queries/notifications.js';
 import {
   claimReminder,
   type PendingReminder,
@@ -78,8 +78,8 @@ function remind(
         },
         at,
       );
-      const watchers = await watcherIds(trx, task.id);
-      await insertNotifications(
+      const watchers = await watcherIds(trx, task.workspaceId, task.id);
+      await queueNotifications(
         trx,
         watchers.map((userId) => ({
           userId,

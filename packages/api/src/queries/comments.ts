@@ -44,9 +44,14 @@ type CommentRow = Omit<CommentView, 'edited' | 'mentions'>;
 
 // Edits always move updated_at past created_at (see the update procedure), so this is
 // the whole of "was it edited".
-async function toViews(db: Kysely<Database>, rows: readonly CommentRow[]): Promise<CommentView[]> {
+async function toViews(
+  db: Kysely<Database>,
+  workspaceId: string,
+  rows: readonly CommentRow[],
+): Promise<CommentView[]> {
   const mentions = await mentionsOfComments(
     db,
+    workspaceId,
     rows.map((row) => row.id),
   );
   return rows.map((row) => ({
@@ -65,7 +70,7 @@ export async function getComment(
   const row = await selectComments(db, workspaceId)
     .where('comments.id', '=', commentId)
     .executeTakeFirst();
-  return row && (await toViews(db, [row]))[0];
+  return row && (await toViews(db, workspaceId, [row]))[0];
 }
 
 /**
@@ -94,7 +99,7 @@ export async function listComments(
     .orderBy('comments.id')
     .limit(limit + 1)
     .execute();
-  const items = await toViews(db, rows.slice(0, limit));
+  const items = await toViews(db, workspaceId, rows.slice(0, limit));
   const last = items.at(-1);
   const nextCursor = rows.length > limit && last ? encodeCursor([last.createdAt, last.id]) : null;
   return { items, nextCursor };

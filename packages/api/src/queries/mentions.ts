@@ -68,9 +68,14 @@ export async function replaceCommentMentions(
   const before = await db
     .selectFrom('comment_mentions')
     .select('user_id')
+    .where('workspace_id', '=', workspaceId)
     .where('comment_id', '=', commentId)
     .execute();
-  await db.deleteFrom('comment_mentions').where('comment_id', '=', commentId).execute();
+  await db
+    .deleteFrom('comment_mentions')
+    .where('workspace_id', '=', workspaceId)
+    .where('comment_id', '=', commentId)
+    .execute();
   const rows = uniqueRows(mentions).map((m) => ({
     comment_id: commentId,
     user_id: m.userId,
@@ -91,9 +96,14 @@ export async function replaceTaskMentions(
   const before = await db
     .selectFrom('task_mentions')
     .select('user_id')
+    .where('workspace_id', '=', workspaceId)
     .where('task_id', '=', taskId)
     .execute();
-  await db.deleteFrom('task_mentions').where('task_id', '=', taskId).execute();
+  await db
+    .deleteFrom('task_mentions')
+    .where('workspace_id', '=', workspaceId)
+    .where('task_id', '=', taskId)
+    .execute();
   const rows = uniqueRows(mentions).map((m) => ({
     task_id: taskId,
     user_id: m.userId,
@@ -133,6 +143,7 @@ export function inWrittenOrder(mentions: readonly MentionView[], text: string): 
 /** The mentions of each of these comments (see {@link inWrittenOrder}). */
 export async function mentionsOfComments(
   db: Kysely<Database>,
+  workspaceId: string,
   commentIds: readonly string[],
 ): Promise<Map<string, MentionView[]>> {
   const found = new Map<string, MentionView[]>();
@@ -147,6 +158,7 @@ export async function mentionsOfComments(
       'users.name',
       'users.handle',
     ])
+    .where('comment_mentions.workspace_id', '=', workspaceId)
     .where('comment_mentions.comment_id', 'in', commentIds)
     .execute();
   for (const { ownerId, ...mention } of rows) {
@@ -158,11 +170,16 @@ export async function mentionsOfComments(
 }
 
 /** The mentions of a task's description (see {@link inWrittenOrder}). */
-export async function mentionsOfTask(db: Kysely<Database>, taskId: string): Promise<MentionView[]> {
+export async function mentionsOfTask(
+  db: Kysely<Database>,
+  workspaceId: string,
+  taskId: string,
+): Promise<MentionView[]> {
   return db
     .selectFrom('task_mentions')
     .innerJoin('users', 'users.id', 'task_mentions.user_id')
     .select(['task_mentions.user_id as userId', 'task_mentions.text', 'users.name', 'users.handle'])
+    .where('task_mentions.workspace_id', '=', workspaceId)
     .where('task_mentions.task_id', '=', taskId)
     .execute();
 }

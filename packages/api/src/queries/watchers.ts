@@ -32,18 +32,24 @@ export async function addWatchers(
 /** Stops a user watching a task; nothing when they were not. */
 export async function removeWatcher(
   db: Kysely<Database>,
+  workspaceId: string,
   taskId: string,
   userId: string,
 ): Promise<void> {
   await db
     .deleteFrom('task_watchers')
+    .where('workspace_id', '=', workspaceId)
     .where('task_id', '=', taskId)
     .where('user_id', '=', userId)
     .execute();
 }
 
 /** The members watching a task, oldest watcher first (former members' rows are skipped). */
-export async function watcherIds(db: Kysely<Database>, taskId: string): Promise<string[]> {
+export async function watcherIds(
+  db: Kysely<Database>,
+  workspaceId: string,
+  taskId: string,
+): Promise<string[]> {
   const rows = await db
     .selectFrom('task_watchers')
     .innerJoin('memberships', (join) =>
@@ -52,6 +58,7 @@ export async function watcherIds(db: Kysely<Database>, taskId: string): Promise<
         .onRef('memberships.workspace_id', '=', 'task_watchers.workspace_id'),
     )
     .select('task_watchers.user_id')
+    .where('task_watchers.workspace_id', '=', workspaceId)
     .where('task_watchers.task_id', '=', taskId)
     .orderBy('task_watchers.created_at')
     .orderBy('task_watchers.user_id')

@@ -39,7 +39,7 @@ export const taskWatchersRouter = {
     .input(watchInput)
     .output(watchingOutput)
     .mutation(async ({ ctx, input }) => {
-      await removeWatcher(ctx.db, input.taskId, ctx.user.id);
+      await removeWatcher(ctx.db, ctx.workspace.id, input.taskId, ctx.user.id);
       return { watching: false };
     }),
 } satisfies TRPCRouterRecord;

@@ -122,8 +122,8 @@ export const tasksRouter = {
       const task = await loadTask(ctx.db, ctx.workspace.id, input.taskId);
       const relations = await relationsOf(ctx.db, ctx.workspace.id, task.id);
       const [mentions, watchers] = await Promise.all([
-        mentionsOfTask(ctx.db, task.id),
-        watcherIds(ctx.db, task.id),
+        mentionsOfTask(ctx.db, ctx.workspace.id, task.id),
+        watcherIds(ctx.db, ctx.workspace.id, task.id),
       ]);
       return {
         ...task,

@@ -40,7 +40,9 @@ function handleBase(email: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9_-]+/g, '-')
     .replace(/^[-_]+|[-_]+$/g, '')
-    .slice(0, 28);
+    .slice(0, 28)
+    // Cut after a `-` or `_`: trimmed again, a handle ends in a letter or digit.
+    .replace(/[-_]+$/, '');
   return base.length >= 2 ? base : `user-${base}`.replace(/-$/, '');
 }
 
