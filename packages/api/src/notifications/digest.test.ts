@@ -16,6 +16,7 @@ import {
   testConfig,
   testRequest,
 } from '../test/harness.js';
+import { assignedNote } from '../test/people-fixtures.js';
 import { postgresPlan, seqScansOf } from '../test/postgres-plans.js';
 import { sqlitePlan } from '../test/sqlite-plans.js';
 import { MINUTE_MS, START, taskFixtures } from '../test/task-fixtures.js';
@@ -40,19 +41,7 @@ function keepingMailer(): Mailer & { mails: MailMessage[] } {
   return { mails, send: (mail) => mails.push(mail) };
 }
 
-const task = { id: 'task-1', key: 'ENG-1', title: 'Fix the roof' };
-
-function note(userId: string, workspaceId: string, actorId: string | null): NewNotification {
-  return {
-    userId,
-    workspaceId,
-    kind: 'assigned',
-    taskId: task.id,
-    commentId: null,
-    actorId,
-    data: { task },
-  };
-}
+const note = assignedNote;
 
 const write = (list: NewNotification[]) =>
   harness.db.transaction().execute((trx) => insertNotifications(trx, list, clock.now()));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Harness, harnessForEachTest } from '../test/harness.js';
+import { assignedNote } from '../test/people-fixtures.js';
 import { START, taskFixtures } from '../test/task-fixtures.js';
 import { insertNotifications, type NewNotification } from './notifications.js';
 
@@ -12,19 +13,7 @@ harnessForEachTest(START, (current) => {
 });
 const { team } = taskFixtures(() => harness);
 
-const task = { id: 'task-1', key: 'ENG-1', title: 'Fix the roof' };
-
-function note(userId: string, workspaceId: string, actorId: string | null): NewNotification {
-  return {
-    userId,
-    workspaceId,
-    kind: 'assigned',
-    taskId: task.id,
-    commentId: null,
-    actorId,
-    data: { task },
-  };
-}
+const note = assignedNote;
 
 const write = (list: NewNotification[]) =>
   harness.db.transaction().execute((trx) => insertNotifications(trx, list, START));

@@ -1,5 +1,6 @@
 // What the people tests (mentions, watchers, derived notifications) read back: the
 // notifications and watchers as stored.
+import type { NewNotification } from '../queries/notifications.js';
 import type { Harness } from './harness.js';
 
 /** Every notification of the harness's database, oldest first, as (user, kind, data). */
@@ -32,4 +33,24 @@ export async function storedWatchers(harness: Harness, taskId: string): Promise<
 /** Forgets every notification so far (a test's next step starts from an empty inbox). */
 export async function clearNotifications(harness: Harness): Promise<void> {
   await harness.db.deleteFrom('notifications').execute();
+}
+
+/** The task the notification tests' notifications are about. */
+export const NOTIFIED_TASK = { id: 'task-1', key: 'ENG-1', title: 'Fix the roof' };
+
+/** An `assigned` notification of NOTIFIED_TASK for `userId`, by `actorId`. */
+export function assignedNote(
+  userId: string,
+  workspaceId: string,
+  actorId: string | null,
+): NewNotification {
+  return {
+    userId,
+    workspaceId,
+    kind: 'assigned',
+    taskId: NOTIFIED_TASK.id,
+    commentId: null,
+    actorId,
+    data: { task: NOTIFIED_TASK },
+  };
 }
